@@ -1,0 +1,53 @@
+# Fapiao: everyday commands. Each one sets up what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+FAPIAO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FAPIAO_TEST_PG_URL
+
+.PHONY: run test check unit integration integration-pg bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: install, migrate and serve on http://$(HOST):$(PORT)/
+run: $(STAMP)
+	$(BIN)/fapiao migrate --noinput
+	@echo
+	@echo "Fapiao 开票系统: http://$(HOST):$(PORT)/"
+	@echo
+	$(BIN)/fapiao runserver --noreload $(HOST):$(PORT)
+
+## test: lint, type-check, migrations check, then every test on SQLite and on PostgreSQL
+test: check unit integration integration-pg
+
+## check: ruff, mypy on the domain, no missing migration
+check: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao makemigrations --check --dry-run
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit --cov=fapiao.domain --cov-report=term-missing:skip-covered \
+		--cov-fail-under=95
+
+integration: $(STAMP)
+	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/pytest tests/integration
+
+integration-pg: $(STAMP)
+	FAPIAO_VAR_DIR=$$(mktemp -d) FAPIAO_DATABASE_URL=$(FAPIAO_TEST_PG_URL) \
+		$(BIN)/pytest tests/integration
+
+## bench: print throughput figures
+bench: $(STAMP)
+	$(BIN)/python bench/domain.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,85 @@
+"""What a channel allows: the monitoring data of a tax-control device and a 数电 credit line
+(DOMAIN §7). Each refusal carries the message the national systems use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from fapiao.domain.errors import DomainError
+from fapiao.domain.periods import LOCKED_MESSAGE, is_locked
+
+SINGLE_LIMIT_MESSAGE = "超过单张发票开票限额"
+OFFLINE_AMOUNT_MESSAGE = "超过离线限额"
+OFFLINE_HOURS_MESSAGE = "超过离线时长"
+CREDIT_MESSAGE = "超过授信额度"
+
+
+class ChannelRefused(DomainError):
+    code = "channel_refused"
+
+
+class DeviceLocked(ChannelRefused):
+    code = "device_locked"
+
+
+class OverSingleLimit(ChannelRefused):
+    code = "over_single_limit"
+
+
+class OverOfflineLimit(ChannelRefused):
+    code = "over_offline_limit"
+
+
+class OverCredit(ChannelRefused):
+    code = "over_credit"
+
+
+@dataclass(frozen=True, slots=True)
+class Monitoring:
+    """监控数据 of one kind on a device."""
+
+    lock_date: date  # 开票截止时间
+    single_limit: Decimal  # 单张发票限额, excluding tax
+    offline_hours: int  # 离线开票时长
+    offline_amount: Decimal  # 离线正数累计金额
+
+
+def check_device(
+    monitoring: Monitoring,
+    *,
+    amount: Decimal,
+    today: date,
+    oldest_unuploaded: datetime | None,
+    unuploaded_amount: Decimal,
+    now: datetime,
+) -> None:
+    """Refuse a blue invoice of ``amount`` (excluding tax) the device may not issue now.
+
+    ``oldest_unuploaded`` is when the oldest invoice still waiting for upload was issued, and
+    ``unuploaded_amount`` the positive total waiting.
+    """
+    if is_locked(monitoring.lock_date, today):
+        raise DeviceLocked(LOCKED_MESSAGE, field="channel")
+    if amount > monitoring.single_limit:
+        raise OverSingleLimit(
+            f"{SINGLE_LIMIT_MESSAGE}（{monitoring.single_limit}元）", field="lines"
+        )
+    if oldest_unuploaded is not None and now - oldest_unuploaded > timedelta(
+        hours=monitoring.offline_hours
+    ):
+        raise OverOfflineLimit(
+            f"{OFFLINE_HOURS_MESSAGE}（{monitoring.offline_hours}小时）", field="channel"
+        )
+    if unuploaded_amount + max(amount, Decimal(0)) > monitoring.offline_amount:
+        raise OverOfflineLimit(
+            f"{OFFLINE_AMOUNT_MESSAGE}（{monitoring.offline_amount}元）", field="channel"
+        )
+
+
+def check_credit(*, credit: Decimal, used: Decimal, amount: Decimal) -> None:
+    """A 数电 channel issues at most ``credit`` (excluding tax) in a month."""
+    if amount > 0 and used + amount > credit:
+        raise OverCredit(f"{CREDIT_MESSAGE}（本月剩余{credit - used}元）", field="channel")

@@ -1,0 +1,36 @@
+"""Field limits, in one place (DOMAIN §3; the marked ones are our policy).
+
+Lengths count characters, not bytes.
+"""
+
+from __future__ import annotations
+
+from fapiao.domain.errors import DomainError
+
+PARTY_NAME = 100
+ADDRESS_PHONE = 100  # 地址、电话 printed together
+BANK_ACCOUNT_NUMBER = 30
+BANK_AND_ACCOUNT = 100  # policy: 开户行及账号 printed together
+REMARKS = 200
+ITEM_NAME = 100  # policy: the printed *简称*名称
+ITEM_SPEC = 40  # policy
+ITEM_UNIT = 20  # policy
+PERSON_NAME = 20  # policy: 收款人、复核人、开票人
+
+
+class TooLong(DomainError):
+    code = "too_long"
+
+
+class Required(DomainError):
+    code = "required"
+
+
+def check_length(value: str, limit: int, *, field: str, label: str) -> None:
+    if len(value) > limit:
+        raise TooLong(f"{label}不能超过{limit}个字符（现有{len(value)}个）", field=field)
+
+
+def require(value: str, *, field: str, label: str) -> None:
+    if not value.strip():
+        raise Required(f"请填写{label}", field=field)

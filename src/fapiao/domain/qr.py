@@ -1,0 +1,100 @@
+"""The QR payload (二维码) of an invoice: build ours, read anybody's (DOMAIN §2).
+
+``01,<type>,<code>,<number>,<amount>,<yyyymmdd>,<check code>,<crc4>,``
+
+Old-style kinds carry 合计金额 excluding tax, 数电 the 价税合计; 专票 and 数电 leave the check code
+empty. Amounts may lack trailing zeros. ``crc4`` is our CRC-16/CCITT-FALSE over everything before
+it, upper-case hex; other issuers' values are accepted as they come.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import InvoiceKind, kind_for_qr_type, spec
+from fapiao.domain.money import format_plain
+
+QR_VERSION = "01"
+_SEPARATORS = re.compile(r"[,，]")
+
+
+class BadQrPayload(DomainError):
+    code = "bad_qr_payload"
+
+
+@dataclass(frozen=True, slots=True)
+class QrPayload:
+    qr_type: str
+    kind: InvoiceKind | None  # None for kinds we do not issue (e.g. 通行费)
+    code: str
+    number: str
+    amount: Decimal
+    issued_on: date
+    check_code: str
+    crc: str
+    crc_valid: bool | None  # None when the payload had no CRC field
+
+
+def crc4(text: str) -> str:
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) of the UTF-8 text, 4 upper-case hex digits."""
+    return f"{binascii.crc_hqx(text.encode(), 0xFFFF):04X}"
+
+
+def build_qr(
+    *, kind: InvoiceKind, code: str, number: str, amount: Decimal, issued_on: date, check_code: str
+) -> str:
+    """The payload for one of our invoices.
+
+    ``amount`` is the figure the kind's QR carries (see ``KindSpec.qr_amount_includes_tax``).
+    """
+    item = spec(kind)
+    head = (
+        ",".join(
+            (
+                QR_VERSION,
+                item.qr_type,
+                code if item.has_code else "",
+                number,
+                format_plain(amount),
+                issued_on.strftime("%Y%m%d"),
+                check_code if item.has_check_code else "",
+            )
+        )
+        + ","
+    )
+    return f"{head}{crc4(head)},"
+
+
+def parse_qr(payload: str) -> QrPayload:
+    """Read a payload leniently: spaces, full-width commas and a missing tail are tolerated."""
+    parts = [part.strip() for part in _SEPARATORS.split(payload.strip())]
+    if len(parts) < 6 or parts[0] != QR_VERSION:
+        raise BadQrPayload("二维码内容不是发票二维码", field="qr")
+    parts += [""] * (8 - len(parts))
+    _, qr_type, code, number, amount_text, date_text, check, crc = parts[:8]
+    try:
+        amount = Decimal(amount_text)
+    except InvalidOperation:
+        raise BadQrPayload(f"二维码中的金额“{amount_text}”无效", field="qr") from None
+    if not amount.is_finite():
+        raise BadQrPayload(f"二维码中的金额“{amount_text}”无效", field="qr")
+    if not re.fullmatch(r"\d{8}", date_text):
+        raise BadQrPayload(f"二维码中的开票日期“{date_text}”无效", field="qr")
+    try:
+        issued_on = date(int(date_text[:4]), int(date_text[4:6]), int(date_text[6:]))
+    except ValueError:
+        raise BadQrPayload(f"二维码中的开票日期“{date_text}”无效", field="qr") from None
+    if not number.isdigit() or len(number) not in (8, 20):
+        raise BadQrPayload(f"二维码中的发票号码“{number}”无效", field="qr")
+    crc_valid = None
+    if crc:
+        head = payload.strip()[: payload.strip().rfind(crc)]
+        crc_valid = crc.upper() == crc4(head)
+    return QrPayload(
+        qr_type, kind_for_qr_type(qr_type), code, number, amount, issued_on, check, crc, crc_valid
+    )
