@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "fapiao.invoicing",
     "fapiao.web",
 ]
 
@@ -86,6 +87,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # a file, so that tests can run several processes against the same test database
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     # IMMEDIATE: a writing transaction takes the lock at BEGIN, so concurrent issuers queue
     # instead of failing on lock upgrade; WAL lets readers run beside the writer.
     DATABASES["default"]["OPTIONS"] = {

@@ -1,0 +1,102 @@
+"""Reading a draft invoice from outside (JSON from the API, the CLI or a batch row) into the
+domain's ``Draft``, with errors that name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fapiao.domain.errors import DomainError, line_field
+from fapiao.domain.invoice import Draft, Party
+from fapiao.domain.kinds import parse_kind
+from fapiao.domain.money import parse_money, parse_price
+from fapiao.domain.rates import parse_rate
+from fapiao.domain.tax import LineInput, PriceMode
+from fapiao.domain.taxcodes import builtin_table
+from fapiao.invoicing.models import Taxpayer
+
+
+class BadDraft(DomainError):
+    code = "bad_draft"
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    return "" if value is None else str(value).strip()
+
+
+def _optional(data: dict[str, Any], key: str, parse: Any, field: str, label: str) -> Any:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    return parse(value, field=field, label=label)
+
+
+def _line(data: dict[str, Any], index: int) -> LineInput:
+    if not isinstance(data, dict):
+        raise BadDraft(f"第{index + 1}行格式不正确", field=line_field(index, ""))
+    tax_code = _text(data, "tax_code")
+    short_name = _text(data, "short_name")
+    if not short_name and (known := builtin_table().get(tax_code)):
+        short_name = known.short_name
+    return LineInput(
+        name=_text(data, "name"),
+        rate=parse_rate(data.get("rate", ""), field=line_field(index, "rate")),
+        amount=_optional(data, "amount", parse_money, line_field(index, "amount"), "金额"),
+        quantity=_optional(data, "quantity", parse_price, line_field(index, "quantity"), "数量"),
+        unit_price=_optional(
+            data, "unit_price", parse_price, line_field(index, "unit_price"), "单价"
+        ),
+        tax=_optional(data, "tax", parse_money, line_field(index, "tax"), "税额"),
+        tax_code=tax_code,
+        short_name=short_name,
+        spec=_text(data, "spec"),
+        unit=_text(data, "unit"),
+        discount=bool(data.get("discount", False)),
+    )
+
+
+def seller_of(taxpayer: Taxpayer) -> Party:
+    return Party(
+        taxpayer.name,
+        taxpayer.tax_id,
+        taxpayer.address,
+        taxpayer.phone,
+        taxpayer.bank,
+        taxpayer.account,
+    )
+
+
+def draft_from_data(data: dict[str, Any], *, taxpayer: Taxpayer, red: bool = False) -> Draft:
+    buyer = data.get("buyer") or {}
+    if not isinstance(buyer, dict):
+        raise BadDraft("购买方信息格式不正确", field="buyer")
+    lines = data.get("lines") or []
+    if not isinstance(lines, list):
+        raise BadDraft("明细格式不正确", field="lines")
+    try:
+        mode = PriceMode(data.get("mode", PriceMode.EXCLUSIVE))
+    except ValueError:
+        raise BadDraft(
+            "价格模式应为 exclusive（不含税）或 inclusive（含税）", field="mode"
+        ) from None
+    return Draft(
+        kind=parse_kind(data.get("kind", "")),
+        seller=seller_of(taxpayer),
+        buyer=Party(
+            _text(buyer, "name"),
+            _text(buyer, "tax_id"),
+            _text(buyer, "address"),
+            _text(buyer, "phone"),
+            _text(buyer, "bank"),
+            _text(buyer, "account"),
+            bool(buyer.get("individual", False)),
+        ),
+        lines=tuple(_line(line, index) for index, line in enumerate(lines)),
+        mode=mode,
+        remarks=_text(data, "remarks"),
+        payee=_text(data, "payee"),
+        reviewer=_text(data, "reviewer"),
+        drawer=_text(data, "drawer"),
+        red=red,
+        difference_taxation=bool(data.get("difference_taxation", False)),
+    )

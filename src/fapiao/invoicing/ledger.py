@@ -1,0 +1,143 @@
+"""The append-only, hash-chained history of each taxpayer.
+
+Every event hashes the one before it (SHA-256 over a canonical JSON form); the taxpayer row holds
+the head, so an edited, inserted or deleted event, and an invoice row changed behind the
+services' back, are found by :func:`ledger_verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from fapiao.invoicing.models import Event, Invoice, Taxpayer
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    def default(item: Any) -> str:
+        if isinstance(item, Decimal | datetime):
+            return str(item) if isinstance(item, Decimal) else item.isoformat()
+        raise TypeError(type(item))
+
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default
+    )
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode()).hexdigest()
+
+
+def _event_hash(event: Event) -> str:
+    return digest(
+        {
+            "taxpayer": event.taxpayer_id,
+            "sequence": event.sequence,
+            "type": event.type,
+            "invoice": event.invoice_id,
+            "actor": event.actor,
+            "at": event.at.astimezone(UTC).isoformat(),
+            "payload": event.payload,
+            "previous": event.previous_hash,
+        }
+    )
+
+
+def event_append(
+    *,
+    taxpayer: Taxpayer,
+    type: str,
+    actor: str,
+    at: datetime,
+    payload: dict[str, Any],
+    invoice: Invoice | None = None,
+) -> Event:
+    """Append inside the caller's transaction; ``taxpayer`` must be locked (select_for_update)."""
+    event = Event(
+        taxpayer=taxpayer,
+        sequence=taxpayer.ledger_sequence + 1,
+        type=type,
+        invoice=invoice,
+        actor=actor,
+        at=at,
+        payload=payload,
+        previous_hash=taxpayer.ledger_head,
+    )
+    event.hash = _event_hash(event)
+    event.save()
+    taxpayer.ledger_sequence = event.sequence
+    taxpayer.ledger_head = event.hash
+    taxpayer.save(update_fields=["ledger_sequence", "ledger_head"])
+    return event
+
+
+def invoice_digest(invoice: Invoice) -> str:
+    """What an invoice's issue event vouches for: every field but the status, and its lines."""
+    fields = {
+        f.attname: getattr(invoice, f.attname)
+        for f in Invoice._meta.concrete_fields
+        if f.attname not in ("id", "status")
+    }
+    fields["issued_at"] = invoice.issued_at.astimezone(UTC).isoformat()
+    fields["issued_on"] = invoice.issued_on.isoformat()
+    fields["lines"] = [
+        {k: v for k, v in line.__dict__.items() if not k.startswith("_") and k != "id"}
+        for line in invoice.lines.order_by("index")
+    ]
+    for name in ("amount", "tax", "total"):
+        fields[name] = f"{Decimal(fields[name]):.2f}"
+    for line in fields["lines"]:
+        for name in ("amount", "tax"):
+            line[name] = f"{Decimal(line[name]):.2f}"
+        for name in ("quantity", "unit_price"):
+            line[name] = None if line[name] is None else f"{Decimal(line[name]).normalize():f}"
+    return digest(fields)
+
+
+@dataclass(frozen=True)
+class Problem:
+    taxpayer: str
+    where: str
+    what: str
+
+
+def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
+    """Every way the stored history disagrees with itself or with the invoices."""
+    taxpayer = Taxpayer.objects.get(pk=taxpayer.pk)  # the stored head, not a stale copy
+    problems: list[Problem] = []
+    name = taxpayer.tax_id
+    previous = GENESIS
+    expected_sequence = 1
+    issued: dict[int, str] = {}
+    statuses: dict[int, str] = {}
+    for event in Event.objects.filter(taxpayer=taxpayer).order_by("sequence"):
+        where = f"事件#{event.sequence}"
+        if event.sequence != expected_sequence:
+            problems.append(Problem(name, where, f"缺少事件#{expected_sequence}"))
+        if event.previous_hash != previous:
+            problems.append(Problem(name, where, "与前一事件的哈希不衔接"))
+        if _event_hash(event) != event.hash:
+            problems.append(Problem(name, where, "事件内容被修改"))
+        previous, expected_sequence = event.hash, event.sequence + 1
+        if event.invoice_id is not None:
+            if event.type == "invoice.issued":
+                issued[event.invoice_id] = event.payload.get("digest", "")
+            if "status" in event.payload:
+                statuses[event.invoice_id] = event.payload["status"]
+    if taxpayer.ledger_sequence != expected_sequence - 1 or taxpayer.ledger_head != previous:
+        problems.append(Problem(name, "链头", "最后的事件被删除或链头被修改"))
+    for invoice in Invoice.objects.filter(taxpayer=taxpayer).prefetch_related("lines"):
+        where = f"发票{invoice}"
+        if invoice.id not in issued:
+            problems.append(Problem(name, where, "没有开具事件"))
+        elif invoice_digest(invoice) != issued[invoice.id]:
+            problems.append(Problem(name, where, "发票内容被修改"))
+        if statuses.get(invoice.id) != invoice.status:
+            problems.append(Problem(name, where, "发票状态与事件记录不一致"))
+    return problems

@@ -1,0 +1,46 @@
+"""Issue ``count`` invoices on one channel from a separate process (used by the concurrency
+tests). Arguments: taxpayer id, channel id, count, a request-id prefix."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fapiao.settings")
+django.setup()
+
+from fapiao.invoicing.models import Channel, Taxpayer  # noqa: E402
+from fapiao.invoicing.services import invoice_issue  # noqa: E402
+
+DRAFT = {
+    "kind": "VAT_ORDINARY_ELECTRONIC",
+    "buyer": {"name": "武汉某某有限公司"},
+    "lines": [
+        {
+            "name": "软件开发服务",
+            "tax_code": "3040201010000000000",
+            "rate": "6%",
+            "amount": "100.00",
+        }
+    ],
+}
+
+
+def main() -> None:
+    taxpayer_id, channel_id, count, prefix = sys.argv[1:5]
+    taxpayer = Taxpayer.objects.get(pk=int(taxpayer_id))
+    channel = Channel.objects.get(pk=int(channel_id))
+    for index in range(int(count)):
+        invoice_issue(
+            taxpayer=taxpayer,
+            channel=channel,
+            data=DRAFT,
+            request_id=f"{prefix}-{index}" if prefix != "-" else None,
+            actor=prefix,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""Issuing through the service on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import ChannelType, InvoiceKind
+from fapiao.domain.qr import parse_qr
+from fapiao.domain.rates import TaxpayerKind
+from fapiao.invoicing.ledger import ledger_verify
+from fapiao.invoicing.models import Event, Invoice, InvoiceLine, StockSegment, Taxpayer
+from fapiao.invoicing.services import (
+    FUTURE_MESSAGE,
+    NO_STOCK_MESSAGE,
+    IdempotencyConflict,
+    channel_create,
+    invoice_issue,
+    stock_receive,
+    taxpayer_create,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=SH)
+D = Decimal
+
+DRAFT: dict[str, Any] = {
+    "kind": "VAT_ORDINARY_ELECTRONIC",
+    "mode": "inclusive",
+    "buyer": {"name": "江苏苏豪天鹏农产品集团有限公司", "tax_id": "9132020013590404XW"},
+    "lines": [
+        {
+            "name": "软件开发服务",
+            "tax_code": "3040201010000000000",
+            "rate": "6%",
+            "amount": "1060.00",
+        },
+        {
+            "name": "培训费",
+            "tax_code": "3070201020000000000",
+            "rate": "0.06",
+            "quantity": "2",
+            "unit_price": "250",
+        },
+    ],
+    "drawer": "周煜敏",
+}
+
+
+@pytest.fixture
+def setup() -> tuple[Taxpayer, Any, Any]:
+    taxpayer = taxpayer_create(
+        name="无锡市安协安全培训中心",
+        tax_id="52320200509244470T",
+        kind=TaxpayerKind.GENERAL,
+        region="32",
+        actor="admin",
+    )
+    device = channel_create(
+        taxpayer=taxpayer,
+        type=ChannelType.DEVICE,
+        name="税务UKey 1",
+        actor="admin",
+        device_number="661807105160",
+        lock_date=date(2026, 12, 15),
+        single_limit=D("99999.99"),
+        offline_hours=72,
+        offline_amount=D("1000000.00"),
+    )
+    stock_receive(
+        channel=device,
+        kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC,
+        code="032002600111",
+        first=1001,
+        last=1003,
+        received_from="测试领购",
+        actor="admin",
+    )
+    digital = channel_create(
+        taxpayer=taxpayer,
+        type=ChannelType.DIGITAL,
+        name="数电",
+        actor="admin",
+        monthly_credit=D("4000.00"),
+    )
+    return taxpayer, device, digital
+
+
+def issue(
+    setup: tuple[Taxpayer, Any, Any],
+    data: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    channel: Any = None,
+    **kwargs: Any,
+) -> Invoice:
+    taxpayer, device, _ = setup
+    return invoice_issue(
+        taxpayer=taxpayer,
+        channel=channel or device,
+        data=data or DRAFT,
+        request_id=request_id,
+        actor="clerk",
+        issued_at=NOW,
+        now=NOW,
+        **kwargs,
+    )
+
+
+def test_issue_stores_numbers_totals_qr_and_event(setup: tuple[Taxpayer, Any, Any]) -> None:
+    invoice = issue(setup)
+    assert (invoice.code, invoice.number) == ("032002600111", "00001001")
+    assert (invoice.amount, invoice.tax, invoice.total) == (D("1471.70"), D("88.30"), D("1560.00"))
+    assert invoice.issued_on == date(2026, 11, 23)
+    assert len(invoice.check_code) == 20
+    qr = parse_qr(invoice.qr)
+    assert (qr.code, qr.number, qr.amount, qr.crc_valid) == (
+        "032002600111",
+        "00001001",
+        D("1471.70"),
+        True,
+    )
+    lines = list(InvoiceLine.objects.filter(invoice=invoice))
+    assert [(x.short_name, x.amount, x.tax) for x in lines] == [
+        ("信息技术服务", D("1000.00"), D("60.00")),
+        ("非学历教育服务", D("471.70"), D("28.30")),
+    ]
+    assert Event.objects.filter(invoice=invoice, type="invoice.issued").count() == 1
+    assert ledger_verify(setup[0]) == []
+
+
+def test_numbers_are_gapless_and_stock_runs_out(setup: tuple[Taxpayer, Any, Any]) -> None:
+    numbers = [issue(setup).number for _ in range(3)]
+    assert numbers == ["00001001", "00001002", "00001003"]
+    events = Event.objects.count()
+    with pytest.raises(DomainError, match=NO_STOCK_MESSAGE):
+        issue(setup)
+    assert Event.objects.count() == events
+    assert StockSegment.objects.get().next_number == 1004
+
+
+def test_refusal_consumes_nothing(setup: tuple[Taxpayer, Any, Any]) -> None:
+    bad = copy.deepcopy(DRAFT)
+    bad["lines"][1]["tax"] = "9.99"
+    before = (
+        Invoice.objects.count(),
+        Event.objects.count(),
+        StockSegment.objects.get().next_number,
+    )
+    with pytest.raises(DomainError) as caught:
+        issue(setup, bad)
+    assert caught.value.field == "lines.1.tax"
+    with pytest.raises(DomainError, match=FUTURE_MESSAGE):
+        invoice_issue(
+            taxpayer=setup[0],
+            channel=setup[1],
+            data=DRAFT,
+            request_id=None,
+            actor="clerk",
+            issued_at=NOW + timedelta(minutes=1),
+            now=NOW,
+        )
+    after = (Invoice.objects.count(), Event.objects.count(), StockSegment.objects.get().next_number)
+    assert after == before
+    assert issue(setup).number == "00001001"
+
+
+def test_request_id_makes_issuing_idempotent(setup: tuple[Taxpayer, Any, Any]) -> None:
+    first = issue(setup, request_id="order-42")
+    again = issue(setup, request_id="order-42")
+    assert again.pk == first.pk
+    assert Invoice.objects.count() == 1
+    changed = copy.deepcopy(DRAFT)
+    changed["remarks"] = "不同的内容"
+    with pytest.raises(IdempotencyConflict):
+        issue(setup, changed, request_id="order-42")
+    assert Invoice.objects.count() == 1
+    assert StockSegment.objects.get().next_number == 1002
+
+
+def test_digital_numbers_and_credit_line(setup: tuple[Taxpayer, Any, Any]) -> None:
+    data = {**DRAFT, "kind": "DIGITAL_ORDINARY"}
+    first = issue(setup, data, channel=setup[2])
+    second = issue(setup, data, channel=setup[2])
+    assert (first.code, first.number, second.number) == (
+        "",
+        "26320000000000000001",
+        "26320000000000000002",
+    )
+    assert parse_qr(first.qr).amount == D("1560.00")  # 数电 QR carries 价税合计
+    with pytest.raises(DomainError, match="超过授信额度"):
+        issue(setup, data, channel=setup[2])  # 1471.70 more than the 1056.60 left
+    assert Invoice.objects.filter(channel=setup[2]).count() == 2
+
+
+def test_kind_must_match_the_channel(setup: tuple[Taxpayer, Any, Any]) -> None:
+    with pytest.raises(DomainError, match="不能通过该开票渠道开具"):
+        issue(setup, {**DRAFT, "kind": "DIGITAL_ORDINARY"})
+
+
+def test_ledger_verify_finds_tampering(setup: tuple[Taxpayer, Any, Any]) -> None:
+    invoice = issue(setup)
+    issue(setup)
+    Invoice.objects.filter(pk=invoice.pk).update(total=D("1.00"))
+    assert [p.what for p in ledger_verify(setup[0])] == ["发票内容被修改"]
+    Invoice.objects.filter(pk=invoice.pk).update(total=D("1560.00"), status="voided")
+    assert [p.what for p in ledger_verify(setup[0])] == ["发票状态与事件记录不一致"]
+    Invoice.objects.filter(pk=invoice.pk).update(status="issued")
+    assert ledger_verify(setup[0]) == []
+    Event.objects.filter(taxpayer=setup[0], sequence=2).delete()
+    problems = [p.what for p in ledger_verify(setup[0])]
+    assert "缺少事件#2" in problems and "与前一事件的哈希不衔接" in problems
