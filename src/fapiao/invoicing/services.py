@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from fapiao.domain import channels as channel_rules
@@ -49,6 +49,11 @@ NO_STOCK_MESSAGE = "发票库存不足，请领购发票"
 FUTURE_MESSAGE = "开票日期不能晚于当前时间"
 
 
+def taxpayer_lock(pk: int) -> Taxpayer:
+    """The taxpayer row, locked: every write of a taxpayer (numbers, ledger) queues on it."""
+    return Taxpayer.objects.select_for_update().get(pk=pk)
+
+
 def local_date(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
@@ -78,7 +83,7 @@ def taxpayer_create(
         bank=bank,
         account=account,
     )
-    taxpayer = Taxpayer.objects.select_for_update().get(pk=taxpayer.pk)
+    taxpayer = taxpayer_lock(taxpayer.pk)
     event_append(
         taxpayer=taxpayer,
         type="taxpayer.created",
@@ -93,7 +98,7 @@ def taxpayer_create(
 def channel_create(
     *, taxpayer: Taxpayer, type: ChannelType, name: str, actor: str, **fields: Any
 ) -> Channel:
-    locked = Taxpayer.objects.select_for_update().get(pk=taxpayer.pk)
+    locked = taxpayer_lock(taxpayer.pk)
     channel = Channel.objects.create(taxpayer=locked, type=type, name=name, **fields)
     event_append(
         taxpayer=locked,
@@ -123,7 +128,7 @@ def stock_receive(
         raise IssueRefused(f"发票代码{code}不属于{spec(kind).name}", field="code")
     if not 1 <= first <= last <= 99_999_999:
         raise IssueRefused("号码段不正确", field="first")
-    locked = Taxpayer.objects.select_for_update().get(pk=channel.taxpayer_id)
+    locked = taxpayer_lock(channel.taxpayer_id)
     if StockSegment.objects.filter(code=code, first__lte=last, last__gte=first).exists():
         raise IssueRefused("号码段与已有库存重叠", field="first")
     now = timezone.now()
@@ -190,15 +195,9 @@ def _check_channel(
     if channel.type == ChannelType.DIGITAL:
         if channel.monthly_credit is not None:
             month = local_date(issued_at).replace(day=1)
-            used = sum(
-                (
-                    i.amount
-                    for i in Invoice.objects.filter(channel=channel, issued_on__gte=month).only(
-                        "amount"
-                    )
-                ),
-                Decimal(0),
-            )
+            used = Invoice.objects.filter(channel=channel, issued_on__gte=month).aggregate(
+                used=Sum("amount")
+            )["used"] or Decimal(0)
             channel_rules.check_credit(credit=channel.monthly_credit, used=used, amount=amount)
         return
     if channel.lock_date and channel.single_limit is not None:
@@ -268,7 +267,7 @@ def _issue(
     issued_at: datetime,
     content: str,
 ) -> Invoice:
-    locked = Taxpayer.objects.select_for_update().get(pk=taxpayer.pk)
+    locked = taxpayer_lock(taxpayer.pk)
     if channel.taxpayer_id != locked.pk:
         raise IssueRefused("开票渠道不属于该纳税人", field="channel")
     if (
