@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 ## run: install, migrate and serve on http://$(HOST):$(PORT)/
 run: $(STAMP)
 	$(BIN)/fapiao migrate --noinput
+	$(BIN)/fapiao demo
 	@echo
 	@echo "Fapiao 开票系统: http://$(HOST):$(PORT)/"
 	@echo

@@ -28,6 +28,13 @@ DRAFT = {
 }
 
 
+def _request_id(prefix: str, index: int) -> str | None:
+    """``-``: none; ``=ID``: the same id every time; else ``prefix-index``."""
+    if prefix == "-":
+        return None
+    return prefix[1:] if prefix.startswith("=") else f"{prefix}-{index}"
+
+
 def main() -> None:
     taxpayer_id, channel_id, count, prefix = sys.argv[1:5]
     taxpayer = Taxpayer.objects.get(pk=int(taxpayer_id))
@@ -37,7 +44,7 @@ def main() -> None:
             taxpayer=taxpayer,
             channel=channel,
             data=DRAFT,
-            request_id=f"{prefix}-{index}" if prefix != "-" else None,
+            request_id=_request_id(prefix, index),
             actor=prefix,
         )
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from datetime import date
-from decimal import Decimal
+import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from fapiao.domain.kinds import ChannelType, InvoiceKind
-from fapiao.domain.rates import TaxpayerKind
+from fapiao.domain.kinds import InvoiceKind
 from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import Invoice, Taxpayer
-from fapiao.invoicing.services import channel_create, stock_receive, taxpayer_create
+from fapiao.invoicing.models import Event, Invoice, InvoiceLine, StockSegment, Taxpayer
+from fapiao.invoicing.services import invoice_issue
+from tests.integration.issue_worker import DRAFT
+from tests.integration.world import make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WORKER = Path(__file__).with_name("issue_worker.py")
@@ -33,33 +34,10 @@ def _database_url() -> str:
 
 
 def _run_workers(processes: int, per_process: int, prefix: str | None = None) -> Taxpayer:
-    taxpayer = taxpayer_create(
-        name="武汉某某科技有限公司",
-        tax_id="9132020013590404XW",
-        kind=TaxpayerKind.GENERAL,
-        region="42",
-        actor="admin",
+    world = make_world(
+        tax_id="9132020013590404XW", region="42", stock=processes * per_process, first=1
     )
-    device = channel_create(
-        taxpayer=taxpayer,
-        type=ChannelType.DEVICE,
-        name="UKey",
-        actor="admin",
-        lock_date=date(2099, 1, 1),
-        single_limit=Decimal("99999.99"),
-        offline_hours=10**6,
-        offline_amount=Decimal("1e12"),
-    )
-    total = processes * per_process
-    stock_receive(
-        channel=device,
-        kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC,
-        code="042002600111",
-        first=1,
-        last=total,
-        received_from="测试",
-        actor="admin",
-    )
+    taxpayer, device = world.taxpayer, world.device
     environment = {**os.environ, "FAPIAO_DATABASE_URL": _database_url()}
     workers = [
         subprocess.Popen(
@@ -106,3 +84,47 @@ def test_replays_of_one_request_id_give_one_invoice() -> None:
     assert Invoice.objects.count() == 25
     numbers = sorted(int(n) for n in Invoice.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 26))
+
+
+def test_fifty_concurrent_replays_of_one_request_id_give_one_invoice() -> None:
+    processes = 5 if connection.vendor == "postgresql" else 2
+    taxpayer = _run_workers(processes, 50 // processes, prefix="=order-7")
+    assert Invoice.objects.count() == 1
+    assert Invoice.objects.get().request_id == "order-7"
+    assert ledger_verify(taxpayer) == []
+
+
+def test_a_killed_issuer_leaves_no_half_invoice_and_no_gap() -> None:
+    world = make_world(tax_id="9132020013590404XW", region="42", stock=10_000, first=1)
+    worker = subprocess.Popen(
+        [sys.executable, str(WORKER), str(world.taxpayer.pk), str(world.device.pk), "10000", "-"],
+        env={**os.environ, "FAPIAO_DATABASE_URL": _database_url()},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while Invoice.objects.count() < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.013)  # land somewhere inside the next transaction
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait()
+    assert worker.returncode == -signal.SIGKILL
+    issued = Invoice.objects.count()
+    assert 30 <= issued < 10_000
+    numbers = sorted(int(n) for n in Invoice.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, issued + 1))
+    segment = StockSegment.objects.get(
+        channel=world.device, kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC
+    )
+    assert segment.next_number == issued + 1
+    assert InvoiceLine.objects.count() == issued  # one line each: none lost, none orphaned
+    assert Event.objects.filter(type="invoice.issued").count() == issued
+    assert ledger_verify(world.taxpayer) == []
+    after = invoice_issue(
+        taxpayer=world.taxpayer,
+        channel=world.device,
+        data=DRAFT,
+        request_id=None,
+        actor="after",
+    )
+    assert int(after.number) == issued + 1

@@ -11,25 +11,23 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fapiao.domain.errors import DomainError
-from fapiao.domain.kinds import ChannelType, InvoiceKind
+from fapiao.domain.kinds import InvoiceKind
 from fapiao.domain.qr import parse_qr
-from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, InvoiceLine, StockSegment, Taxpayer
 from fapiao.invoicing.services import (
     FUTURE_MESSAGE,
     NO_STOCK_MESSAGE,
     IdempotencyConflict,
-    channel_create,
     invoice_issue,
-    stock_receive,
-    taxpayer_create,
 )
+from tests.integration.world import make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=SH)
 D = Decimal
+CODE = "032002600111"
 
 DRAFT: dict[str, Any] = {
     "kind": "VAT_ORDINARY_ELECTRONIC",
@@ -56,41 +54,12 @@ DRAFT: dict[str, Any] = {
 
 @pytest.fixture
 def setup() -> tuple[Taxpayer, Any, Any]:
-    taxpayer = taxpayer_create(
-        name="无锡市安协安全培训中心",
-        tax_id="52320200509244470T",
-        kind=TaxpayerKind.GENERAL,
-        region="32",
-        actor="admin",
-    )
-    device = channel_create(
-        taxpayer=taxpayer,
-        type=ChannelType.DEVICE,
-        name="税务UKey 1",
-        actor="admin",
-        device_number="661807105160",
-        lock_date=date(2026, 12, 15),
-        single_limit=D("99999.99"),
-        offline_hours=72,
-        offline_amount=D("1000000.00"),
-    )
-    stock_receive(
-        channel=device,
-        kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC,
-        code="032002600111",
-        first=1001,
-        last=1003,
-        received_from="测试领购",
-        actor="admin",
-    )
-    digital = channel_create(
-        taxpayer=taxpayer,
-        type=ChannelType.DIGITAL,
-        name="数电",
-        actor="admin",
-        monthly_credit=D("4000.00"),
-    )
-    return taxpayer, device, digital
+    world = make_world()
+    return world.taxpayer, world.device, world.digital
+
+
+def segment() -> StockSegment:
+    return StockSegment.objects.get(kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC)
 
 
 def issue(
@@ -115,13 +84,13 @@ def issue(
 
 def test_issue_stores_numbers_totals_qr_and_event(setup: tuple[Taxpayer, Any, Any]) -> None:
     invoice = issue(setup)
-    assert (invoice.code, invoice.number) == ("032002600111", "00001001")
+    assert (invoice.code, invoice.number) == (CODE, "00001001")
     assert (invoice.amount, invoice.tax, invoice.total) == (D("1471.70"), D("88.30"), D("1560.00"))
     assert invoice.issued_on == date(2026, 11, 23)
     assert len(invoice.check_code) == 20
     qr = parse_qr(invoice.qr)
     assert (qr.code, qr.number, qr.amount, qr.crc_valid) == (
-        "032002600111",
+        CODE,
         "00001001",
         D("1471.70"),
         True,
@@ -142,7 +111,7 @@ def test_numbers_are_gapless_and_stock_runs_out(setup: tuple[Taxpayer, Any, Any]
     with pytest.raises(DomainError, match=NO_STOCK_MESSAGE):
         issue(setup)
     assert Event.objects.count() == events
-    assert StockSegment.objects.get().next_number == 1004
+    assert segment().next_number == 1004
 
 
 def test_refusal_consumes_nothing(setup: tuple[Taxpayer, Any, Any]) -> None:
@@ -151,7 +120,7 @@ def test_refusal_consumes_nothing(setup: tuple[Taxpayer, Any, Any]) -> None:
     before = (
         Invoice.objects.count(),
         Event.objects.count(),
-        StockSegment.objects.get().next_number,
+        segment().next_number,
     )
     with pytest.raises(DomainError) as caught:
         issue(setup, bad)
@@ -166,7 +135,7 @@ def test_refusal_consumes_nothing(setup: tuple[Taxpayer, Any, Any]) -> None:
             issued_at=NOW + timedelta(minutes=1),
             now=NOW,
         )
-    after = (Invoice.objects.count(), Event.objects.count(), StockSegment.objects.get().next_number)
+    after = (Invoice.objects.count(), Event.objects.count(), segment().next_number)
     assert after == before
     assert issue(setup).number == "00001001"
 
@@ -181,7 +150,7 @@ def test_request_id_makes_issuing_idempotent(setup: tuple[Taxpayer, Any, Any]) -
     with pytest.raises(IdempotencyConflict):
         issue(setup, changed, request_id="order-42")
     assert Invoice.objects.count() == 1
-    assert StockSegment.objects.get().next_number == 1002
+    assert segment().next_number == 1002
 
 
 def test_digital_numbers_and_credit_line(setup: tuple[Taxpayer, Any, Any]) -> None:
@@ -208,8 +177,12 @@ def test_ledger_verify_finds_tampering(setup: tuple[Taxpayer, Any, Any]) -> None
     invoice = issue(setup)
     issue(setup)
     Invoice.objects.filter(pk=invoice.pk).update(total=D("1.00"))
-    assert [p.what for p in ledger_verify(setup[0])] == ["发票内容被修改"]
-    Invoice.objects.filter(pk=invoice.pk).update(total=D("1560.00"), status="voided")
+    assert [p.what for p in ledger_verify(setup[0])] == ["发票内容被修改", "数字签名无效"]
+    signature = invoice.signature
+    forged = ("B" if signature[0] == "A" else "A") + signature[1:]
+    Invoice.objects.filter(pk=invoice.pk).update(total=D("1560.00"), signature=forged)
+    assert [p.what for p in ledger_verify(setup[0])] == ["数字签名无效"]
+    Invoice.objects.filter(pk=invoice.pk).update(signature=signature, status="voided")
     assert [p.what for p in ledger_verify(setup[0])] == ["发票状态与事件记录不一致"]
     Invoice.objects.filter(pk=invoice.pk).update(status="issued")
     assert ledger_verify(setup[0]) == []

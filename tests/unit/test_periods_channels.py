@@ -186,8 +186,10 @@ def test_device_limits() -> None:
     with pytest.raises(OverOfflineLimit, match="超过离线时长"):
         device(oldest_unuploaded=NOW - timedelta(hours=72, seconds=1))
     with pytest.raises(OverOfflineLimit, match="超过离线限额"):
-        device(unuploaded_amount=D("499000.01"))
-    device(amount=D("-1000.00"), unuploaded_amount=D("500000.00"))  # a red adds nothing
+        device(oldest_unuploaded=NOW, unuploaded_amount=D("499000.01"))
+    # a red adds nothing; online (nothing waiting), the offline amount does not apply
+    device(amount=D("-1000.00"), oldest_unuploaded=NOW, unuploaded_amount=D("500000.00"))
+    device(amount=D("99999.99"), unuploaded_amount=D("500000.00"))
 
 
 def test_credit_line() -> None:

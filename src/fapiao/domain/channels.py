@@ -17,6 +17,9 @@ OFFLINE_HOURS_MESSAGE = "超过离线时长"
 CREDIT_MESSAGE = "超过授信额度"
 
 
+DEVICE_NUMBER_DIGITS = 12
+
+
 class ChannelRefused(DomainError):
     code = "channel_refused"
 
@@ -59,7 +62,8 @@ def check_device(
     """Refuse a blue invoice of ``amount`` (excluding tax) the device may not issue now.
 
     ``oldest_unuploaded`` is when the oldest invoice still waiting for upload was issued, and
-    ``unuploaded_amount`` the positive total waiting.
+    ``unuploaded_amount`` the positive total waiting; with nothing waiting the device is online
+    and the offline limits do not apply.
     """
     if is_locked(monitoring.lock_date, today):
         raise DeviceLocked(LOCKED_MESSAGE, field="channel")
@@ -73,7 +77,10 @@ def check_device(
         raise OverOfflineLimit(
             f"{OFFLINE_HOURS_MESSAGE}（{monitoring.offline_hours}小时）", field="channel"
         )
-    if unuploaded_amount + max(amount, Decimal(0)) > monitoring.offline_amount:
+    if (
+        oldest_unuploaded is not None
+        and unuploaded_amount + max(amount, Decimal(0)) > monitoring.offline_amount
+    ):
         raise OverOfflineLimit(
             f"{OFFLINE_AMOUNT_MESSAGE}（{monitoring.offline_amount}元）", field="channel"
         )
@@ -83,3 +90,11 @@ def check_credit(*, credit: Decimal, used: Decimal, amount: Decimal) -> None:
     """A 数电 channel issues at most ``credit`` (excluding tax) in a month."""
     if amount > 0 and used + amount > credit:
         raise OverCredit(f"{CREDIT_MESSAGE}（本月剩余{credit - used}元）", field="channel")
+
+
+def validate_device_number(value: str) -> str:
+    """A tax-control device's 12-digit number (金税盘、税控盘、税务UKey 编号)."""
+    value = value.strip()
+    if len(value) != DEVICE_NUMBER_DIGITS or not value.isdigit():
+        raise ChannelRefused(f"设备编号应为{DEVICE_NUMBER_DIGITS}位数字", field="device_number")
+    return value

@@ -26,6 +26,16 @@ class ChannelType(enum.StrEnum):
     DIGITAL = "digital"  # 数电 (全电) platform
 
 
+class DeviceKind(enum.StrEnum):
+    GOLDEN_DISK = "jsp"  # 金税盘
+    CONTROL_DISK = "skp"  # 税控盘
+    UKEY = "ukey"  # 税务UKey
+
+    @property
+    def label(self) -> str:
+        return {"jsp": "金税盘", "skp": "税控盘", "ukey": "税务UKey"}[self.value]
+
+
 class RedForm(enum.StrEnum):
     """What must exist before a red invoice of the kind may be issued."""
 

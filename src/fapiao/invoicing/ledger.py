@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from fapiao.invoicing.models import Event, Invoice, Taxpayer
+from fapiao.invoicing.keys import verify
+from fapiao.invoicing.models import Event, Invoice, InvoiceLine, RedForm, Taxpayer
 
 GENESIS = "0" * 64
 
@@ -41,6 +43,7 @@ def _event_hash(event: Event) -> str:
             "sequence": event.sequence,
             "type": event.type,
             "invoice": event.invoice_id,
+            "red_form": event.red_form_id,
             "actor": event.actor,
             "at": event.at.astimezone(UTC).isoformat(),
             "payload": event.payload,
@@ -57,6 +60,7 @@ def event_append(
     at: datetime,
     payload: dict[str, Any],
     invoice: Invoice | None = None,
+    red_form: RedForm | None = None,
 ) -> Event:
     """Append inside the caller's transaction; ``taxpayer`` must be locked (select_for_update)."""
     event = Event(
@@ -64,6 +68,7 @@ def event_append(
         sequence=taxpayer.ledger_sequence + 1,
         type=type,
         invoice=invoice,
+        red_form=red_form,
         actor=actor,
         at=at,
         payload=payload,
@@ -77,18 +82,28 @@ def event_append(
     return event
 
 
-def invoice_digest(invoice: Invoice) -> str:
-    """What an invoice's issue event vouches for: every field but the status, and its lines."""
+_UNSIGNED = ("id", "status", "signature")
+
+
+def invoice_digest(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str:
+    """What an invoice's signature and issue event vouch for: every field but its id, status and
+    signature, and its lines. ``lines`` defaults to the stored ones."""
     fields = {
         f.attname: getattr(invoice, f.attname)
         for f in Invoice._meta.concrete_fields
-        if f.attname not in ("id", "status")
+        if f.attname not in _UNSIGNED
     }
     fields["issued_at"] = invoice.issued_at.astimezone(UTC).isoformat()
     fields["issued_on"] = invoice.issued_on.isoformat()
+    if lines is None:
+        lines = invoice.lines.all()
     fields["lines"] = [
-        {k: v for k, v in line.__dict__.items() if not k.startswith("_") and k != "id"}
-        for line in invoice.lines.order_by("index")
+        {
+            f.attname: getattr(line, f.attname)
+            for f in InvoiceLine._meta.concrete_fields
+            if f.attname not in ("id", "invoice_id")
+        }
+        for line in sorted(lines, key=lambda line: line.index)
     ]
     for name in ("amount", "tax", "total"):
         fields[name] = f"{Decimal(fields[name]):.2f}"
@@ -116,6 +131,7 @@ def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
     expected_sequence = 1
     issued: dict[int, str] = {}
     statuses: dict[int, str] = {}
+    form_statuses: dict[int, str] = {}
     for event in Event.objects.filter(taxpayer=taxpayer).order_by("sequence"):
         where = f"事件#{event.sequence}"
         if event.sequence != expected_sequence:
@@ -126,18 +142,27 @@ def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
             problems.append(Problem(name, where, "事件内容被修改"))
         previous, expected_sequence = event.hash, event.sequence + 1
         if event.invoice_id is not None:
-            if event.type == "invoice.issued":
+            if event.type in ("invoice.issued", "invoice.red_issued"):
                 issued[event.invoice_id] = event.payload.get("digest", "")
             if "status" in event.payload:
                 statuses[event.invoice_id] = event.payload["status"]
+        if event.red_form_id is not None and "form_status" in event.payload:
+            form_statuses[event.red_form_id] = event.payload["form_status"]
     if taxpayer.ledger_sequence != expected_sequence - 1 or taxpayer.ledger_head != previous:
         problems.append(Problem(name, "链头", "最后的事件被删除或链头被修改"))
-    for invoice in Invoice.objects.filter(taxpayer=taxpayer).prefetch_related("lines"):
+    invoices = Invoice.objects.filter(taxpayer=taxpayer).select_related("signing_key")
+    for invoice in invoices.prefetch_related("lines"):
         where = f"发票{invoice}"
+        content = invoice_digest(invoice)
         if invoice.id not in issued:
             problems.append(Problem(name, where, "没有开具事件"))
-        elif invoice_digest(invoice) != issued[invoice.id]:
+        elif content != issued[invoice.id]:
             problems.append(Problem(name, where, "发票内容被修改"))
+        if not verify(invoice.signing_key, content.encode(), invoice.signature):
+            problems.append(Problem(name, where, "数字签名无效"))
         if statuses.get(invoice.id) != invoice.status:
             problems.append(Problem(name, where, "发票状态与事件记录不一致"))
+    for form in RedForm.objects.filter(taxpayer=taxpayer):
+        if form_statuses.get(form.id) != form.status:
+            problems.append(Problem(name, f"红字信息表/确认单{form}", "状态与事件记录不一致"))
     return problems

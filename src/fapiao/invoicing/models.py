@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 
-from fapiao.domain.kinds import ChannelType, InvoiceKind
+from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
+from fapiao.domain.kinds import RedForm as RedFormType
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
@@ -54,12 +56,11 @@ class Channel(models.Model):
     taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="channels")
     type = models.CharField(max_length=10, choices=_choices(ChannelType))
     name = models.CharField(max_length=60)
-    device_number = models.CharField("设备编号", max_length=20, blank=True)
-    device_kind = models.CharField("设备类型", max_length=20, blank=True)
-    lock_date = models.DateField("开票截止时间", null=True, blank=True)
-    single_limit = models.DecimalField("单张发票限额", null=True, blank=True, **MONEY)
-    offline_hours = models.PositiveIntegerField("离线开票时长", null=True, blank=True)
-    offline_amount = models.DecimalField("离线正数累计金额", null=True, blank=True, **MONEY)
+    device_number = models.CharField("设备编号", max_length=12, blank=True)
+    device_kind = models.CharField(
+        "设备类型", max_length=10, choices=_choices(DeviceKind), blank=True
+    )
+    reported_through = models.DateField("已抄报至", null=True, blank=True)
     channel_digit = models.CharField("渠道代码", max_length=1, default="0")
     monthly_credit = models.DecimalField("月授信额度", null=True, blank=True, **MONEY)
 
@@ -70,6 +71,22 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Monitoring(models.Model):
+    """监控数据 of one invoice kind on a device, written back by the authority at each 清卡."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="monitoring")
+    kind = models.CharField(max_length=30, choices=_choices(InvoiceKind))
+    lock_date = models.DateField("开票截止时间")
+    single_limit = models.DecimalField("单张发票限额", **MONEY)
+    offline_hours = models.PositiveIntegerField("离线开票时长")
+    offline_amount = models.DecimalField("离线正数累计金额", **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "kind"], name="monitoring_unique"),
+        ]
 
 
 class StockSegment(models.Model):
@@ -96,17 +113,123 @@ class StockSegment(models.Model):
         ]
 
 
-class DigitalCounter(models.Model):
-    """The gapless 15-digit sequence of 数电 numbers per (taxpayer, year)."""
+class Counter(models.Model):
+    """A gapless running number of one taxpayer: ``series`` names it (``digital:2026`` for the
+    15-digit sequence of 数电 numbers, ``info:<channel>`` for 信息表 numbers, …)."""
 
     taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT)
-    year = models.PositiveIntegerField()
-    next_sequence = models.PositiveBigIntegerField(default=1)
+    series = models.CharField(max_length=40)
+    next_value = models.PositiveBigIntegerField(default=1)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["taxpayer", "year"], name="digital_counter_unique"),
+            models.UniqueConstraint(fields=["taxpayer", "series"], name="counter_unique"),
         ]
+
+
+class SigningKey(models.Model):
+    """A taxpayer's signing key pair; the private half is encrypted under FAPIAO_SECRET_KEY."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="keys")
+    algorithm = models.CharField(max_length=20)
+    public_key = models.BinaryField()
+    private_key = models.BinaryField()  # nonce + AES-256-GCM ciphertext
+    created_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxpayer"], condition=models.Q(active=True), name="one_active_key"
+            ),
+        ]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "管理员"
+    ISSUER = "issuer", "开票员"
+    FINANCE = "finance", "财务"
+    AUDITOR = "auditor", "审计员"
+    CLAIMANT = "claimant", "报销人"
+    AUTHORITY = "authority", "税务机关"
+
+
+class Membership(models.Model):
+    """A user's role at a taxpayer; the authority role belongs to no taxpayer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    taxpayer = models.ForeignKey(
+        Taxpayer, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "taxpayer", "role"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(taxpayer__isnull=True),
+                name="authority_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="authority", taxpayer__isnull=True)
+                | (~models.Q(role="authority") & models.Q(taxpayer__isnull=False)),
+                name="authority_outside_taxpayers",
+            ),
+        ]
+
+
+class Customer(models.Model):
+    """A buyer the taxpayer invoices again and again."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="customers")
+    name = models.CharField("名称", max_length=100)
+    tax_id = models.CharField("纳税人识别号", max_length=20, blank=True)
+    address = models.CharField("地址", max_length=100, blank=True)
+    phone = models.CharField("电话", max_length=40, blank=True)
+    bank = models.CharField("开户行", max_length=70, blank=True)
+    account = models.CharField("银行账号", max_length=30, blank=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    mobile = models.CharField("手机号", max_length=20, blank=True)
+    individual = models.BooleanField("自然人", default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxpayer", "name"], name="customer_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A good or service with its 税收分类编码, 简称, rate, unit and spec."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField("名称", max_length=100)
+    tax_code = models.CharField("税收分类编码", max_length=19)
+    short_name = models.CharField("简称", max_length=40)
+    rate = models.CharField("税率", max_length=12)
+    spec = models.CharField("规格型号", max_length=40, blank=True)
+    unit = models.CharField("单位", max_length=20, blank=True)
+    unit_price = models.DecimalField("单价", null=True, blank=True, **PRICE)
+    price_mode = models.CharField(
+        "单价含税", max_length=10, choices=_choices(PriceMode), default=PriceMode.EXCLUSIVE
+    )
+
+    class Meta:
+        ordering = ["name", "spec"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxpayer", "name", "spec"], name="product_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"*{self.short_name}*{self.name}"
 
 
 class Invoice(models.Model):
@@ -135,6 +258,12 @@ class Invoice(models.Model):
     total = models.DecimalField("价税合计", **MONEY)
     check_code = models.CharField("校验码", max_length=20, blank=True)
     qr = models.CharField(max_length=120)
+    red_reason = models.CharField("红冲原因", max_length=10, blank=True)
+    red_form = models.OneToOneField(
+        "RedForm", null=True, blank=True, on_delete=models.PROTECT, related_name="red_invoice"
+    )
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT)
+    signature = models.CharField(max_length=200)
     request_id = models.CharField(max_length=100, null=True, blank=True)
     content_hash = models.CharField(max_length=64)
 
@@ -169,12 +298,48 @@ class InvoiceLine(models.Model):
     rate = models.CharField(max_length=12)
     tax = models.DecimalField(**MONEY)
     discount = models.BooleanField(default=False)
+    blue_index = models.PositiveIntegerField(null=True)  # on a red line: the blue line it reverses
 
     class Meta:
         ordering = ["index"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "index"], name="line_index_unique"),
         ]
+
+
+class RedFormStatus(models.TextChoices):
+    PENDING = "pending", "待对方确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "对方已拒绝"
+    LAPSED = "lapsed", "超时作废"
+    CANCELLED = "cancelled", "已撤销"
+    USED = "used", "已开具红字发票"
+
+
+class RedForm(models.Model):
+    """红字发票信息表 (税控 专票) or 红字发票信息确认单 (数电) for one blue invoice."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="red_forms")
+    blue = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="red_forms")
+    type = models.CharField(max_length=20, choices=_choices(RedFormType))
+    number = models.CharField("编号", max_length=20)
+    reason = models.CharField("红冲原因", max_length=10)
+    raised_by = models.CharField(max_length=10)  # seller or buyer
+    status = models.CharField(max_length=10, choices=RedFormStatus.choices)
+    lines = models.JSONField()  # the red lines, as drafted
+    amount = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["type", "number"], name="red_form_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class Event(models.Model):
@@ -184,6 +349,9 @@ class Event(models.Model):
     sequence = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     invoice = models.ForeignKey(Invoice, null=True, on_delete=models.PROTECT, related_name="events")
+    red_form = models.ForeignKey(
+        RedForm, null=True, on_delete=models.PROTECT, related_name="events"
+    )
     actor = models.CharField(max_length=150)
     at = models.DateTimeField()
     payload = models.JSONField()

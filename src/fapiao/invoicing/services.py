@@ -6,6 +6,7 @@ issuers never get the same number and a failed or killed transaction leaves no g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,20 +19,26 @@ from django.utils import timezone
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.checkcode import check_code
 from fapiao.domain.errors import DomainError
-from fapiao.domain.invoice import validate_draft
-from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
+from fapiao.domain.invoice import Draft, validate_draft
+from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, spec
+from fapiao.domain.lifecycle import Status
 from fapiao.domain.numbering import build_digital_number, format_number, parse_code
+from fapiao.domain.periods import Cycle
 from fapiao.domain.qr import build_qr
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.domain.regions import region_name
+from fapiao.domain.tax import Computed
 from fapiao.domain.taxpayer_id import validate_uscc
 from fapiao.invoicing.drafts import draft_from_data
+from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
 from fapiao.invoicing.models import (
     Channel,
-    DigitalCounter,
+    Counter,
     Invoice,
     InvoiceLine,
+    Monitoring,
+    RedForm,
     StockSegment,
     Taxpayer,
 )
@@ -46,6 +53,7 @@ class IdempotencyConflict(DomainError):
 
 
 NO_STOCK_MESSAGE = "发票库存不足，请领购发票"
+NO_MONITORING_MESSAGE = "该设备没有此票种的监控数据，不能开具"
 FUTURE_MESSAGE = "开票日期不能晚于当前时间"
 
 
@@ -58,6 +66,15 @@ def local_date(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+def counter_next(taxpayer: Taxpayer, series: str) -> int:
+    """The next value of a gapless running number; the caller holds the taxpayer's lock."""
+    counter, _ = Counter.objects.get_or_create(taxpayer=taxpayer, series=series)
+    value = counter.next_value
+    counter.next_value = value + 1
+    counter.save(update_fields=["next_value"])
+    return value
+
+
 @transaction.atomic
 def taxpayer_create(
     *,
@@ -66,6 +83,7 @@ def taxpayer_create(
     kind: TaxpayerKind,
     region: str,
     actor: str,
+    cycle: Cycle = Cycle.MONTHLY,
     address: str = "",
     phone: str = "",
     bank: str = "",
@@ -77,6 +95,7 @@ def taxpayer_create(
         name=name.strip(),
         tax_id=validate_uscc(tax_id),
         kind=kind,
+        cycle=cycle,
         region=region,
         address=address,
         phone=phone,
@@ -84,28 +103,134 @@ def taxpayer_create(
         account=account,
     )
     taxpayer = taxpayer_lock(taxpayer.pk)
+    at = at or timezone.now()
+    key = key_create(taxpayer, at=at)
     event_append(
         taxpayer=taxpayer,
         type="taxpayer.created",
         actor=actor,
-        at=at or timezone.now(),
-        payload={"name": taxpayer.name, "tax_id": taxpayer.tax_id},
+        at=at,
+        payload={"name": taxpayer.name, "tax_id": taxpayer.tax_id, "key": key.pk},
     )
     return taxpayer
 
 
 @transaction.atomic
 def channel_create(
-    *, taxpayer: Taxpayer, type: ChannelType, name: str, actor: str, **fields: Any
+    *,
+    taxpayer: Taxpayer,
+    type: ChannelType,
+    name: str,
+    actor: str,
+    device_number: str = "",
+    device_kind: DeviceKind | None = None,
+    channel_digit: str = "0",
+    monthly_credit: Decimal | None = None,
 ) -> Channel:
+    """A tax-control device (with its 12-digit number and kind) or a 数电 channel."""
+    name = name.strip()
+    if not name:
+        raise IssueRefused("请填写渠道名称", field="name")
+    if type == ChannelType.DEVICE:
+        device_number = channel_rules.validate_device_number(device_number)
+        if device_kind is None:
+            raise IssueRefused("请选择设备类型（金税盘、税控盘或税务UKey）", field="device_kind")
+        if Channel.objects.filter(device_number=device_number).exists():
+            raise IssueRefused("该设备编号已登记", field="device_number")
+    elif device_number or device_kind:
+        raise IssueRefused("数电渠道没有税控设备", field="device_number")
+    if len(channel_digit) != 1 or not channel_digit.isdigit():
+        raise IssueRefused("渠道代码为1位数字", field="channel_digit")
     locked = taxpayer_lock(taxpayer.pk)
-    channel = Channel.objects.create(taxpayer=locked, type=type, name=name, **fields)
+    if Channel.objects.filter(taxpayer=locked, name=name).exists():
+        raise IssueRefused("渠道名称已存在", field="name")
+    channel = Channel.objects.create(
+        taxpayer=locked,
+        type=type,
+        name=name,
+        device_number=device_number,
+        device_kind=device_kind or "",
+        channel_digit=channel_digit,
+        monthly_credit=monthly_credit,
+    )
     event_append(
         taxpayer=locked,
         type="channel.created",
         actor=actor,
         at=timezone.now(),
-        payload={"channel": channel.pk, "type": type.value, "name": name},
+        payload={
+            "channel": channel.pk,
+            "type": type.value,
+            "name": name,
+            "device_number": device_number,
+            "monthly_credit": None if monthly_credit is None else str(monthly_credit),
+        },
+    )
+    return channel
+
+
+@transaction.atomic
+def monitoring_set(
+    *,
+    channel: Channel,
+    kind: InvoiceKind,
+    lock_date: date,
+    single_limit: Decimal,
+    offline_hours: int,
+    offline_amount: Decimal,
+    source: str,
+    actor: str,
+) -> Monitoring:
+    """Write a device's 监控数据 for one kind (at 发行, and at each 清卡), recording its source."""
+    if channel.type != ChannelType.DEVICE or spec(kind).channel is not ChannelType.DEVICE:
+        raise IssueRefused(f"{spec(kind).name}不能在该渠道开具", field="kind")
+    if single_limit <= 0 or offline_amount < 0 or offline_hours < 0:
+        raise IssueRefused("限额和离线时长不能为负数", field="single_limit")
+    locked = taxpayer_lock(channel.taxpayer_id)
+    monitoring, _ = Monitoring.objects.update_or_create(
+        channel=channel,
+        kind=kind,
+        defaults={
+            "lock_date": lock_date,
+            "single_limit": single_limit,
+            "offline_hours": offline_hours,
+            "offline_amount": offline_amount,
+        },
+    )
+    event_append(
+        taxpayer=locked,
+        type="monitoring.set",
+        actor=actor,
+        at=timezone.now(),
+        payload={
+            "channel": channel.pk,
+            "kind": kind.value,
+            "lock_date": lock_date.isoformat(),
+            "single_limit": str(single_limit),
+            "offline_hours": offline_hours,
+            "offline_amount": str(offline_amount),
+            "from": source,
+        },
+    )
+    return monitoring
+
+
+@transaction.atomic
+def credit_set(*, channel: Channel, monthly_credit: Decimal, source: str, actor: str) -> Channel:
+    """Set a 数电 channel's monthly 授信额度, recording who granted it."""
+    if channel.type != ChannelType.DIGITAL:
+        raise IssueRefused("只有数电渠道有授信额度", field="channel")
+    if monthly_credit < 0:
+        raise IssueRefused("授信额度不能为负数", field="monthly_credit")
+    locked = taxpayer_lock(channel.taxpayer_id)
+    channel.monthly_credit = monthly_credit
+    channel.save(update_fields=["monthly_credit"])
+    event_append(
+        taxpayer=locked,
+        type="credit.set",
+        actor=actor,
+        at=timezone.now(),
+        payload={"channel": channel.pk, "monthly_credit": str(monthly_credit), "from": source},
     )
     return channel
 
@@ -164,15 +289,12 @@ def _allocate(
 ) -> tuple[str, str]:
     """The next code and number of the channel; the caller holds the taxpayer's lock."""
     if spec(kind).digital:
-        counter, _ = DigitalCounter.objects.get_or_create(taxpayer=taxpayer, year=issued_on.year)
         number = build_digital_number(
             year=issued_on.year,
             region=taxpayer.region[:2],
             channel=channel.channel_digit,
-            sequence=counter.next_sequence,
+            sequence=counter_next(taxpayer, f"digital:{issued_on.year}"),
         )
-        counter.next_sequence += 1
-        counter.save(update_fields=["next_sequence"])
         return "", number
     segment = (
         StockSegment.objects.filter(channel=channel, kind=kind, next_number__lte=F("last"))
@@ -187,33 +309,43 @@ def _allocate(
     return segment.code, number
 
 
-def _check_channel(
+def credit_used(channel: Channel, month: date) -> Decimal:
+    """Net amount (excluding tax) the channel issued in the month starting ``month``."""
+    return Invoice.objects.filter(channel=channel, issued_on__gte=month).exclude(
+        status=Status.VOIDED
+    ).aggregate(used=Sum("amount"))["used"] or Decimal(0)
+
+
+def check_channel(
     *, channel: Channel, kind: InvoiceKind, amount: Decimal, issued_at: datetime
 ) -> None:
+    """Refuse what the channel may not issue now: wrong kind, lock date, limits, credit."""
     if spec(kind).channel.value != channel.type:
         raise IssueRefused(f"{spec(kind).name}不能通过该开票渠道开具", field="channel")
     if channel.type == ChannelType.DIGITAL:
         if channel.monthly_credit is not None:
             month = local_date(issued_at).replace(day=1)
-            used = Invoice.objects.filter(channel=channel, issued_on__gte=month).aggregate(
-                used=Sum("amount")
-            )["used"] or Decimal(0)
-            channel_rules.check_credit(credit=channel.monthly_credit, used=used, amount=amount)
+            channel_rules.check_credit(
+                credit=channel.monthly_credit, used=credit_used(channel, month), amount=amount
+            )
         return
-    if channel.lock_date and channel.single_limit is not None:
-        channel_rules.check_device(
-            channel_rules.Monitoring(
-                channel.lock_date,
-                channel.single_limit,
-                channel.offline_hours or 0,
-                channel.offline_amount or Decimal(0),
-            ),
-            amount=amount,
-            today=local_date(issued_at),
-            oldest_unuploaded=None,
-            unuploaded_amount=Decimal(0),
-            now=issued_at,
-        )
+    monitoring = Monitoring.objects.filter(channel=channel, kind=kind).first()
+    if monitoring is None:
+        raise IssueRefused(NO_MONITORING_MESSAGE, field="kind")
+    channel_rules.check_device(
+        channel_rules.Monitoring(
+            monitoring.lock_date,
+            monitoring.single_limit,
+            monitoring.offline_hours,
+            monitoring.offline_amount,
+        ),
+        amount=amount,
+        today=local_date(issued_at),
+        # the offline limits count invoices awaiting upload, which the authority side tracks
+        oldest_unuploaded=None,
+        unuploaded_amount=Decimal(0),
+        now=issued_at,
+    )
 
 
 def invoice_issue(
@@ -231,17 +363,47 @@ def invoice_issue(
     issued_at = issued_at or now
     if issued_at > now:
         raise IssueRefused(FUTURE_MESSAGE, field="issued_at")
-    content = digest({"channel": channel.pk, "data": data})
-    try:
-        return _issue(
-            taxpayer=taxpayer,
+
+    def body(locked: Taxpayer) -> Invoice:
+        if channel.taxpayer_id != locked.pk:
+            raise IssueRefused("开票渠道不属于该纳税人", field="channel")
+        draft = draft_from_data(data, taxpayer=locked)
+        computed = validate_draft(draft, taxpayer_kind=TaxpayerKind(locked.kind))
+        check_channel(
+            channel=channel, kind=draft.kind, amount=computed.totals.amount, issued_at=issued_at
+        )
+        return invoice_store(
+            taxpayer=locked,
             channel=channel,
-            data=data,
-            request_id=request_id,
-            actor=actor,
+            draft=draft,
+            computed=computed,
             issued_at=issued_at,
+            actor=actor,
+            request_id=request_id,
             content=content,
         )
+
+    content = digest({"channel": channel.pk, "data": data})
+    return idempotent(taxpayer, request_id, content, body)
+
+
+def idempotent(
+    taxpayer: Taxpayer,
+    request_id: str | None,
+    content: str,
+    body: Callable[[Taxpayer], Invoice],
+) -> Invoice:
+    """Run ``body`` with the taxpayer locked, in one transaction, once per ``request_id``: a
+    replay returns the first invoice; the same id with other ``content`` is refused."""
+    try:
+        with transaction.atomic():
+            locked = taxpayer_lock(taxpayer.pk)
+            if (
+                request_id is not None
+                and Invoice.objects.filter(taxpayer=locked, request_id=request_id).exists()
+            ):
+                return _replay(locked, request_id, content)
+            return body(locked)
     except IntegrityError:
         # a concurrent replay of the same request won the race: answer with its invoice
         if request_id is None:
@@ -256,52 +418,54 @@ def _replay(taxpayer: Taxpayer, request_id: str, content: str) -> Invoice:
     return existing
 
 
-@transaction.atomic
-def _issue(
+def invoice_store(
     *,
     taxpayer: Taxpayer,
     channel: Channel,
-    data: dict[str, Any],
-    request_id: str | None,
-    actor: str,
+    draft: Draft,
+    computed: Computed,
     issued_at: datetime,
+    actor: str,
     content: str,
+    request_id: str | None = None,
+    blue: Invoice | None = None,
+    red_reason: str = "",
+    red_form: RedForm | None = None,
+    blue_indices: list[int] | None = None,
 ) -> Invoice:
-    locked = taxpayer_lock(taxpayer.pk)
-    if channel.taxpayer_id != locked.pk:
-        raise IssueRefused("开票渠道不属于该纳税人", field="channel")
-    if (
-        request_id is not None
-        and Invoice.objects.filter(taxpayer=locked, request_id=request_id).exists()
-    ):
-        return _replay(locked, request_id, content)
-    draft = draft_from_data(data, taxpayer=locked)
-    computed = validate_draft(draft, taxpayer_kind=TaxpayerKind(locked.kind))
+    """Number, sign and store a validated invoice with its event; the caller holds the lock
+    of ``taxpayer`` and has checked the channel."""
     totals = computed.totals
-    _check_channel(channel=channel, kind=draft.kind, amount=totals.amount, issued_at=issued_at)
     issued_on = local_date(issued_at)
-    code, number = _allocate(taxpayer=locked, channel=channel, kind=draft.kind, issued_on=issued_on)
+    code, number = _allocate(
+        taxpayer=taxpayer, channel=channel, kind=draft.kind, issued_on=issued_on
+    )
     item = spec(draft.kind)
     check = (
         check_code(
-            key=bytes(locked.secret),
+            key=bytes(taxpayer.secret),
             code=code,
             number=number,
             issued_on=issued_on,
-            seller_id=locked.tax_id,
+            seller_id=taxpayer.tax_id,
             total=totals.total,
         )
         if item.has_check_code
         else ""
     )
-    invoice = Invoice.objects.create(
-        taxpayer=locked,
+    key = active_key(taxpayer)
+    invoice = Invoice(
+        taxpayer=taxpayer,
         channel=channel,
         kind=draft.kind,
         code=code,
         number=number,
         issued_at=issued_at,
         issued_on=issued_on,
+        red=blue is not None,
+        blue=blue,
+        red_reason=red_reason,
+        red_form=red_form,
         mode=draft.mode,
         seller=asdict(draft.seller),
         buyer=asdict(draft.buyer),
@@ -324,10 +488,10 @@ def _issue(
         ),
         request_id=request_id,
         content_hash=content,
+        signing_key=key,
     )
-    InvoiceLine.objects.bulk_create(
+    lines = [
         InvoiceLine(
-            invoice=invoice,
             index=index,
             name=line.name,
             short_name=line.short_name,
@@ -340,20 +504,30 @@ def _issue(
             rate=line.rate.key,
             tax=line.tax,
             discount=line.discount,
+            blue_index=None if blue_indices is None else blue_indices[index],
         )
         for index, line in enumerate(computed.lines)
-    )
+    ]
+    content_digest = invoice_digest(invoice, lines)
+    invoice.signature = sign(key, content_digest.encode())
+    invoice.save(force_insert=True)
+    for line in lines:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(lines)
+    payload: dict[str, Any] = {
+        "number": str(invoice),
+        "total": str(totals.total),
+        "status": invoice.status,
+        "digest": content_digest,
+    }
+    if blue is not None:
+        payload["blue"] = str(blue)
     event_append(
-        taxpayer=locked,
-        type="invoice.issued",
+        taxpayer=taxpayer,
+        type="invoice.red_issued" if blue is not None else "invoice.issued",
         actor=actor,
         at=issued_at,
         invoice=invoice,
-        payload={
-            "number": str(invoice),
-            "total": str(totals.total),
-            "status": invoice.status,
-            "digest": invoice_digest(invoice),
-        },
+        payload=payload,
     )
     return invoice

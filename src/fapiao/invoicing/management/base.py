@@ -1,0 +1,117 @@
+"""What every ``fapiao`` command shares: ``--json`` output, ``--taxpayer`` and exit codes.
+
+Exit codes: 0 done; 2 wrong usage; 3 not found; 4 refused by a rule (the message names the
+field); 5 ``ledger verify`` found problems.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from fapiao.domain.errors import DomainError
+from fapiao.invoicing.models import Taxpayer
+from fapiao.invoicing.selectors import NotFound, taxpayer_find
+
+EXIT_NOT_FOUND = 3
+EXIT_REFUSED = 4
+EXIT_PROBLEMS = 5
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+class FapiaoCommand(BaseCommand):
+    """A command whose ``run`` returns (data for ``--json``, text for people)."""
+
+    taxpayer_scoped = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", dest="as_json", help="JSON 输出")
+        if self.taxpayer_scoped:
+            parser.add_argument("--taxpayer", help="纳税人识别号（只有一个纳税人时可省略）")
+            parser.add_argument("--actor", help="记录在历史中的操作人（默认当前系统用户）")
+        self.arguments(parser)
+
+    def arguments(self, parser: CommandParser) -> None:
+        """Arguments of the command itself."""
+
+    def run(self, **options: Any) -> tuple[Any, str]:
+        raise NotImplementedError
+
+    def taxpayer(self, options: dict[str, Any]) -> Taxpayer:
+        return taxpayer_find(options.get("taxpayer"))
+
+    @staticmethod
+    def actor(options: dict[str, Any]) -> str:
+        return options.get("actor") or f"cli:{getpass.getuser()}"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_json = options["as_json"]
+        try:
+            data, text = self.run(**options)
+        except NotFound as error:
+            self._fail(error, as_json, EXIT_NOT_FOUND)
+        except DomainError as error:
+            self._fail(error, as_json, EXIT_REFUSED)
+        self.emit(data, text, as_json)
+
+    def emit(self, data: Any, text: str, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+        elif text:
+            self.stdout.write(text)
+
+    def _fail(self, error: DomainError, as_json: bool, code: int) -> None:
+        if as_json:
+            self.stdout.write(
+                json.dumps({"ok": False, **error.as_dict()}, ensure_ascii=False, indent=2)
+            )
+        where = f"（{error.field}）" if error.field else ""
+        raise CommandError(f"{error.message}{where}", returncode=code)
+
+
+def subcommands(parser: CommandParser, **commands: Callable[[CommandParser], None]) -> None:
+    """Add required subcommands named after the keyword arguments, each set up by its value."""
+    sub = parser.add_subparsers(dest="action", required=True)
+    for name, setup in commands.items():
+        setup(sub.add_parser(name.replace("_", "-")))
+
+
+def key_values(pairs: list[str]) -> dict[str, str]:
+    """``name=value`` arguments as a dict."""
+    data = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise CommandError(f"参数应为 名称=值 的形式：{pair}", returncode=2)
+        data[name.strip()] = value
+    return data
+
+
+def table(rows: list[list[str]]) -> str:
+    """Rows as aligned text columns (CJK characters count double)."""
+    if not rows:
+        return "（无记录）"
+
+    def width(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    )

@@ -1,0 +1,225 @@
+"""Reads: finding and listing a taxpayer's records, always scoped to that taxpayer, and their
+plain-data form shared by the CLI and the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
+from fapiao.domain.lifecycle import Status
+from fapiao.domain.money import quantize_fen
+from fapiao.domain.rates import parse_rate
+from fapiao.domain.taxcodes import display_name
+from fapiao.domain.words import amount_in_words
+from fapiao.invoicing.models import Channel, Invoice, Monitoring, RedForm, StockSegment, Taxpayer
+from fapiao.invoicing.services import credit_used
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+def taxpayer_find(tax_id: str | None) -> Taxpayer:
+    """The taxpayer with ``tax_id``; without one, the only taxpayer of the installation."""
+    if tax_id:
+        found = Taxpayer.objects.filter(tax_id=tax_id.strip().upper()).first()
+        if found is None:
+            raise NotFound(f"纳税人{tax_id}不存在", field="taxpayer")
+        return found
+    taxpayers = list(Taxpayer.objects.all()[:2])
+    if len(taxpayers) != 1:
+        raise NotFound(
+            "请用 --taxpayer 指定纳税人识别号" if taxpayers else "还没有纳税人", field="taxpayer"
+        )
+    return taxpayers[0]
+
+
+def channel_find(taxpayer: Taxpayer, name: str | None) -> Channel:
+    """The channel named ``name`` (or with that id); without one, the only channel."""
+    channels = Channel.objects.filter(taxpayer=taxpayer)
+    if name:
+        query = Q(name=name) | (Q(pk=int(name)) if name.isdigit() else Q(pk__in=[]))
+        found = channels.filter(query).first()
+        if found is None:
+            raise NotFound(f"开票渠道“{name}”不存在", field="channel")
+        return found
+    if channels.count() != 1:
+        raise NotFound("请用 --channel 指定开票渠道", field="channel")
+    return channels.get()
+
+
+def invoice_find(taxpayer: Taxpayer, ident: str, code: str = "") -> Invoice:
+    """An invoice of ``taxpayer`` by its number, its code + number, or both run together."""
+    ident = ident.strip().replace(" ", "")
+    invoices = Invoice.objects.filter(taxpayer=taxpayer)
+    if code:
+        query = Q(code=code, number=ident)
+    elif len(ident) in (18, 20) and not invoices.filter(number=ident).exists():
+        query = Q(code=ident[:-8], number=ident[-8:])
+    else:
+        query = Q(number=ident)
+    found = list(invoices.filter(query)[:2])
+    if not found:
+        raise NotFound(f"发票{ident}不存在", field="number")
+    if len(found) > 1:
+        raise NotFound(f"号码{ident}对应多张发票，请同时给出发票代码", field="code")
+    return found[0]
+
+
+def red_form_find(taxpayer: Taxpayer, number: str) -> RedForm:
+    found = RedForm.objects.filter(taxpayer=taxpayer, number=number.strip()).first()
+    if found is None:
+        raise NotFound(f"红字信息表/确认单{number}不存在", field="form")
+    return found
+
+
+def invoice_list(
+    taxpayer: Taxpayer,
+    *,
+    kind: InvoiceKind | None = None,
+    status: Status | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    buyer: str = "",
+    number: str = "",
+    item: str = "",
+    min_total: Decimal | None = None,
+    max_total: Decimal | None = None,
+    red: bool | None = None,
+) -> QuerySet[Invoice]:
+    """The taxpayer's invoices matching every filter given, newest first."""
+    invoices = Invoice.objects.filter(taxpayer=taxpayer)
+    if kind is not None:
+        invoices = invoices.filter(kind=kind)
+    if status is not None:
+        invoices = invoices.filter(status=status)
+    if start is not None:
+        invoices = invoices.filter(issued_on__gte=start)
+    if end is not None:
+        invoices = invoices.filter(issued_on__lte=end)
+    if buyer:
+        invoices = invoices.filter(Q(buyer_name__icontains=buyer) | Q(buyer__tax_id=buyer))
+    if number:
+        invoices = invoices.filter(Q(number__contains=number) | Q(code=number))
+    if item:
+        invoices = invoices.filter(lines__name__icontains=item).distinct()
+    if min_total is not None:
+        invoices = invoices.filter(total__gte=min_total)
+    if max_total is not None:
+        invoices = invoices.filter(total__lte=max_total)
+    if red is not None:
+        invoices = invoices.filter(red=red)
+    return invoices.order_by("-issued_at", "-pk")
+
+
+def invoice_as_dict(invoice: Invoice, *, lines: bool = True) -> dict[str, Any]:
+    """The invoice as plain data (money as strings, dates ISO)."""
+    kind = InvoiceKind(invoice.kind)
+    data: dict[str, Any] = {
+        "id": invoice.pk,
+        "kind": kind.value,
+        "kind_name": spec(kind).name,
+        "code": invoice.code,
+        "number": invoice.number,
+        "issued_at": invoice.issued_at.isoformat(),
+        "issued_on": invoice.issued_on.isoformat(),
+        "status": invoice.status,
+        "status_name": Status(invoice.status).label,
+        "red": invoice.red,
+        "blue": str(invoice.blue) if invoice.blue_id else None,
+        "red_reason": invoice.red_reason,
+        "seller": invoice.seller,
+        "buyer": invoice.buyer,
+        "amount": str(invoice.amount),
+        "tax": str(invoice.tax),
+        "total": str(invoice.total),
+        "total_in_words": amount_in_words(invoice.total),
+        "check_code": invoice.check_code,
+        "qr": invoice.qr,
+        "remarks": invoice.remarks,
+        "payee": invoice.payee,
+        "reviewer": invoice.reviewer,
+        "drawer": invoice.drawer,
+        "signature": {
+            "algorithm": invoice.signing_key.algorithm,
+            "key": invoice.signing_key_id,
+            "value": invoice.signature,
+        },
+    }
+    if lines:
+        data["lines"] = [
+            {
+                "name": display_name(line.short_name, line.name),
+                "tax_code": line.tax_code,
+                "spec": line.spec,
+                "unit": line.unit,
+                "quantity": None if line.quantity is None else f"{line.quantity.normalize():f}",
+                "unit_price": None
+                if line.unit_price is None
+                else f"{line.unit_price.normalize():f}",
+                "amount": str(line.amount),
+                "rate": parse_rate(line.rate).label,
+                "tax": str(line.tax),
+                "discount": line.discount,
+            }
+            for line in invoice.lines.all()
+        ]
+    return data
+
+
+def red_form_as_dict(form: RedForm) -> dict[str, Any]:
+    return {
+        "number": form.number,
+        "type": form.type,
+        "blue": str(form.blue),
+        "reason": form.reason,
+        "raised_by": form.raised_by,
+        "status": form.status,
+        "status_name": form.get_status_display(),
+        "amount": str(form.amount),
+        "tax": str(form.tax),
+        "total": str(form.total),
+        "created_at": form.created_at.isoformat(),
+        "expires_at": form.expires_at.isoformat() if form.expires_at else None,
+    }
+
+
+def channel_as_dict(channel: Channel, *, today: date) -> dict[str, Any]:
+    """A channel with what it can still issue: stock left per kind, or credit left this month."""
+    data: dict[str, Any] = {
+        "id": channel.pk,
+        "name": channel.name,
+        "type": channel.type,
+        "device_number": channel.device_number,
+        "device_kind": channel.device_kind,
+    }
+    if channel.type == ChannelType.DIGITAL:
+        used = quantize_fen(credit_used(channel, today.replace(day=1)))
+        credit = channel.monthly_credit
+        data.update(
+            monthly_credit=None if credit is None else str(credit),
+            credit_used=str(used),
+            credit_left=None if credit is None else str(credit - used),
+        )
+        return data
+    stock = (
+        StockSegment.objects.filter(channel=channel)
+        .values("kind")
+        .annotate(left=Sum(F("last") - F("next_number") + 1))
+    )
+    data["stock"] = {row["kind"]: row["left"] for row in stock}
+    data["monitoring"] = {
+        item.kind: {
+            "lock_date": item.lock_date.isoformat(),
+            "single_limit": str(item.single_limit),
+            "offline_hours": item.offline_hours,
+            "offline_amount": str(item.offline_amount),
+        }
+        for item in Monitoring.objects.filter(channel=channel)
+    }
+    return data
