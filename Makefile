@@ -49,6 +49,7 @@ integration-pg: $(STAMP)
 ## bench: print throughput figures
 bench: $(STAMP)
 	$(BIN)/python bench/domain.py
+	$(BIN)/python bench/issue.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -17,20 +17,10 @@ from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, InvoiceLine, StockSegment, Taxpayer
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.issue_worker import DRAFT
-from tests.integration.world import make_world
+from tests.integration.world import database_url, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WORKER = Path(__file__).with_name("issue_worker.py")
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return (
-            f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT'] or 5432}"
-            f"/{settings['NAME']}"
-        )
-    return f"sqlite:///{settings['NAME']}"
 
 
 def _run_workers(processes: int, per_process: int, prefix: str | None = None) -> Taxpayer:
@@ -38,7 +28,7 @@ def _run_workers(processes: int, per_process: int, prefix: str | None = None) ->
         tax_id="9132020013590404XW", region="42", stock=processes * per_process, first=1
     )
     taxpayer, device = world.taxpayer, world.device
-    environment = {**os.environ, "FAPIAO_DATABASE_URL": _database_url()}
+    environment = {**os.environ, "FAPIAO_DATABASE_URL": database_url()}
     workers = [
         subprocess.Popen(
             [
@@ -98,7 +88,7 @@ def test_a_killed_issuer_leaves_no_half_invoice_and_no_gap() -> None:
     world = make_world(tax_id="9132020013590404XW", region="42", stock=10_000, first=1)
     worker = subprocess.Popen(
         [sys.executable, str(WORKER), str(world.taxpayer.pk), str(world.device.pk), "10000", "-"],
-        env={**os.environ, "FAPIAO_DATABASE_URL": _database_url()},
+        env={**os.environ, "FAPIAO_DATABASE_URL": database_url()},
     )
     try:
         deadline = time.monotonic() + 60

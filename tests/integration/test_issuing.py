@@ -13,15 +13,26 @@ import pytest
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.domain.qr import parse_qr
-from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import Event, Invoice, InvoiceLine, StockSegment, Taxpayer
+from fapiao.invoicing.keys import verify
+from fapiao.invoicing.ledger import invoice_digest, ledger_verify
+from fapiao.invoicing.models import (
+    Event,
+    Invoice,
+    InvoiceLine,
+    Monitoring,
+    SigningKey,
+    StockSegment,
+    Taxpayer,
+)
 from fapiao.invoicing.services import (
     FUTURE_MESSAGE,
+    NO_MONITORING_MESSAGE,
     NO_STOCK_MESSAGE,
     IdempotencyConflict,
     invoice_issue,
+    monitoring_set,
 )
-from tests.integration.world import make_world
+from tests.integration.world import SPECIAL_BUYER, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SH = ZoneInfo("Asia/Shanghai")
@@ -67,7 +78,7 @@ def issue(
     data: dict[str, Any] | None = None,
     request_id: str | None = None,
     channel: Any = None,
-    **kwargs: Any,
+    at: datetime = NOW,
 ) -> Invoice:
     taxpayer, device, _ = setup
     return invoice_issue(
@@ -76,9 +87,8 @@ def issue(
         data=data or DRAFT,
         request_id=request_id,
         actor="clerk",
-        issued_at=NOW,
-        now=NOW,
-        **kwargs,
+        issued_at=at,
+        now=at,
     )
 
 
@@ -189,3 +199,104 @@ def test_ledger_verify_finds_tampering(setup: tuple[Taxpayer, Any, Any]) -> None
     Event.objects.filter(taxpayer=setup[0], sequence=2).delete()
     problems = [p.what for p in ledger_verify(setup[0])]
     assert "缺少事件#2" in problems and "与前一事件的哈希不衔接" in problems
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(DRAFT)
+    for path, value in changes.items():
+        target = data
+        *parents, last = path.split("__")
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (_with(kind="VAT_SPECIAL_PAPER", buyer={"name": "张三", "individual": True}),
+         "buyer.individual", "消费者个人"),
+        (_with(kind="VAT_SPECIAL_PAPER", buyer=SPECIAL_BUYER, lines__0__rate="免税"),
+         "lines.0.rate", "免税"),
+        (_with(kind="VAT_SPECIAL_PAPER", buyer={"name": "某公司", "tax_id": "9132020013590404XW"}),
+         "buyer.address", "地址"),
+        (_with(lines__0__rate="3%"), "lines.0.tax", None),
+        (_with(buyer={"name": "某" * 101}), "buyer.name", "不能超过100个字符"),
+        (_with(remarks="备" * 201), "remarks", "不能超过200个字符"),
+        (_with(lines__0__tax_code="304020101", lines__0__short_name="信息技术服务"),
+         "lines.0.tax_code", "19位"),
+        (_with(lines__0__amount="1000000"), "lines", "超过单张发票开票限额"),
+        (_with(kind="VAT_ORDINARY_PAPER", lines__0__tax_code="3050100000000000000",
+               lines__0__name="建筑服务"), "remarks", "建筑服务"),
+        (_with(lines__1__quantity="-2"), "lines.1.amount", "金额必须大于0"),
+        (_with(lines__1__unit_price="-250"), "lines.1.unit_price", "单价必须大于0"),
+        (_with(kind="DIGITAL_ORDINARY"), "channel", "不能通过该开票渠道开具"),
+    ],
+)  # fmt: skip
+def test_every_rule_refuses_with_its_message_and_consumes_nothing(
+    setup: tuple[Taxpayer, Any, Any], data: dict[str, Any], field: str, message: str | None
+) -> None:
+    if field == "lines.0.tax":  # a caller's tax that is off by more than 0.06
+        data["mode"] = "exclusive"
+        data["lines"][0]["tax"] = "30.07"
+        message = "相差超过0.06元"
+    before = (
+        Invoice.objects.count(),
+        Event.objects.count(),
+        list(StockSegment.objects.order_by("pk").values_list("next_number", flat=True)),
+    )
+    with pytest.raises(DomainError) as caught:
+        issue(setup, data)
+    assert caught.value.field == field
+    assert message is not None and message in caught.value.message
+    after = (
+        Invoice.objects.count(),
+        Event.objects.count(),
+        list(StockSegment.objects.order_by("pk").values_list("next_number", flat=True)),
+    )
+    assert after == before
+
+
+def test_a_device_past_its_lock_date_refuses_until_cleared(
+    setup: tuple[Taxpayer, Any, Any],
+) -> None:
+    late = datetime(2026, 12, 16, 9, 0, tzinfo=SH)
+    with pytest.raises(DomainError, match="超过开票截止日期") as caught:
+        issue(setup, at=late)
+    assert caught.value.field == "channel"
+    assert Invoice.objects.count() == 0
+    monitoring_set(
+        channel=setup[1],
+        kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC,
+        lock_date=date(2027, 1, 15),
+        single_limit=D("99999.99"),
+        offline_hours=72,
+        offline_amount=D("1000000.00"),
+        source="清卡回写",
+        actor="authority",
+    )
+    invoice = issue(setup, at=late)
+    assert invoice.number == "00001001"
+
+
+def test_a_kind_the_device_was_not_issued_for_is_refused(
+    setup: tuple[Taxpayer, Any, Any],
+) -> None:
+    Monitoring.objects.filter(kind=InvoiceKind.VAT_ORDINARY_ELECTRONIC).delete()
+    with pytest.raises(DomainError, match=NO_MONITORING_MESSAGE):
+        issue(setup)
+    assert segment().next_number == 1001
+
+
+def test_every_invoice_is_signed_with_the_taxpayers_key(setup: tuple[Taxpayer, Any, Any]) -> None:
+    invoice = issue(setup)
+    key = invoice.signing_key
+    assert key.algorithm == "ed25519" and key.taxpayer_id == setup[0].pk
+    assert verify(key, invoice_digest(invoice).encode(), invoice.signature)
+    assert not verify(key, invoice_digest(invoice).encode()[:-1], invoice.signature)
+    # the private key is sealed: its stored bytes are not the raw 32-byte key
+    assert len(bytes(key.private_key)) == 12 + 32 + 16
+    other = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161")
+    other_key = SigningKey.objects.get(taxpayer=other.taxpayer)
+    assert not verify(other_key, invoice_digest(invoice).encode(), invoice.signature)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
+
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.numbering import build_code
 from fapiao.domain.rates import TaxpayerKind
@@ -16,6 +18,28 @@ from fapiao.invoicing.services import (
     stock_receive,
     taxpayer_create,
 )
+
+
+def database_url() -> str:
+    """The test database as a URL, for the subprocesses a test starts."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return (
+            f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT'] or 5432}"
+            f"/{settings['NAME']}"
+        )
+    return f"sqlite:///{settings['NAME']}"
+
+
+#: A buyer with every detail a 专票 requires.
+SPECIAL_BUYER = {
+    "name": "江苏苏豪天鹏农产品集团有限公司",
+    "tax_id": "9132020013590404XW",
+    "address": "无锡市梁溪区",
+    "phone": "0510-81234567",
+    "bank": "中国银行无锡分行",
+    "account": "537468912345",
+}
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def test_the_rest_of_a_line_after_earlier_reds_is_exact() -> None:
         ([Pick(2)], {}, "lines.2.index", "折扣行随被折扣行红冲"),
         ([Pick(7)], {}, "lines.7.index", "没有第8行"),
         ([Pick(1), Pick(1)], {}, "lines.1.index", "重复"),
-        ([Pick(1)], {1: Used(D("900.00"), D("54.00"))}, "lines.1.amount", "已全部红冲"),
+        ([Pick(1)], {1: Used(D("900.00"), D("54.00"))}, "lines.1.amount", "已无可红冲金额"),
         ([], {}, "lines", "没有可红冲的明细"),
     ],
 )

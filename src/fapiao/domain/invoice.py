@@ -202,11 +202,11 @@ def validate_draft(draft: Draft, *, taxpayer_kind: TaxpayerKind) -> Computed:
     item_spec = spec(draft.kind)
     _check_party(draft.seller, role="seller", label="销售方", full=False)
     validate_uscc(draft.seller.tax_id, field="seller.tax_id", label="销售方统一社会信用代码")
-    _check_party(draft.buyer, role="buyer", label="购买方", full=item_spec.requires_buyer_details)
     if draft.buyer.individual and not item_spec.allows_individual_buyer:
         raise KindRuleBroken(
             f"不能向消费者个人开具{item_spec.short_name}", field="buyer.individual"
         )
+    _check_party(draft.buyer, role="buyer", label="购买方", full=item_spec.requires_buyer_details)
     if draft.buyer.tax_id:
         validate_buyer_id(draft.buyer.tax_id)
     for name, text in (("payee", "收款人"), ("reviewer", "复核人"), ("drawer", "开票人")):

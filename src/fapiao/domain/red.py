@@ -84,7 +84,7 @@ def _part(line: Line, used: Used, pick: Pick) -> tuple[Decimal, Decimal, Decimal
     left_quantity = None if line.quantity is None else line.quantity - used.quantity
     field = line_field(pick.index, "amount")
     if left_amount <= 0:
-        raise RedLineError(f"第{pick.index + 1}行已全部红冲", field=field)
+        raise RedLineError(f"第{pick.index + 1}行已无可红冲金额", field=field)
     if pick.quantity is not None:
         if left_quantity is None or line.unit_price is None:
             raise RedLineError(

@@ -46,13 +46,16 @@ def key_create(taxpayer: Taxpayer, *, at: datetime) -> SigningKey:
         nonce, raw, str(taxpayer.pk).encode()
     )
     SigningKey.objects.filter(taxpayer=taxpayer, active=True).update(active=False)
-    return SigningKey.objects.create(
+    key = SigningKey.objects.create(
         taxpayer=taxpayer,
         algorithm=ALGORITHM,
         public_key=private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
         private_key=nonce + sealed,
         created_at=at,
     )
+    taxpayer.signing_key = key
+    taxpayer.save(update_fields=["signing_key"])
+    return key
 
 
 @functools.lru_cache(maxsize=1024)
@@ -63,8 +66,19 @@ def _private(taxpayer_id: int, sealed: bytes, secret: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
+_KEYS: dict[int, SigningKey] = {}
+
+
 def active_key(taxpayer: Taxpayer) -> SigningKey:
-    return SigningKey.objects.get(taxpayer=taxpayer, active=True)
+    """The taxpayer's current key, as named by its (locked) row; key rows never change, so
+    each process keeps the ones it has read."""
+    pk = taxpayer.signing_key_id
+    if pk is None:
+        raise SigningKey.DoesNotExist(f"{taxpayer} has no signing key")
+    key = _KEYS.get(pk)
+    if key is None:
+        key = _KEYS[pk] = SigningKey.objects.get(pk=pk)
+    return key
 
 
 def sign(key: SigningKey, message: bytes) -> str:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from fapiao.invoicing import fastsql
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.models import Event, Invoice, InvoiceLine, RedForm, Taxpayer
 
@@ -75,10 +76,10 @@ def event_append(
         previous_hash=taxpayer.ledger_head,
     )
     event.hash = _event_hash(event)
-    event.save()
+    fastsql.insert([event])
     taxpayer.ledger_sequence = event.sequence
     taxpayer.ledger_head = event.hash
-    taxpayer.save(update_fields=["ledger_sequence", "ledger_head"])
+    fastsql.update(taxpayer, "ledger_sequence", "ledger_head")
     return event
 
 

@@ -44,6 +44,9 @@ class Taxpayer(models.Model):
     secret = models.BinaryField("校验码密钥", default=new_secret, editable=False)
     ledger_sequence = models.PositiveBigIntegerField(default=0, editable=False)
     ledger_head = models.CharField(max_length=64, default="0" * 64, editable=False)
+    signing_key = models.ForeignKey(
+        "SigningKey", null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from fapiao.domain import channels as channel_rules
@@ -29,7 +29,9 @@ from fapiao.domain.rates import TaxpayerKind
 from fapiao.domain.regions import region_name
 from fapiao.domain.tax import Computed
 from fapiao.domain.taxpayer_id import validate_uscc
+from fapiao.invoicing import fastsql
 from fapiao.invoicing.drafts import draft_from_data
+from fapiao.invoicing.fastsql import allocate_number
 from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
 from fapiao.invoicing.models import (
@@ -59,7 +61,10 @@ FUTURE_MESSAGE = "开票日期不能晚于当前时间"
 
 def taxpayer_lock(pk: int) -> Taxpayer:
     """The taxpayer row, locked: every write of a taxpayer (numbers, ledger) queues on it."""
-    return Taxpayer.objects.select_for_update().get(pk=pk)
+    taxpayer = fastsql.get(Taxpayer, lock=True, id=pk)
+    if taxpayer is None:
+        raise Taxpayer.DoesNotExist(pk)
+    return taxpayer
 
 
 def local_date(moment: datetime) -> date:
@@ -296,17 +301,11 @@ def _allocate(
             sequence=counter_next(taxpayer, f"digital:{issued_on.year}"),
         )
         return "", number
-    segment = (
-        StockSegment.objects.filter(channel=channel, kind=kind, next_number__lte=F("last"))
-        .order_by("received_at", "first")
-        .first()
-    )
-    if segment is None:
+    taken = allocate_number(channel_id=channel.pk, kind=kind)
+    if taken is None:
         raise IssueRefused(NO_STOCK_MESSAGE, field="kind")
-    number = format_number(segment.next_number)
-    segment.next_number += 1
-    segment.save(update_fields=["next_number"])
-    return segment.code, number
+    code, sequence = taken
+    return code, format_number(sequence)
 
 
 def credit_used(channel: Channel, month: date) -> Decimal:
@@ -329,7 +328,7 @@ def check_channel(
                 credit=channel.monthly_credit, used=credit_used(channel, month), amount=amount
             )
         return
-    monitoring = Monitoring.objects.filter(channel=channel, kind=kind).first()
+    monitoring = fastsql.get(Monitoring, channel_id=channel.pk, kind=kind)
     if monitoring is None:
         raise IssueRefused(NO_MONITORING_MESSAGE, field="kind")
     channel_rules.check_device(
@@ -397,22 +396,27 @@ def idempotent(
     replay returns the first invoice; the same id with other ``content`` is refused."""
     try:
         with transaction.atomic():
-            locked = taxpayer_lock(taxpayer.pk)
-            if (
-                request_id is not None
-                and Invoice.objects.filter(taxpayer=locked, request_id=request_id).exists()
-            ):
-                return _replay(locked, request_id, content)
-            return body(locked)
+            return body(taxpayer_lock(taxpayer.pk))
     except IntegrityError:
-        # a concurrent replay of the same request won the race: answer with its invoice
+        # the request was issued before (or by a concurrent replay): the unique request_id
+        # refused the second invoice and the transaction rolled back; answer with the first
         if request_id is None:
             raise
         return _replay(taxpayer, request_id, content)
+    except DomainError:
+        # a replay of an issued request answers with its invoice, whatever changed since
+        # (stock used up, lock date passed …)
+        if request_id is not None and (
+            replay := Invoice.objects.filter(taxpayer=taxpayer, request_id=request_id).first()
+        ):
+            return _replay(taxpayer, request_id, content, replay)
+        raise
 
 
-def _replay(taxpayer: Taxpayer, request_id: str, content: str) -> Invoice:
-    existing = Invoice.objects.get(taxpayer=taxpayer, request_id=request_id)
+def _replay(
+    taxpayer: Taxpayer, request_id: str, content: str, existing: Invoice | None = None
+) -> Invoice:
+    existing = existing or Invoice.objects.get(taxpayer=taxpayer, request_id=request_id)
     if existing.content_hash != content:
         raise IdempotencyConflict("该请求号已用于内容不同的开票请求", field="request_id")
     return existing
@@ -510,10 +514,10 @@ def invoice_store(
     ]
     content_digest = invoice_digest(invoice, lines)
     invoice.signature = sign(key, content_digest.encode())
-    invoice.save(force_insert=True)
+    fastsql.insert([invoice])
     for line in lines:
         line.invoice = invoice
-    InvoiceLine.objects.bulk_create(lines)
+    fastsql.insert(lines)
     payload: dict[str, Any] = {
         "number": str(invoice),
         "total": str(totals.total),

@@ -6,6 +6,7 @@ field); 5 ``ledger verify`` found problems.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
 from collections.abc import Callable
@@ -38,11 +39,36 @@ class FapiaoCommand(BaseCommand):
     taxpayer_scoped = True
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--json", action="store_true", dest="as_json", help="JSON 输出")
-        if self.taxpayer_scoped:
-            parser.add_argument("--taxpayer", help="纳税人识别号（只有一个纳税人时可省略）")
-            parser.add_argument("--actor", help="记录在历史中的操作人（默认当前系统用户）")
+        self._common(parser, default=None)
         self.arguments(parser)
+
+    def _common(self, parser: CommandParser, *, default: Any) -> None:
+        """The shared options; on a subcommand they default to SUPPRESS so that the value given
+        before the subcommand stands."""
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            dest="as_json",
+            help="JSON 输出",
+            **({} if default is None else {"default": default}),
+        )
+        if self.taxpayer_scoped:
+            parser.add_argument(
+                "--taxpayer", help="纳税人识别号（只有一个纳税人时可省略）", default=default
+            )
+            parser.add_argument(
+                "--actor", help="记录在历史中的操作人（默认当前系统用户）", default=default
+            )
+
+    def subcommands(
+        self, parser: CommandParser, **commands: Callable[[CommandParser], None]
+    ) -> None:
+        """Required subcommands named after the keyword arguments, each set up by its value."""
+        sub = parser.add_subparsers(dest="action", required=True)
+        for name, setup in commands.items():
+            child = sub.add_parser(name.replace("_", "-"))
+            self._common(child, default=argparse.SUPPRESS)
+            setup(child)
 
     def arguments(self, parser: CommandParser) -> None:
         """Arguments of the command itself."""
@@ -80,13 +106,6 @@ class FapiaoCommand(BaseCommand):
             )
         where = f"（{error.field}）" if error.field else ""
         raise CommandError(f"{error.message}{where}", returncode=code)
-
-
-def subcommands(parser: CommandParser, **commands: Callable[[CommandParser], None]) -> None:
-    """Add required subcommands named after the keyword arguments, each set up by its value."""
-    sub = parser.add_subparsers(dest="action", required=True)
-    for name, setup in commands.items():
-        setup(sub.add_parser(name.replace("_", "-")))
 
 
 def key_values(pairs: list[str]) -> dict[str, str]:

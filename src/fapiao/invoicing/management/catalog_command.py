@@ -15,7 +15,7 @@ from fapiao.invoicing.catalog import (
     catalog_import,
     catalog_save,
 )
-from fapiao.invoicing.management.base import FapiaoCommand, key_values, subcommands, table
+from fapiao.invoicing.management.base import FapiaoCommand, key_values, table
 
 
 class CatalogCommand(FapiaoCommand):
@@ -34,7 +34,7 @@ class CatalogCommand(FapiaoCommand):
         def delete(sub: CommandParser) -> None:
             sub.add_argument("id", type=int)
 
-        subcommands(
+        self.subcommands(
             parser,
             list=lambda sub: None,
             add=add,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, parse_kind, spec
 from fapiao.domain.money import parse_money
-from fapiao.invoicing.management.base import FapiaoCommand, subcommands, table
+from fapiao.invoicing.management.base import FapiaoCommand, table
 from fapiao.invoicing.selectors import channel_as_dict, channel_find
 from fapiao.invoicing.services import (
     channel_create,
@@ -62,7 +62,7 @@ class Command(FapiaoCommand):
             sub.add_argument("--amount", required=True)
             sub.add_argument("--from", dest="source", required=True)
 
-        subcommands(
+        self.subcommands(
             parser,
             list=lambda sub: None,
             add_device=add_device,

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.management.base import EXIT_PROBLEMS, FapiaoCommand, subcommands
+from fapiao.invoicing.management.base import EXIT_PROBLEMS, FapiaoCommand
 from fapiao.invoicing.models import Taxpayer
 
 
@@ -17,7 +17,7 @@ class Command(FapiaoCommand):
         def verify(sub: CommandParser) -> None:
             sub.add_argument("--taxpayer")
 
-        subcommands(parser, verify=verify)
+        self.subcommands(parser, verify=verify)
 
     def run(self, **options: Any) -> tuple[Any, str]:
         taxpayers = Taxpayer.objects.order_by("pk")

@@ -15,7 +15,7 @@ from fapiao.invoicing.corrections import (
     red_form_confirm,
     red_form_create,
 )
-from fapiao.invoicing.management.base import FapiaoCommand, subcommands
+from fapiao.invoicing.management.base import FapiaoCommand
 from fapiao.invoicing.selectors import (
     invoice_as_dict,
     invoice_find,
@@ -85,7 +85,7 @@ class Command(FapiaoCommand):
         def cancel(sub: CommandParser) -> None:
             sub.add_argument("form")
 
-        subcommands(parser, form=form, confirm=confirm, cancel=cancel, issue=issue)
+        self.subcommands(parser, form=form, confirm=confirm, cancel=cancel, issue=issue)
 
     def run(self, **options: Any) -> tuple[Any, str]:
         taxpayer = self.taxpayer(options)

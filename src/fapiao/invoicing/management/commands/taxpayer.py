@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
-from fapiao.invoicing.management.base import FapiaoCommand, subcommands, table
+from fapiao.invoicing.management.base import FapiaoCommand, table
 from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.selectors import channel_as_dict
 from fapiao.invoicing.services import local_date, taxpayer_create
@@ -47,7 +47,7 @@ class Command(FapiaoCommand):
         def show(sub: CommandParser) -> None:
             sub.add_argument("tax_id")
 
-        subcommands(parser, list=lambda sub: None, add=add, show=show)
+        self.subcommands(parser, list=lambda sub: None, add=add, show=show)
 
     def run(self, **options: Any) -> tuple[Any, str]:
         action = options["action"]

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandParser
 
 from fapiao.invoicing.accounts import role_grant, role_revoke, user_create
-from fapiao.invoicing.management.base import FapiaoCommand, subcommands
+from fapiao.invoicing.management.base import FapiaoCommand
 from fapiao.invoicing.models import Role
 from fapiao.invoicing.selectors import NotFound
 
@@ -29,7 +29,7 @@ class Command(FapiaoCommand):
             sub.add_argument("username")
             sub.add_argument("--role", choices=roles, required=True)
 
-        subcommands(parser, add=add, grant=grant, revoke=grant)
+        self.subcommands(parser, add=add, grant=grant, revoke=grant)
 
     def run(self, **options: Any) -> tuple[Any, str]:
         actor = self.actor(options)
