@@ -27,7 +27,7 @@ from fapiao.invoicing.catalog import (
     catalog_save,
 )
 from fapiao.invoicing.models import Customer, Event, Membership, Product, Role
-from fapiao.invoicing.services import taxpayer_create
+from fapiao.invoicing.services import taxpayer_create, taxpayer_update
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -218,3 +218,30 @@ def test_users_and_roles(world: World) -> None:
         Membership.objects.create(user=officer, taxpayer=world.taxpayer, role=Role.AUTHORITY)
     role_revoke(user=user, role=Role.FINANCE, taxpayer=world.taxpayer, actor="admin")
     assert roles_of(user, world.taxpayer) == {Role.ISSUER}
+
+
+def test_taxpayer_profile_is_checked_and_changes_are_recorded(world: World) -> None:
+    with pytest.raises(DomainError, match="已登记") as caught:
+        taxpayer_create(
+            name="重复", tax_id=world.taxpayer.tax_id, kind=TaxpayerKind.GENERAL, region="32",
+            actor="admin",
+        )  # fmt: skip
+    assert caught.value.field == "tax_id"
+    with pytest.raises(DomainError, match="校验位") as caught:
+        taxpayer_create(
+            name="坏号", tax_id="9132020013590404XA", kind=TaxpayerKind.GENERAL, region="32",
+            actor="admin",
+        )  # fmt: skip
+    with pytest.raises(DomainError, match="地址、电话不能超过100个字符") as caught:
+        taxpayer_update(taxpayer=world.taxpayer, actor="admin", address="路" * 95, phone="1" * 6)
+    assert caught.value.field == "address"
+    with pytest.raises(DomainError, match="不能修改"):
+        taxpayer_update(taxpayer=world.taxpayer, actor="admin", tax_id="9132020013590404XW")
+    updated = taxpayer_update(
+        taxpayer=world.taxpayer, actor="admin", cycle="quarterly", phone="0510-85409880"
+    )
+    assert (updated.cycle, updated.phone) == ("quarterly", "0510-85409880")
+    event = Event.objects.get(type="taxpayer.updated")
+    assert event.payload["changed"] == {"cycle": "quarterly", "phone": "0510-85409880"}
+    taxpayer_update(taxpayer=world.taxpayer, actor="admin", phone="0510-85409880")  # no change
+    assert Event.objects.filter(type="taxpayer.updated").count() == 1

@@ -74,13 +74,15 @@ _REMARK_PREFIXES = tuple(rule.prefix for rule in REMARK_RULES)
 DIFFERENCE_TAXATION_MARK = "差额征税"
 
 
-def _check_party(party: Party, *, role: str, label: str, full: bool) -> None:
+def check_party(party: Party, *, role: str = "", label: str = "", full: bool = False) -> None:
+    """Name, address and phone, bank and account within their limits (and all present for a
+    专票 when ``full``); fields are named ``role.field``, or just ``field`` without a role."""
     if (
         party.name.strip()
         and len(party.name) <= limits.PARTY_NAME
         and len(party.address) + len(party.phone) <= limits.ADDRESS_PHONE
         and len(party.account) <= limits.BANK_ACCOUNT_NUMBER
-        and len(party.bank) + len(party.account) <= limits.BANK_AND_ACCOUNT
+        and len(party.bank) <= limits.BANK_NAME
         and (
             not full
             or all(
@@ -90,27 +92,22 @@ def _check_party(party: Party, *, role: str, label: str, full: bool) -> None:
         )
     ):
         return
-    _explain_party(party, role=role, label=label, full=full)
+    _explain_party(party, role=f"{role}." if role else "", label=label, full=full)
 
 
 def _explain_party(party: Party, *, role: str, label: str, full: bool) -> None:
-    limits.require(party.name, field=f"{role}.name", label=f"{label}名称")
-    limits.check_length(party.name, limits.PARTY_NAME, field=f"{role}.name", label=f"{label}名称")
+    limits.require(party.name, field=f"{role}name", label=f"{label}名称")
+    limits.check_length(party.name, limits.PARTY_NAME, field=f"{role}name", label=f"{label}名称")
     limits.check_length(
         party.address + party.phone,
         limits.ADDRESS_PHONE,
-        field=f"{role}.address",
+        field=f"{role}address",
         label=f"{label}地址、电话",
     )
     limits.check_length(
-        party.account, limits.BANK_ACCOUNT_NUMBER, field=f"{role}.account", label=f"{label}银行账号"
+        party.account, limits.BANK_ACCOUNT_NUMBER, field=f"{role}account", label=f"{label}银行账号"
     )
-    limits.check_length(
-        party.bank + party.account,
-        limits.BANK_AND_ACCOUNT,
-        field=f"{role}.bank",
-        label=f"{label}开户行及账号",
-    )
+    limits.check_length(party.bank, limits.BANK_NAME, field=f"{role}bank", label=f"{label}开户行")
     if full:
         for name, text in (
             ("tax_id", "纳税人识别号"),
@@ -120,7 +117,7 @@ def _explain_party(party: Party, *, role: str, label: str, full: bool) -> None:
             ("account", "银行账号"),
         ):
             if not getattr(party, name).strip():
-                raise KindRuleBroken(f"开具专票须填写{label}{text}", field=f"{role}.{name}")
+                raise KindRuleBroken(f"开具专票须填写{label}{text}", field=f"{role}{name}")
 
 
 def _explain_line_lengths(line: LineInput, index: int) -> None:
@@ -200,13 +197,13 @@ def _check_remarks(draft: Draft) -> None:
 def validate_draft(draft: Draft, *, taxpayer_kind: TaxpayerKind) -> Computed:
     """Check the draft and compute its lines and totals; raises the first broken rule."""
     item_spec = spec(draft.kind)
-    _check_party(draft.seller, role="seller", label="销售方", full=False)
+    check_party(draft.seller, role="seller", label="销售方", full=False)
     validate_uscc(draft.seller.tax_id, field="seller.tax_id", label="销售方统一社会信用代码")
     if draft.buyer.individual and not item_spec.allows_individual_buyer:
         raise KindRuleBroken(
             f"不能向消费者个人开具{item_spec.short_name}", field="buyer.individual"
         )
-    _check_party(draft.buyer, role="buyer", label="购买方", full=item_spec.requires_buyer_details)
+    check_party(draft.buyer, role="buyer", label="购买方", full=item_spec.requires_buyer_details)
     if draft.buyer.tax_id:
         validate_buyer_id(draft.buyer.tax_id)
     for name, text in (("payee", "收款人"), ("reviewer", "复核人"), ("drawer", "开票人")):

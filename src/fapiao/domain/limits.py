@@ -10,7 +10,7 @@ from fapiao.domain.errors import DomainError
 PARTY_NAME = 100
 ADDRESS_PHONE = 100  # 地址、电话 printed together
 BANK_ACCOUNT_NUMBER = 30
-BANK_AND_ACCOUNT = 100  # policy: 开户行及账号 printed together
+BANK_NAME = 70  # policy: 开户行; with the account, 开户行及账号 prints within 100
 REMARKS = 200
 ITEM_NAME = 100  # policy: the printed *简称*名称
 ITEM_SPEC = 40  # policy

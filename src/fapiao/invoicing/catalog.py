@@ -21,13 +21,11 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from fapiao.domain.errors import DomainError
+from fapiao.domain.invoice import Party, check_party
 from fapiao.domain.limits import (
-    ADDRESS_PHONE,
-    BANK_ACCOUNT_NUMBER,
     ITEM_NAME,
     ITEM_SPEC,
     ITEM_UNIT,
-    PARTY_NAME,
     check_length,
     require,
 )
@@ -88,16 +86,13 @@ def customer_clean(taxpayer: Taxpayer, data: dict[str, Any]) -> dict[str, Any]:
     """A customer's fields checked and normalised; refuses with the field named."""
     del taxpayer
     values = {name: _text(data, name) for name in CUSTOMER_FIELDS}
-    require(values["name"], field="name", label="名称")
-    check_length(values["name"], PARTY_NAME, field="name", label="名称")
+    check_party(
+        Party(values["name"], values["tax_id"], values["address"], values["phone"],
+              values["bank"], values["account"])
+    )  # fmt: skip
     values["individual"] = _flag(data.get("individual"))
     if values["tax_id"]:
         values["tax_id"] = validate_buyer_id(values["tax_id"], field="tax_id")
-    check_length(
-        values["address"] + values["phone"], ADDRESS_PHONE, field="address", label="地址电话"
-    )
-    check_length(values["account"], BANK_ACCOUNT_NUMBER, field="account", label="银行账号")
-    check_length(values["bank"], 70, field="bank", label="开户行")
     if values["email"]:
         try:
             validate_email(values["email"])

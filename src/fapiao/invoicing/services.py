@@ -19,7 +19,7 @@ from django.utils import timezone
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.checkcode import check_code
 from fapiao.domain.errors import DomainError
-from fapiao.domain.invoice import Draft, validate_draft
+from fapiao.domain.invoice import Draft, Party, check_party, validate_draft
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.numbering import build_digital_number, format_number, parse_code
@@ -80,6 +80,21 @@ def counter_next(taxpayer: Taxpayer, series: str) -> int:
     return value
 
 
+PROFILE_FIELDS = ("name", "address", "phone", "bank", "account", "kind", "cycle", "region")
+
+
+def _profile_clean(values: dict[str, Any]) -> dict[str, Any]:
+    """The taxpayer profile checked field by field (DOMAIN §3 limits), stripped."""
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    check_party(
+        Party(values["name"], "", values["address"], values["phone"], values["bank"],
+              values["account"])
+    )  # fmt: skip
+    region_name(values["region"])
+    values["kind"], values["cycle"] = TaxpayerKind(values["kind"]), Cycle(values["cycle"])
+    return values
+
+
 @transaction.atomic
 def taxpayer_create(
     *,
@@ -95,18 +110,15 @@ def taxpayer_create(
     account: str = "",
     at: datetime | None = None,
 ) -> Taxpayer:
-    region_name(region)
-    taxpayer = Taxpayer.objects.create(
-        name=name.strip(),
-        tax_id=validate_uscc(tax_id),
-        kind=kind,
-        cycle=cycle,
-        region=region,
-        address=address,
-        phone=phone,
-        bank=bank,
-        account=account,
-    )
+    """Register a taxpayer with its signing key; the id is checked (GB 32100) and unique."""
+    values = _profile_clean(
+        {"name": name, "address": address, "phone": phone, "bank": bank, "account": account,
+         "kind": kind, "cycle": cycle, "region": region}
+    )  # fmt: skip
+    tax_id = validate_uscc(tax_id)
+    if Taxpayer.objects.filter(tax_id=tax_id).exists():
+        raise IssueRefused(f"纳税人{tax_id}已登记", field="tax_id")
+    taxpayer = Taxpayer.objects.create(tax_id=tax_id, **values)
     taxpayer = taxpayer_lock(taxpayer.pk)
     at = at or timezone.now()
     key = key_create(taxpayer, at=at)
@@ -118,6 +130,32 @@ def taxpayer_create(
         payload={"name": taxpayer.name, "tax_id": taxpayer.tax_id, "key": key.pk},
     )
     return taxpayer
+
+
+@transaction.atomic
+def taxpayer_update(*, taxpayer: Taxpayer, actor: str, **changes: Any) -> Taxpayer:
+    """Change profile fields (not the 统一社会信用代码); the event lists what changed."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise IssueRefused(f"不能修改：{'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
+    locked = taxpayer_lock(taxpayer.pk)
+    values = _profile_clean(
+        {name: changes.get(name, getattr(locked, name)) for name in PROFILE_FIELDS}
+    )
+    changed = {k: v for k, v in values.items() if getattr(locked, k) != v}
+    if not changed:
+        return locked
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(changed))
+    event_append(
+        taxpayer=locked,
+        type="taxpayer.updated",
+        actor=actor,
+        at=timezone.now(),
+        payload={"changed": {k: str(v) for k, v in changed.items()}},
+    )
+    return locked
 
 
 @transaction.atomic

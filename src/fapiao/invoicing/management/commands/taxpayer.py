@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
-from fapiao.invoicing.management.base import FapiaoCommand, table
+from fapiao.invoicing.management.base import FapiaoCommand, key_values, table
 from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.selectors import channel_as_dict
-from fapiao.invoicing.services import local_date, taxpayer_create
+from fapiao.invoicing.services import local_date, taxpayer_create, taxpayer_update
 
 
 def _as_dict(taxpayer: Taxpayer) -> dict[str, Any]:
@@ -47,7 +47,16 @@ class Command(FapiaoCommand):
         def show(sub: CommandParser) -> None:
             sub.add_argument("tax_id")
 
-        self.subcommands(parser, list=lambda sub: None, add=add, show=show)
+        def update(sub: CommandParser) -> None:
+            sub.add_argument("tax_id")
+            sub.add_argument(
+                "fields",
+                nargs="+",
+                help="名称=值：name、address、phone、bank、account、kind、cycle、region",
+            )
+            sub.add_argument("--actor")
+
+        self.subcommands(parser, list=lambda sub: None, add=add, show=show, update=update)
 
     def run(self, **options: Any) -> tuple[Any, str]:
         action = options["action"]
@@ -65,6 +74,13 @@ class Command(FapiaoCommand):
                 actor=self.actor(options),
             )
             return _as_dict(taxpayer), f"已登记纳税人：{taxpayer}"
+        if action == "update":
+            taxpayer = taxpayer_update(
+                taxpayer=self.taxpayer({"taxpayer": options["tax_id"]}),
+                actor=self.actor(options),
+                **key_values(options["fields"]),
+            )
+            return _as_dict(taxpayer), f"已更新纳税人：{taxpayer}"
         if action == "show":
             taxpayer = self.taxpayer({"taxpayer": options["tax_id"]})
             today = local_date(timezone.now())
