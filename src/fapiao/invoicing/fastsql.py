@@ -12,12 +12,41 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)
 
 
+#: Fields stored as the attribute itself: ``get_db_prep_save`` is the identity for them when the
+#: value already has the field's type (a ``str``, ``bool`` or ``int``), which is checked.
+_PLAIN: dict[type, type] = {
+    models.CharField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.ForeignKey: int,
+}
+
+
+def _preparer(field: models.Field) -> Any:
+    """The field's value of an object as stored; the plain case skips Django's conversion."""
+    plain = _PLAIN.get(type(field))
+    attname = field.attname
+
+    def prepare(item: models.Model, wrapper: Any) -> Any:
+        value = getattr(item, attname)
+        if plain is not None and (
+            value is None or type(value) is plain or (plain is str and isinstance(value, str))
+        ):
+            return value
+        return field.get_db_prep_save(field.pre_save(item, add=True), wrapper)
+
+    return prepare
+
+
 @functools.cache
-def _insert_sql(model: type[models.Model], rows: int) -> tuple[str, tuple[models.Field, ...]]:
+def _insert_sql(model: type[models.Model], rows: int) -> tuple[str, tuple[Any, ...]]:
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -27,7 +56,7 @@ def _insert_sql(model: type[models.Model], rows: int) -> tuple[str, tuple[models
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from _meta
         f"VALUES {', '.join([row] * rows)} RETURNING {pk}"
     )
-    return sql, fields
+    return sql, tuple(_preparer(f) for f in fields)
 
 
 def insert(objects: Sequence[models.Model]) -> None:
@@ -38,10 +67,7 @@ def insert(objects: Sequence[models.Model]) -> None:
     wrapper = connections[DEFAULT_DB_ALIAS]  # once: each lookup goes through a context-local
     params: list[Any] = []
     for item in objects:
-        params.extend(
-            f.get_db_prep_save(f.pre_save(item, add=True), wrapper)  # type: ignore[arg-type]
-            for f in fields
-        )
+        params.extend(prepare(item, wrapper) for prepare in fields)
     with wrapper.cursor() as cursor:
         cursor.execute(sql, params)
         if len(objects) == 1:
@@ -90,22 +116,41 @@ def allocate_number(*, channel_id: int, kind: str) -> tuple[str, int] | None:
 
 
 @functools.cache
-def _select_sql(model: type[models.Model], where: tuple[str, ...], lock: bool) -> str:
+def _select(
+    model: type[models.Model], where: tuple[str, ...], lock: bool
+) -> tuple[str, tuple[tuple[Col, list[Any]], ...]]:
+    """The SELECT of every column, and each column's converters (what the ORM applies)."""
     quote = connection.ops.quote_name
     meta = model._meta
-    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    fields = meta.concrete_fields
+    columns = ", ".join(quote(f.column) for f in fields)
     condition = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in where)  # type: ignore[union-attr]
     sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {condition}"  # noqa: S608
-    return f"{sql} FOR UPDATE" if lock and connection.features.has_select_for_update else sql
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    converters = []
+    for field in fields:
+        column = Col(meta.db_table, field)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        converters.append((column, found))
+    return sql, tuple(converters)
 
 
 def get(model: type[M], *, lock: bool = False, **where: Any) -> M | None:
-    """The one row of ``model`` matching ``where`` (or None), optionally locked FOR UPDATE;
-    through a raw query, so the ORM's converters still apply but nothing is compiled."""
+    """The one row of ``model`` matching ``where`` (or None), optionally locked FOR UPDATE,
+    converted as the ORM converts it."""
     names = tuple(sorted(where))
-    rows = list(
-        model._default_manager.raw(  # type: ignore[attr-defined]
-            _select_sql(model, names, lock), [where[name] for name in names]
-        )
-    )
-    return rows[0] if rows else None
+    sql, converters = _select(model, names, lock)
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    with wrapper.cursor() as cursor:
+        cursor.execute(sql, [where[name] for name in names])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for raw, (column, functions) in zip(row, converters, strict=True):
+        value = raw
+        for function in functions:
+            value = function(value, column, wrapper)
+        values.append(value)
+    return model.from_db(DEFAULT_DB_ALIAS, None, values)  # type: ignore[arg-type]
