@@ -8,7 +8,7 @@ PORT ?= 8000
 FAPIAO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FAPIAO_TEST_PG_URL
 
-.PHONY: run test check unit integration integration-pg bench clean
+.PHONY: run test check unit integration integration-pg bench clean system-packages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+system-packages:
+	@sh scripts/system-packages
+
 ## run: install, migrate and serve on http://$(HOST):$(PORT)/
-run: $(STAMP)
+run: $(STAMP) system-packages
 	$(BIN)/fapiao migrate --noinput
 	$(BIN)/fapiao demo
 	@echo
@@ -35,11 +38,11 @@ check: $(STAMP)
 	$(BIN)/mypy
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao makemigrations --check --dry-run
 
-unit: $(STAMP)
+unit: $(STAMP) system-packages
 	$(BIN)/pytest tests/unit --cov=fapiao.domain --cov-report=term-missing:skip-covered \
 		--cov-fail-under=95
 
-integration: $(STAMP)
+integration: $(STAMP) system-packages
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/pytest tests/integration
 
 integration-pg: $(STAMP)
@@ -47,9 +50,10 @@ integration-pg: $(STAMP)
 		$(BIN)/pytest tests/integration
 
 ## bench: print throughput figures
-bench: $(STAMP)
+bench: $(STAMP) system-packages
 	$(BIN)/python bench/domain.py
 	$(BIN)/python bench/issue.py
+	$(BIN)/python bench/render.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -40,3 +40,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"FAPIAO_REQUIRE_PG=1 but {reason}")
     for item in items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings: object, tmp_path: os.PathLike[str]) -> None:
+    """Each test keeps its rendered documents and other local state to itself."""
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]

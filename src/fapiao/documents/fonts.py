@@ -1,0 +1,59 @@
+"""The CJK TrueType font embedded in every PDF and OFD.
+
+Reportlab embeds TrueType outlines (a subset per document); CFF-flavoured OpenType such as Noto
+CJK does not work there, so the default is WenQuanYi Zen Hei (Debian ``fonts-wqy-zenhei``),
+then AR PL UMing (``fonts-arphic-uming``). ``FAPIAO_FONT_PATH`` (and ``FAPIAO_FONT_INDEX`` for a
+font collection) points at another TrueType font.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+CANDIDATES = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
+)
+FONT_NAME = "FapiaoCJK"
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class FontFile:
+    path: Path
+    index: int
+
+
+def font_file() -> FontFile:
+    """The configured font, or the first installed candidate."""
+    configured = os.environ.get("FAPIAO_FONT_PATH", "").strip()
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise FontMissing(f"FAPIAO_FONT_PATH 指向的字体文件不存在：{path}")
+        return FontFile(path, int(os.environ.get("FAPIAO_FONT_INDEX", "0") or 0))
+    for candidate, index in CANDIDATES:
+        if Path(candidate).is_file():
+            return FontFile(Path(candidate), index)
+    raise FontMissing(
+        "没有可嵌入的中文TrueType字体：请安装 fonts-wqy-zenhei（make 会自动安装），"
+        "或用 FAPIAO_FONT_PATH 指定字体文件"
+    )
+
+
+@functools.cache
+def registered_font() -> str:
+    """Register the font with reportlab once per process (parsing it takes ~0.1 s)."""
+    found = font_file()
+    pdfmetrics.registerFont(TTFont(FONT_NAME, str(found.path), subfontIndex=found.index))
+    return FONT_NAME

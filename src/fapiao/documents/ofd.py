@@ -1,0 +1,379 @@
+"""The invoice as OFD (GB/T 33190-2016): a ZIP of XML parts with the pages as text, path and
+image objects, the CJK font embedded as a subset, ``OFD.xml`` CustomData with the key fields,
+``Doc_0/Tags/CustomTag.xml`` naming the text objects of each field, for old-style kinds the
+``Doc_0/Attachs/original_invoice.xml`` of the e-invoice schema, and the invoice's signature
+attached as ``Doc_0/Attachs/signature.xml``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from collections import defaultdict
+from typing import Any
+
+import segno
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from fapiao.documents.fonts import font_file
+from fapiao.documents.layout import BLACK, LABEL, PT, RGB, Surface, char_width, draw_document
+from fapiao.documents.layout import page_size as layout_page_size
+from fapiao.documents.model import Document, money
+from fapiao.domain.errors import DomainError
+
+NS = "http://www.ofdspec.org/2016"
+INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
+FONT_ID, IMAGE_ID = 2, 3
+
+
+class BadOfd(DomainError):
+    code = "bad_ofd"
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+class OfdPage(Surface):
+    """Collects a page's objects; ``new_page`` starts the next one."""
+
+    def __init__(self, size: tuple[float, float]) -> None:
+        self.size = size
+        self.pages: list[list[ET.Element]] = [[]]
+        self.next_id = 10
+        self.tags: dict[str, list[tuple[int, int]]] = defaultdict(list)  # tag → (page, object)
+        self.chars: set[str] = set()
+        self.qr_payload = ""
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def _add(self, tag: str, **attributes: str) -> ET.Element:
+        element = ET.Element(f"{{{NS}}}{tag}", attributes)
+        self.pages[-1].append(element)
+        return element
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float = 9,
+        *,
+        color: RGB = BLACK,
+        align: str = "l",
+        tag: str = "",
+    ) -> None:
+        if not text:
+            return
+        self.chars.update(text)
+        advances = [char_width(char, size) for char in text]
+        width = sum(advances)
+        left = x - width if align == "r" else x - width / 2 if align == "c" else x
+        height = size * PT
+        object_id = self._id()
+        element = self._add(
+            "TextObject",
+            ID=str(object_id),
+            Boundary=" ".join(_number(v) for v in (left, y - height, width + 0.5, height * 1.3)),
+            Font=str(FONT_ID),
+            Size=_number(height),
+        )
+        if color != BLACK:
+            ET.SubElement(element, f"{{{NS}}}FillColor", Value=" ".join(map(str, color)))
+        code = ET.SubElement(element, f"{{{NS}}}TextCode", X="0", Y=_number(height))
+        if len(text) > 1:
+            code.set("DeltaX", " ".join(_number(a) for a in advances[:-1]))
+        code.text = text
+        if tag:
+            self.tags[tag].append((len(self.pages), object_id))
+
+    def _path(self, data: str, width: float, color: RGB) -> None:
+        element = self._add(
+            "PathObject",
+            ID=str(self._id()),
+            Boundary=f"0 0 {_number(self.size[0])} {_number(self.size[1])}",
+            LineWidth=_number(width * PT),
+        )
+        ET.SubElement(element, f"{{{NS}}}StrokeColor", Value=" ".join(map(str, color)))
+        ET.SubElement(element, f"{{{NS}}}AbbreviatedData").text = data
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.8) -> None:
+        self._path(f"M {_number(x1)} {_number(y1)} L {_number(x2)} {_number(y2)}", width, LABEL)
+
+    def circle(self, x: float, y: float, radius: float) -> None:
+        r = _number(radius)
+        self._path(
+            f"M {_number(x - radius)} {_number(y)} A {r} {r} 0 1 0 {_number(x + radius)} "
+            f"{_number(y)} A {r} {r} 0 1 0 {_number(x - radius)} {_number(y)} C",
+            0.6,
+            BLACK,
+        )
+
+    def qr(self, x: float, y: float, size: float, payload: str) -> None:
+        self.qr_payload = payload
+        self._add(
+            "ImageObject",
+            ID=str(self._id()),
+            Boundary=" ".join(_number(v) for v in (x, y, size, size)),
+            CTM=f"{_number(size)} 0 0 {_number(size)} 0 0",
+            ResourceID=str(IMAGE_ID),
+        )
+
+    def new_page(self) -> None:
+        self.pages.append([])
+
+
+def font_subset(chars: set[str]) -> bytes:
+    """The embedded font cut down to ``chars`` (a TrueType file)."""
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it reports every table it cuts
+    found = font_file()
+    font = TTFont(str(found.path), fontNumber=found.index, lazy=True)
+    options = subset.Options()
+    options.notdef_outline = True
+    options.hinting = False
+    options.name_IDs = ["*"]
+    options.layout_features = []
+    options.drop_tables += ["EBDT", "EBLC", "EBSC", "BDF ", "FFTM", "GSUB", "GPOS", "GDEF"]
+    cutter = subset.Subsetter(options)
+    cutter.populate(text="".join(chars))
+    cutter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def qr_png(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False, mask=2).save(out, kind="png", scale=6, border=1)
+    return out.getvalue()
+
+
+def _xml(root: ET.Element) -> bytes:
+    return b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="utf-8")
+
+
+def _el(
+    tag: str, parent: ET.Element | None = None, text: str | None = None, **attributes: str
+) -> ET.Element:
+    name = f"{{{NS}}}{tag}"
+    element = (
+        ET.Element(name, attributes) if parent is None else ET.SubElement(parent, name, attributes)
+    )
+    if text is not None:
+        element.text = text
+    return element
+
+
+def custom_data(doc: Document) -> dict[str, str]:
+    """The key fields, as ``OFD.xml`` CustomData carries them."""
+    data = {
+        "发票代码": doc.code,
+        "发票号码": doc.number,
+        "开票日期": doc.issued_on.strftime("%Y年%m月%d日"),
+        "校验码": doc.check_code,
+        "购买方名称": doc.buyer.name,
+        "购买方纳税人识别号": doc.buyer.tax_id,
+        "销售方名称": doc.seller.name,
+        "销售方纳税人识别号": doc.seller.tax_id,
+        "合计金额": money(doc.amount),
+        "合计税额": money(doc.tax),
+        "价税合计": money(doc.total),
+    }
+    return {name: value for name, value in data.items() if value}
+
+
+def original_invoice(doc: Document) -> bytes:
+    """``original_invoice.xml`` of an old-style e-invoice (the 2019 e-invoice schema)."""
+    ET.register_namespace("fp", INVOICE_NS)
+
+    def sub(parent: ET.Element, tag: str, text: str = "") -> ET.Element:
+        element = ET.SubElement(parent, f"{{{INVOICE_NS}}}{tag}")
+        element.text = text
+        return element
+
+    root = ET.Element("eInvoice", {"Version": "1.0"})
+    for tag, value in (
+        ("InvoiceCode", doc.code),
+        ("InvoiceNo", doc.number),
+        ("IssueDate", doc.issued_on.strftime("%Y年%m月%d日")),
+        ("InvoiceCheckCode", doc.check_code),
+        ("MachineNo", doc.device_number),
+        ("TaxControlCode", doc.signature),
+    ):
+        sub(root, tag, value)
+    for role, party in (("Buyer", doc.buyer), ("Seller", doc.seller)):
+        block = sub(root, role)
+        sub(block, f"{role}Name", party.name)
+        sub(block, f"{role}TaxID", party.tax_id)
+        sub(block, f"{role}AddrTel", f"{party.address}{party.phone}")
+        sub(block, f"{role}FinancialAccount", f"{party.bank}{party.account}")
+    sub(root, "TaxInclusiveTotalAmount", money(doc.total))
+    sub(root, "TaxExclusiveTotalAmount", money(doc.amount))
+    sub(root, "TaxTotalAmount", money(doc.tax))
+    sub(root, "Payee", doc.payee)
+    sub(root, "Checker", doc.reviewer)
+    sub(root, "InvoiceClerk", doc.drawer)
+    sub(root, "Note", doc.remarks)
+    goods = sub(root, "GoodsInfos")
+    for line in doc.lines:
+        item = sub(goods, "GoodsInfo")
+        for tag, value in (
+            ("Item", line.name),
+            ("Specification", line.spec),
+            ("MeasurementDimension", line.unit),
+            ("Price", line.unit_price),
+            ("Quantity", line.quantity),
+            ("Amount", money(line.amount)),
+            ("TaxScheme", line.rate),
+            ("TaxAmount", money(line.tax)),
+        ):
+            sub(item, tag, value)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+def _signature(doc: Document) -> bytes:
+    root = ET.Element("FapiaoSignature")
+    fields = (
+        ("InvoiceNumber", doc.ident),
+        ("SignatureAlgorithm", doc.signature_algorithm),
+        ("KeyId", doc.key_fingerprint),
+        ("SignatureValue", doc.signature),
+    )
+    for tag, value in fields:
+        ET.SubElement(root, tag).text = value
+    return _xml(root)
+
+
+def render_ofd(doc: Document) -> bytes:
+    """The invoice as OFD bytes."""
+    ET.register_namespace("ofd", NS)
+    size = layout_page_size(doc)
+    surface = OfdPage(size)
+    draw_document(doc, surface)
+    box = f"0 0 {_number(size[0])} {_number(size[1])}"
+    parts: dict[str, bytes] = {}
+
+    ofd = _el("OFD", Version="1.1", DocType="OFD")
+    body = _el("DocBody", ofd)
+    info = _el("DocInfo", body)
+    _el("DocID", info, uuid.uuid5(uuid.NAMESPACE_URL, f"fapiao:{doc.ident}").hex)
+    _el("Title", info, f"{doc.spec.name} {doc.ident}")
+    _el("Author", info, doc.seller.name)
+    _el("CreationDate", info, doc.issued_on.isoformat())
+    _el("Creator", info, "Fapiao")
+    customs = _el("CustomDatas", info)
+    for name, value in custom_data(doc).items():
+        _el("CustomData", customs, value, Name=name)
+    _el("DocRoot", body, "Doc_0/Document.xml")
+    parts["OFD.xml"] = _xml(ofd)
+
+    document = _el("Document")
+    common = _el("CommonData", document)
+    _el("MaxUnitID", common, str(surface.next_id))
+    area = _el("PageArea", common)
+    _el("PhysicalBox", area, box)
+    _el("PublicRes", common, "PublicRes.xml")
+    _el("DocumentRes", common, "DocumentRes.xml")
+    pages = _el("Pages", document)
+    for index in range(len(surface.pages)):
+        _el("Page", pages, ID=str(index + 1), BaseLoc=f"Pages/Page_{index}/Content.xml")
+    _el("Attachments", document, "Attachs/Attachments.xml")
+    _el("CustomTags", document, "Tags/CustomTags.xml")
+    parts["Doc_0/Document.xml"] = _xml(document)
+
+    public = _el("Res", BaseLoc="Res")
+    fonts = _el("Fonts", public)
+    font = _el("Font", fonts, ID=str(FONT_ID), FontName="FapiaoCJK", FamilyName="FapiaoCJK")
+    _el("FontFile", font, "font.ttf")
+    parts["Doc_0/PublicRes.xml"] = _xml(public)
+    parts["Doc_0/Res/font.ttf"] = font_subset(surface.chars)
+    media_res = _el("Res", BaseLoc="Res")
+    medias = _el("MultiMedias", media_res)
+    media = _el("MultiMedia", medias, ID=str(IMAGE_ID), Type="Image", Format="PNG")
+    _el("MediaFile", media, "qr.png")
+    parts["Doc_0/DocumentRes.xml"] = _xml(media_res)
+    parts["Doc_0/Res/qr.png"] = qr_png(surface.qr_payload or doc.qr)
+
+    for index, objects in enumerate(surface.pages):
+        page = _el("Page")
+        page_area = _el("Area", page)
+        _el("PhysicalBox", page_area, box)
+        layer = _el("Layer", _el("Content", page), ID=str(surface._id()))
+        layer.extend(objects)
+        parts[f"Doc_0/Pages/Page_{index}/Content.xml"] = _xml(page)
+
+    tags = _el("CustomTags")
+    tag = _el("CustomTag", tags, TypeID="invoice")
+    _el("FileLoc", tag, "CustomTag.xml")
+    parts["Doc_0/Tags/CustomTags.xml"] = _xml(tags)
+    root = _el("root", version="1.0")
+    for name, references in surface.tags.items():
+        field = _el(name, root)
+        for page_number, object_id in references:
+            _el("ObjectRef", field, str(object_id), PageRef=str(page_number))
+    parts["Doc_0/Tags/CustomTag.xml"] = _xml(root)
+
+    attachments = _el("Attachments")
+    files = [("signature", _signature(doc))]
+    if not doc.spec.digital:
+        files.insert(0, ("original_invoice", original_invoice(doc)))
+    for name, content in files:
+        attachment = _el(
+            "Attachment",
+            attachments,
+            Name=name,
+            Format="xml",
+            Visible="false",
+            CreationDate=doc.issued_at.strftime("%Y-%m-%dT%H:%M:%S"),
+            Size=_number(len(content) / 1024),
+        )
+        _el("FileLoc", attachment, f"{name}.xml")
+        parts[f"Doc_0/Attachs/{name}.xml"] = content
+    parts["Doc_0/Attachs/Attachments.xml"] = _xml(attachments)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def parse_ofd(content: bytes) -> dict[str, Any]:
+    """What an OFD of an invoice says: CustomData, the text of its pages, the tagged fields,
+    and the attached original invoice and signature when present."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        ofd = ET.fromstring(archive.read("OFD.xml"))  # noqa: S314
+    except (zipfile.BadZipFile, KeyError, ET.ParseError) as error:
+        raise BadOfd(f"不是有效的OFD文件：{error}", field="file") from None
+    names = archive.namelist()
+    custom = {item.get("Name", ""): (item.text or "") for item in ofd.iter(f"{{{NS}}}CustomData")}
+    texts: dict[int, str] = {}
+    page_texts = []
+    for name in sorted(n for n in names if n.endswith("/Content.xml") and "/Pages/" in n):
+        page = ET.fromstring(archive.read(name))  # noqa: S314
+        words = []
+        for element in page.iter(f"{{{NS}}}TextObject"):
+            text = "".join(code.text or "" for code in element.iter(f"{{{NS}}}TextCode"))
+            texts[int(element.get("ID", "0"))] = text
+            words.append(text)
+        page_texts.append(words)
+    tagged: dict[str, str] = {}
+    tag_files = [n for n in names if n.endswith("Tags/CustomTag.xml")]
+    if tag_files:
+        root = ET.fromstring(archive.read(tag_files[0]))  # noqa: S314
+        for field in root:
+            refs = [texts.get(int(ref.text or 0), "") for ref in field.iter(f"{{{NS}}}ObjectRef")]
+            tagged[field.tag.split("}")[-1]] = "".join(refs)
+    result: dict[str, Any] = {"custom": custom, "pages": page_texts, "tagged": tagged}
+    for attached in ("original_invoice", "signature"):
+        name = f"Doc_0/Attachs/{attached}.xml"
+        if name in names:
+            result[attached] = archive.read(name)
+    return result

@@ -1,0 +1,112 @@
+"""Documents of stored invoices: the :class:`Document` of an invoice, and its renderings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from fapiao.documents.digital_xml import render_xml
+from fapiao.documents.model import DocLine, Document
+from fapiao.documents.ofd import render_ofd
+from fapiao.documents.pdf import render_pdf
+from fapiao.domain.errors import DomainError
+from fapiao.domain.invoice import Party
+from fapiao.domain.kinds import InvoiceKind, spec
+from fapiao.domain.money import format_plain
+from fapiao.domain.rates import TaxpayerKind, parse_rate
+from fapiao.domain.taxcodes import display_name
+from fapiao.invoicing.keys import fingerprint
+from fapiao.invoicing.ledger import digest, invoice_digest
+from fapiao.invoicing.models import Invoice
+
+
+def document_of(invoice: Invoice) -> Document:
+    """The invoice as its documents print it."""
+    lines = tuple(
+        DocLine(
+            name=display_name(line.short_name, line.name),
+            spec=line.spec,
+            unit=line.unit,
+            quantity="" if line.quantity is None else format_plain(line.quantity),
+            unit_price="" if line.unit_price is None else format_plain(line.unit_price),
+            amount=line.amount,
+            rate=parse_rate(line.rate).label,
+            tax=line.tax,
+            tax_code=line.tax_code,
+            rate_value=line.rate,
+        )
+        for line in invoice.lines.all()
+    )
+    key = invoice.signing_key
+    return Document(
+        kind=InvoiceKind(invoice.kind),
+        code=invoice.code,
+        number=invoice.number,
+        issued_at=timezone.localtime(invoice.issued_at),
+        seller=Party(**invoice.seller),
+        buyer=Party(**invoice.buyer),
+        lines=lines,
+        amount=invoice.amount,
+        tax=invoice.tax,
+        total=invoice.total,
+        qr=invoice.qr,
+        check_code=invoice.check_code,
+        remarks=invoice.remarks,
+        payee=invoice.payee,
+        reviewer=invoice.reviewer,
+        drawer=invoice.drawer,
+        red=invoice.red,
+        region=invoice.taxpayer.region,
+        device_number=invoice.channel.device_number,
+        signature=invoice.signature,
+        signature_algorithm=key.algorithm,
+        key_fingerprint=fingerprint(key),
+    )
+
+
+#: Bump when a renderer's output changes, so cached files are made again.
+RENDER_VERSION = "1"
+FORMATS = {"pdf": "application/pdf", "xml": "application/xml", "ofd": "application/ofd"}
+
+
+class DocumentUnavailable(DomainError):
+    code = "document_unavailable"
+
+
+def _cache_dir() -> Path:
+    return Path(settings.VAR_DIR) / "documents"
+
+
+def document_render(
+    invoice: Invoice, format: str, *, offset: tuple[float, float] = (0.0, 0.0)
+) -> bytes:
+    """The invoice as ``format`` (pdf, xml, ofd), made on demand and cached by content hash:
+    the same invoice content, renderer version and print offset give the same file."""
+    if format not in FORMATS:
+        raise DocumentUnavailable("文件格式应为 pdf、xml 或 ofd", field="format")
+    doc = document_of(invoice)
+    if format == "xml" and not doc.spec.digital:
+        raise DocumentUnavailable(f"{doc.spec.name}没有数电XML，请下载PDF或OFD", field="format")
+    key = digest([invoice_digest(invoice), format, RENDER_VERSION, list(offset)])
+    path = _cache_dir() / key[:2] / f"{key}.{format}"
+    if path.is_file():
+        return path.read_bytes()
+    if format == "pdf":
+        content = render_pdf(doc, offset=offset)
+    elif format == "xml":
+        content = render_xml(doc, taxpayer_general=invoice.taxpayer.kind == TaxpayerKind.GENERAL)
+    else:
+        content = render_ofd(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(content)
+    partial.replace(path)  # atomic: a reader sees the whole file or none
+    return content
+
+
+def document_filename(invoice: Invoice, format: str) -> str:
+    """``<kind>_<number>_<total>.<format>``, as the platform names its downloads."""
+    return f"{spec(InvoiceKind(invoice.kind)).short_name}_{invoice}_{invoice.total}.{format}"
