@@ -318,3 +318,36 @@ def test_ofd_of_fixed_document_has_its_font_and_qr() -> None:
     qr = Image.open(io.BytesIO(archive.read("Doc_0/Res/qr.png")))
     assert zxingcpp.read_barcodes(qr)[0].text == FIXED.qr
     assert render_xml(FIXED).count(b"<IssuItemInformation>") == 1
+
+
+def test_exports_keep_numbers_as_text_and_the_zip_lists_every_file(world: World) -> None:
+    import hashlib
+    import json
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from fapiao.documents.exports import invoices_csv, invoices_xlsx, invoices_zip
+
+    digital = issue(world, InvoiceKind.DIGITAL_ORDINARY)
+    paper = issue(world, InvoiceKind.VAT_ORDINARY_PAPER)
+    invoices = Invoice.objects.order_by("pk")
+    sheet = load_workbook(io.BytesIO(invoices_xlsx(invoices))).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    number = sheet.cell(row=2, column=header.index("发票号码") + 1)
+    assert (number.value, number.data_type) == (digital.number, "s")  # 20 digits, as text
+    total = sheet.cell(row=3, column=header.index("价税合计") + 1)
+    assert (total.value, total.data_type, total.number_format) == (
+        float(paper.total), "n", "0.00"
+    )  # fmt: skip
+    text = invoices_csv(invoices).decode("utf-8-sig")
+    assert f"{paper.code},{paper.number}," in text and f",{paper.total:.2f}," in text
+
+    archive = zipfile.ZipFile(io.BytesIO(invoices_zip(invoices, ["pdf", "xml"])))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert [(m["number"], m["file"][-3:]) for m in manifest] == [
+        (digital.number, "pdf"), (digital.number, "xml"), (paper.number, "pdf"),
+    ]  # fmt: skip
+    for entry in manifest:
+        assert hashlib.sha256(archive.read(entry["file"])).hexdigest() == entry["sha256"]
