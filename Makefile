@@ -26,7 +26,9 @@ run: $(STAMP) system-packages
 	@echo
 	@echo "Fapiao 开票系统: http://$(HOST):$(PORT)/"
 	@echo
-	$(BIN)/fapiao runserver --noreload $(HOST):$(PORT)
+	@echo "The job worker (e-mail, SMS) runs beside the server; Ctrl-C stops both."
+	$(BIN)/fapiao worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		$(BIN)/fapiao runserver --noreload $(HOST):$(PORT)
 
 ## test: lint, type-check, migrations check, then every test on SQLite and on PostgreSQL
 test: check unit integration integration-pg

@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "fapiao.jobs",
     "fapiao.invoicing",
+    "fapiao.documents",
     "fapiao.web",
 ]
 
@@ -141,3 +143,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FAPIAO_LOG_LEVEL", "INFO")},
 }
+
+# --- delivery -------------------------------------------------------------------------------
+# E-mail goes to the console unless FAPIAO_SMTP_HOST names a server.
+FAPIAO_SITE_URL = os.environ.get("FAPIAO_SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("FAPIAO_EMAIL_FROM", "fapiao@localhost")
+if os.environ.get("FAPIAO_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["FAPIAO_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("FAPIAO_SMTP_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("FAPIAO_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("FAPIAO_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("FAPIAO_SMTP_TLS", "") == "1"
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+FAPIAO_SMS_BACKEND = os.environ.get("FAPIAO_SMS_BACKEND", "fapiao.documents.delivery.FileSms")

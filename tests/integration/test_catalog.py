@@ -44,7 +44,7 @@ def world() -> World:
     [
         ({"name": ""}, "name", "请填写名称"),
         ({"name": "某公司", "tax_id": "1234"}, "tax_id", "应为15、17、18或20位"),
-        ({"name": "某公司", "email": "not-an-address"}, "email", "电子邮箱格式不正确"),
+        ({"name": "某公司", "email": "not-an-address"}, "email", "格式不正确"),
         ({"name": "某公司", "mobile": "2380013800"}, "mobile", "11位"),
         ({"name": "某公司", "account": "1" * 31}, "account", "不能超过30个字符"),
     ],

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -34,6 +32,7 @@ from fapiao.domain.rates import TaxpayerKind, check_rate_allowed, parse_rate
 from fapiao.domain.tax import PriceMode
 from fapiao.domain.taxcodes import builtin_table, validate_tax_code
 from fapiao.domain.taxpayer_id import validate_buyer_id
+from fapiao.invoicing.drafts import check_email, check_mobile
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Customer, Product, Taxpayer
 from fapiao.invoicing.services import taxpayer_lock
@@ -94,13 +93,9 @@ def customer_clean(taxpayer: Taxpayer, data: dict[str, Any]) -> dict[str, Any]:
     if values["tax_id"]:
         values["tax_id"] = validate_buyer_id(values["tax_id"], field="tax_id")
     if values["email"]:
-        try:
-            validate_email(values["email"])
-        except ValidationError:
-            raise CatalogError("电子邮箱格式不正确", field="email") from None
-    mobile = values["mobile"]
-    if mobile and not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
-        raise CatalogError("手机号应为1开头的11位数字", field="mobile")
+        values["email"] = check_email(values["email"], field="email")
+    if values["mobile"]:
+        values["mobile"] = check_mobile(values["mobile"], field="mobile")
     return values
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 from fapiao.domain.errors import DomainError, line_field
 from fapiao.domain.invoice import Draft, Party
 from fapiao.domain.kinds import parse_kind
@@ -64,6 +67,36 @@ def seller_of(taxpayer: Taxpayer) -> Party:
         taxpayer.bank,
         taxpayer.account,
     )
+
+
+def contact_from_data(data: dict[str, Any]) -> tuple[str, str]:
+    """The buyer's e-mail address and mobile number for delivery (``buyer.email``,
+    ``buyer.mobile``), checked; empty when not given."""
+    buyer = data.get("buyer") or {}
+    email = _text(buyer, "email") if isinstance(buyer, dict) else ""
+    mobile = _text(buyer, "mobile") if isinstance(buyer, dict) else ""
+    if email:
+        email = check_email(email, field="buyer.email")
+    if mobile:
+        mobile = check_mobile(mobile, field="buyer.mobile")
+    return email, mobile
+
+
+def check_email(value: str, *, field: str) -> str:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise BadDraft(f"电子邮箱“{value}”格式不正确", field=field) from None
+    return value
+
+
+def check_mobile(value: str, *, field: str) -> str:
+    digits = value.replace(" ", "").replace("-", "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not (len(digits) == 11 and digits.isdigit() and digits.startswith("1")):
+        raise BadDraft(f"手机号“{value}”应为1开头的11位数字", field=field)
+    return digits
 
 
 def draft_from_data(data: dict[str, Any], *, taxpayer: Taxpayer, red: bool = False) -> Draft:

@@ -252,6 +252,8 @@ class Invoice(models.Model):
     seller = models.JSONField()
     buyer = models.JSONField()
     buyer_name = models.CharField(max_length=100, db_index=True)
+    buyer_email = models.EmailField("交付邮箱", blank=True)  # where the files go; not printed
+    buyer_mobile = models.CharField("交付手机号", max_length=20, blank=True)
     remarks = models.CharField(max_length=200, blank=True)
     payee = models.CharField(max_length=20, blank=True)
     reviewer = models.CharField(max_length=20, blank=True)

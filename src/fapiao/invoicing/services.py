@@ -30,7 +30,7 @@ from fapiao.domain.regions import region_name
 from fapiao.domain.tax import Computed
 from fapiao.domain.taxpayer_id import validate_uscc
 from fapiao.invoicing import fastsql
-from fapiao.invoicing.drafts import draft_from_data
+from fapiao.invoicing.drafts import contact_from_data, draft_from_data
 from fapiao.invoicing.fastsql import allocate_number
 from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
@@ -44,6 +44,7 @@ from fapiao.invoicing.models import (
     StockSegment,
     Taxpayer,
 )
+from fapiao.jobs.services import job_enqueue
 
 
 class IssueRefused(DomainError):
@@ -405,11 +406,12 @@ def invoice_issue(
         if channel.taxpayer_id != locked.pk:
             raise IssueRefused("开票渠道不属于该纳税人", field="channel")
         draft = draft_from_data(data, taxpayer=locked)
+        email, mobile = contact_from_data(data)
         computed = validate_draft(draft, taxpayer_kind=TaxpayerKind(locked.kind))
         check_channel(
             channel=channel, kind=draft.kind, amount=computed.totals.amount, issued_at=issued_at
         )
-        return invoice_store(
+        invoice = invoice_store(
             taxpayer=locked,
             channel=channel,
             draft=draft,
@@ -418,7 +420,11 @@ def invoice_issue(
             actor=actor,
             request_id=request_id,
             content=content,
+            contact=(email, mobile),
         )
+        if email:  # sent by the worker once this transaction commits, never if it rolls back
+            delivery_enqueue(locked, invoice, method="email", to=email, actor=actor)
+        return invoice
 
     content = digest({"channel": channel.pk, "data": data})
     return idempotent(taxpayer, request_id, content, body)
@@ -474,6 +480,7 @@ def invoice_store(
     red_reason: str = "",
     red_form: RedForm | None = None,
     blue_indices: list[int] | None = None,
+    contact: tuple[str, str] = ("", ""),
 ) -> Invoice:
     """Number, sign and store a validated invoice with its event; the caller holds the lock
     of ``taxpayer`` and has checked the channel."""
@@ -512,6 +519,8 @@ def invoice_store(
         seller=asdict(draft.seller),
         buyer=asdict(draft.buyer),
         buyer_name=draft.buyer.name,
+        buyer_email=contact[0],
+        buyer_mobile=contact[1],
         remarks=draft.remarks,
         payee=draft.payee,
         reviewer=draft.reviewer,
@@ -573,3 +582,24 @@ def invoice_store(
         payload=payload,
     )
     return invoice
+
+
+DELIVERY_METHODS = {"email": "邮件", "sms": "短信"}
+
+
+def delivery_enqueue(
+    locked: Taxpayer, invoice: Invoice, *, method: str, to: str, actor: str, **extra: Any
+) -> None:
+    """Queue sending the invoice by ``method`` (email, sms) to ``to``, with its event, in the
+    caller's transaction (the taxpayer is locked)."""
+    job = job_enqueue(
+        f"deliver.{method}", {"invoice": invoice.pk, "to": to, "actor": actor, **extra}
+    )
+    event_append(
+        taxpayer=locked,
+        type="delivery.queued",
+        actor=actor,
+        at=timezone.now(),
+        invoice=invoice,
+        payload={"number": str(invoice), "method": method, "to": to, "job": job.pk},
+    )

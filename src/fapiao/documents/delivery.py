@@ -1,0 +1,202 @@
+"""Delivery of invoices: e-mail with the files attached, SMS with a download link, download
+links themselves. Sending happens in the job worker, after the asking transaction commits,
+with retries; each attempt's outcome goes on the invoice's history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from fapiao.documents.models import DownloadLink
+from fapiao.documents.services import FORMATS, document_filename, document_render
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import InvoiceKind, spec
+from fapiao.domain.lifecycle import Action
+from fapiao.invoicing.corrections import invoice_mark
+from fapiao.invoicing.drafts import check_email, check_mobile
+from fapiao.invoicing.ledger import event_append
+from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.services import delivery_enqueue, taxpayer_lock
+from fapiao.jobs.services import handler
+
+LINK_DAYS = 30
+
+
+class LinkUnavailable(DomainError):
+    code = "link_unavailable"
+
+
+def formats_of(invoice: Invoice) -> list[str]:
+    """What a buyer gets: PDF and OFD, and the XML of a 数电 invoice."""
+    digital = spec(InvoiceKind(invoice.kind)).digital
+    return ["pdf", "ofd", "xml"] if digital else ["pdf", "ofd"]
+
+
+# --- e-mail -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_email(*, invoice: Invoice, to: str, actor: str) -> None:
+    """Queue (or queue again: resend) the invoice's files by e-mail to ``to``."""
+    to = check_email(to.strip(), field="to")
+    locked = taxpayer_lock(invoice.taxpayer_id)
+    delivery_enqueue(locked, invoice, method="email", to=to, actor=actor)
+
+
+def _record(invoice: Invoice, type: str, actor: str, **payload: Any) -> None:
+    with transaction.atomic():
+        locked = taxpayer_lock(invoice.taxpayer_id)
+        event_append(
+            taxpayer=locked, type=type, actor=actor, at=timezone.now(), invoice=invoice,
+            payload={"number": str(invoice), **payload},
+        )  # fmt: skip
+
+
+@handler("deliver.email")
+def send_email(payload: dict[str, Any]) -> None:
+    invoice = Invoice.objects.select_related("taxpayer", "channel", "signing_key").get(
+        pk=payload["invoice"]
+    )
+    kind = spec(InvoiceKind(invoice.kind)).name
+    message = EmailMessage(
+        subject=f"【电子发票】{invoice.seller['name']}开具的{kind}（{invoice}）",
+        body=(
+            f"您好：\n\n{invoice.seller['name']}为您开具了{kind}。\n"
+            f"发票号码：{invoice}\n开票日期：{invoice.issued_on:%Y年%m月%d日}\n"
+            f"价税合计：¥{invoice.total}\n\n附件为发票文件（PDF、OFD"
+            f"{'、XML' if 'xml' in formats_of(invoice) else ''}），请妥善保存。\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[payload["to"]],
+    )
+    for format in formats_of(invoice):
+        message.attach(
+            document_filename(invoice, format), document_render(invoice, format), FORMATS[format]
+        )
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:
+        _record(invoice, "delivery.failed", "worker", method="email", to=payload["to"],
+                error=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
+        raise
+    invoice_mark(invoice=invoice, action=Action.DELIVER, actor=payload.get("actor", "worker"),
+                 detail=f"邮件 {payload['to']}")  # fmt: skip
+
+
+# --- download links -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: DownloadLink
+    token: str
+    url: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_url(token: str) -> str:
+    return f"{settings.FAPIAO_SITE_URL.rstrip('/')}/d/{token}/"
+
+
+@transaction.atomic
+def link_create(*, invoice: Invoice, actor: str, days: int = LINK_DAYS) -> IssuedLink:
+    """A new download link; the token is shown once and stored only as its hash."""
+    token = secrets.token_urlsafe(24)
+    now = timezone.now()
+    link = DownloadLink.objects.create(
+        invoice=invoice, token_hash=_hash(token), created_at=now,
+        expires_at=now + timedelta(days=days), created_by=actor,
+    )  # fmt: skip
+    _record(invoice, "link.created", actor, link=link.pk, expires=link.expires_at.isoformat())
+    return IssuedLink(link, token, link_url(token))
+
+
+@transaction.atomic
+def link_revoke(*, link: DownloadLink, actor: str) -> DownloadLink:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        _record(link.invoice, "link.revoked", actor, link=link.pk)
+    return link
+
+
+def link_resolve(token: str, *, now: datetime | None = None) -> DownloadLink:
+    """The live link of ``token``; an unknown, expired or revoked token is refused alike."""
+    now = now or timezone.now()
+    link = DownloadLink.objects.select_related("invoice").filter(token_hash=_hash(token)).first()
+    if link is None or link.revoked_at is not None or link.expires_at <= now:
+        raise LinkUnavailable("下载链接无效或已过期，请联系开票方重新发送", field="token")
+    return link
+
+
+def link_download(link: DownloadLink, format: str) -> tuple[str, bytes]:
+    if format not in formats_of(link.invoice):
+        raise LinkUnavailable("该发票没有这种格式的文件", field="format")
+    DownloadLink.objects.filter(pk=link.pk).update(downloads=link.downloads + 1)
+    return document_filename(link.invoice, format), document_render(link.invoice, format)
+
+
+def qr_png(text: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
+
+
+# --- SMS ----------------------------------------------------------------------------------
+
+
+class FileSms:
+    """Writes each message to ``var/sms.log`` (the default backend, for development)."""
+
+    def send(self, mobile: str, text: str) -> None:
+        path = Path(settings.VAR_DIR) / "sms.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"{timezone.now().isoformat()}\t{mobile}\t{text}\n")
+
+
+def sms_backend() -> Any:
+    return import_string(settings.FAPIAO_SMS_BACKEND)()
+
+
+def delivery_sms(*, invoice: Invoice, mobile: str, actor: str) -> IssuedLink:
+    """Text the buyer a download link (a new one) through the SMS backend, via the worker."""
+    mobile = check_mobile(mobile, field="mobile")
+    with transaction.atomic():
+        issued = link_create(invoice=invoice, actor=actor)
+        locked = taxpayer_lock(invoice.taxpayer_id)
+        delivery_enqueue(locked, invoice, method="sms", to=mobile, actor=actor, url=issued.url)
+    return issued
+
+
+@handler("deliver.sms")
+def send_sms(payload: dict[str, Any]) -> None:
+    invoice = Invoice.objects.get(pk=payload["invoice"])
+    text = (
+        f"【{invoice.seller['name']}】您的发票{invoice}（价税合计{invoice.total}元）已开具，"
+        f"下载：{payload['url']}"
+    )
+    try:
+        sms_backend().send(payload["to"], text)
+    except Exception as error:
+        _record(invoice, "delivery.failed", "worker", method="sms", to=payload["to"],
+                error=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
+        raise
+    invoice_mark(invoice=invoice, action=Action.DELIVER, actor=payload.get("actor", "worker"),
+                 detail=f"短信 {payload['to']}")  # fmt: skip

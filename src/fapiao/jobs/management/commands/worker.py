@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from fapiao.jobs.services import job_run_due, worker_loop
+
+
+class Command(BaseCommand):
+    help = "后台任务执行器（邮件、短信……）：持续运行；--once 只执行当前到期的任务"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true")
+        parser.add_argument("--idle", type=float, default=1.0, help="空闲时的等待秒数")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            self.stdout.write(f"执行了{job_run_due()}个任务")
+            return
+        self.stdout.write("后台任务执行器已启动（Ctrl-C 停止）")
+        try:
+            worker_loop(idle=options["idle"])
+        except KeyboardInterrupt:
+            self.stdout.write("已停止")

@@ -1,0 +1,31 @@
+"""Durable background jobs: a row per job, written in the transaction that asks for it, so a
+rolled-back request leaves no job and a restarted worker loses none."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "等待"
+    RUNNING = "running", "执行中"
+    DONE = "done", "完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    run_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "run_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.pk}"

@@ -1,0 +1,100 @@
+"""Enqueue jobs and run them: claim one due job at a time, run its handler outside any
+transaction, and on failure try again later with a growing delay.
+
+A handler is registered per kind with :func:`handler`; it gets the job's payload and raises
+to fail. A worker that dies mid-job loses its lease after ``LEASE`` and the job runs again,
+so handlers must be safe to repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from fapiao.jobs.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BACKOFF = timedelta(seconds=30)  # then 1, 2, 4 … minutes, at most a day
+
+Handler = Callable[[dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def job_enqueue(kind: str, payload: dict[str, Any], *, at: datetime | None = None) -> Job:
+    """A job, in the caller's transaction: it exists only if the caller commits."""
+    now = timezone.now()
+    return Job.objects.create(kind=kind, payload=payload, run_at=at or now, created_at=now)
+
+
+def delay(attempts: int) -> timedelta:
+    return min(BACKOFF * 2 ** max(attempts - 1, 0), timedelta(days=1))
+
+
+def _claim(now: datetime) -> Job | None:
+    with transaction.atomic():
+        due = Q(status=JobStatus.PENDING, run_at__lte=now) | Q(
+            status=JobStatus.RUNNING, locked_until__lt=now
+        )
+        job = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("run_at", "pk")
+            .first()
+        )
+        if job is None:
+            return None
+        job.status = JobStatus.RUNNING
+        job.attempts += 1
+        job.locked_until = now + LEASE
+        job.save(update_fields=["status", "attempts", "locked_until"])
+        return job
+
+
+def job_run_due(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Run due jobs one by one; returns how many ran (done or failed)."""
+    count = 0
+    while limit is None or count < limit:
+        moment = now or timezone.now()
+        job = _claim(moment)
+        if job is None:
+            break
+        count += 1
+        try:
+            run = HANDLERS[job.kind]
+            run(job.payload)
+        except Exception as error:  # a handler's failure is recorded, never fatal to the worker
+            log.warning("job %s failed (attempt %d): %s", job, job.attempts, error)
+            job.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.finished_at = JobStatus.FAILED, moment
+            else:
+                job.status, job.run_at = JobStatus.PENDING, moment + delay(job.attempts)
+        else:
+            job.status, job.finished_at, job.last_error = JobStatus.DONE, moment, ""
+        job.locked_until = None
+        job.save(update_fields=["status", "finished_at", "last_error", "run_at", "locked_until"])
+    return count
+
+
+def worker_loop(*, idle: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
+    """Run jobs until ``stop()``; sleep ``idle`` seconds when there is nothing to do."""
+    while not stop():
+        if not job_run_due(limit=100):
+            time.sleep(idle)
