@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from fapiao.invoicing.corrections import invoice_mark
 from fapiao.invoicing.drafts import check_email, check_mobile
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Invoice
-from fapiao.invoicing.services import delivery_enqueue, taxpayer_lock
+from fapiao.invoicing.services import DELIVERY_METHODS, delivery_enqueue, taxpayer_lock
 from fapiao.jobs.services import handler
 
 LINK_DAYS = 30
@@ -65,6 +66,23 @@ def _record(invoice: Invoice, type: str, actor: str, **payload: Any) -> None:
         )  # fmt: skip
 
 
+def _attempt(invoice: Invoice, payload: dict[str, Any], method: str, send: Callable[[], Any]):
+    """Send; a failure goes on the invoice's history and up to the worker (which retries),
+    a success marks the invoice delivered."""
+    try:
+        send()
+    except Exception as error:
+        _record(invoice, "delivery.failed", "worker", method=method, to=payload["to"],
+                error=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
+        raise
+    invoice_mark(
+        invoice=invoice,
+        action=Action.DELIVER,
+        actor=payload.get("actor", "worker"),
+        detail=f"{DELIVERY_METHODS[method]} {payload['to']}",
+    )
+
+
 @handler("deliver.email")
 def send_email(payload: dict[str, Any]) -> None:
     invoice = Invoice.objects.select_related("taxpayer", "channel", "signing_key").get(
@@ -86,14 +104,7 @@ def send_email(payload: dict[str, Any]) -> None:
         message.attach(
             document_filename(invoice, format), document_render(invoice, format), FORMATS[format]
         )
-    try:
-        message.send(fail_silently=False)
-    except Exception as error:
-        _record(invoice, "delivery.failed", "worker", method="email", to=payload["to"],
-                error=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
-        raise
-    invoice_mark(invoice=invoice, action=Action.DELIVER, actor=payload.get("actor", "worker"),
-                 detail=f"邮件 {payload['to']}")  # fmt: skip
+    _attempt(invoice, payload, "email", lambda: message.send(fail_silently=False))
 
 
 # --- download links -----------------------------------------------------------------------
@@ -192,11 +203,4 @@ def send_sms(payload: dict[str, Any]) -> None:
         f"【{invoice.seller['name']}】您的发票{invoice}（价税合计{invoice.total}元）已开具，"
         f"下载：{payload['url']}"
     )
-    try:
-        sms_backend().send(payload["to"], text)
-    except Exception as error:
-        _record(invoice, "delivery.failed", "worker", method="sms", to=payload["to"],
-                error=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
-        raise
-    invoice_mark(invoice=invoice, action=Action.DELIVER, actor=payload.get("actor", "worker"),
-                 detail=f"短信 {payload['to']}")  # fmt: skip
+    _attempt(invoice, payload, "sms", lambda: sms_backend().send(payload["to"], text))
