@@ -351,3 +351,26 @@ def test_exports_keep_numbers_as_text_and_the_zip_lists_every_file(world: World)
     ]  # fmt: skip
     for entry in manifest:
         assert hashlib.sha256(archive.read(entry["file"])).hexdigest() == entry["sha256"]
+
+
+def test_printing_uses_the_printers_offsets_and_marks_the_invoice(world: World) -> None:
+    from fapiao.documents.printing import PrinterError, invoice_print, printer_save
+
+    invoice = issue(world, InvoiceKind.VAT_SPECIAL_PAPER)
+    with pytest.raises(PrinterError, match="偏移应在") as caught:
+        printer_save(taxpayer=world.taxpayer, name="前台", offset_right=D("31"),
+                     offset_down=D("0"))  # fmt: skip
+    assert caught.value.field == "offset_right"
+    printer = printer_save(
+        taxpayer=world.taxpayer, name="前台", offset_right=D("2.5"), offset_down=D("-1.0")
+    )
+    content = invoice_print(invoice=invoice, printer=printer, actor="clerk")
+    assert content == document_render(invoice, "pdf", offset=(2.5, -1.0))
+    assert content != document_render(invoice, "pdf")
+    invoice.refresh_from_db()
+    assert invoice.status == "printed"
+    other = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161")
+    foreign = printer_save(taxpayer=other.taxpayer, name="别家", offset_right=D(0),
+                           offset_down=D(0))  # fmt: skip
+    with pytest.raises(PrinterError, match="不属于"):
+        invoice_print(invoice=invoice, printer=foreign, actor="clerk")

@@ -15,3 +15,23 @@ class DownloadLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=150)
     downloads = models.PositiveIntegerField(default=0)
+
+
+class Printer(models.Model):
+    """A printer of a taxpayer, with how far its paper feed is off: printing on pre-printed
+    paper forms shifts the whole invoice by ``offset_right`` / ``offset_down`` millimetres."""
+
+    taxpayer = models.ForeignKey(
+        "invoicing.Taxpayer", on_delete=models.CASCADE, related_name="printers"
+    )
+    name = models.CharField("名称", max_length=60)
+    offset_right = models.DecimalField("右移（毫米）", max_digits=4, decimal_places=1, default=0)
+    offset_down = models.DecimalField("下移（毫米）", max_digits=4, decimal_places=1, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["taxpayer", "name"], name="printer_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

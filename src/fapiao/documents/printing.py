@@ -1,0 +1,54 @@
+"""Printing: per-printer offsets for pre-printed paper forms, and the printed mark."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from fapiao.documents.models import Printer
+from fapiao.documents.services import document_render
+from fapiao.domain.errors import DomainError
+from fapiao.domain.lifecycle import Action
+from fapiao.invoicing.corrections import invoice_mark
+from fapiao.invoicing.models import Invoice, Taxpayer
+
+OFFSET_LIMIT = Decimal(30)  # mm; more is a wrong setting, not a misaligned feed
+
+
+class PrinterError(DomainError):
+    code = "printer"
+
+
+def printer_save(
+    *, taxpayer: Taxpayer, name: str, offset_right: Decimal, offset_down: Decimal
+) -> Printer:
+    """Create or adjust a printer's offsets (mm, between −30 and 30)."""
+    name = name.strip()
+    if not name:
+        raise PrinterError("请填写打印机名称", field="name")
+    for field, value in (("offset_right", offset_right), ("offset_down", offset_down)):
+        if abs(value) > OFFSET_LIMIT:
+            raise PrinterError(f"偏移应在±{OFFSET_LIMIT}毫米之内", field=field)
+    printer, _ = Printer.objects.update_or_create(
+        taxpayer=taxpayer,
+        name=name,
+        defaults={"offset_right": offset_right, "offset_down": offset_down},
+    )
+    return printer
+
+
+@transaction.atomic
+def invoice_print(*, invoice: Invoice, printer: Printer | None, actor: str) -> bytes:
+    """The PDF to send to ``printer`` (shifted by its offsets), and the invoice marked printed."""
+    if printer is not None and printer.taxpayer_id != invoice.taxpayer_id:
+        raise PrinterError("打印机不属于该纳税人", field="printer")
+    offset = (float(printer.offset_right), float(printer.offset_down)) if printer else (0.0, 0.0)
+    content = document_render(invoice, "pdf", offset=offset)
+    invoice_mark(
+        invoice=invoice,
+        action=Action.PRINT,
+        actor=actor,
+        detail=f"打印机 {printer}" if printer else "打印",
+    )
+    return content
