@@ -8,7 +8,7 @@ PORT ?= 8000
 FAPIAO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FAPIAO_TEST_PG_URL
 
-.PHONY: run test check unit integration integration-pg bench clean system-packages
+.PHONY: run test check unit integration integration-pg bench clean system-packages openapi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ check: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao makemigrations --check --dry-run
+	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao openapi --check
+
+## openapi: write docs/openapi.json from the code (commit it with the API change)
+openapi: $(STAMP)
+	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao openapi
 
 unit: $(STAMP) system-packages
 	$(BIN)/pytest tests/unit --cov=fapiao.domain --cov-report=term-missing:skip-covered \

@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "fapiao.jobs",
     "fapiao.invoicing",
     "fapiao.documents",
+    "fapiao.api",
     "fapiao.web",
+    "ninja",
 ]
 
 MIDDLEWARE = [

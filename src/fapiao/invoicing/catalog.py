@@ -35,6 +35,7 @@ from fapiao.domain.taxpayer_id import validate_buyer_id
 from fapiao.invoicing.drafts import check_email, check_mobile
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Customer, Product, Taxpayer
+from fapiao.invoicing.selectors import NotFound
 from fapiao.invoicing.services import taxpayer_lock
 
 YES = {"是", "y", "yes", "true", "1", "含税"}
@@ -201,7 +202,7 @@ def catalog_delete(*, taxpayer: Taxpayer, name: str, pk: int, actor: str) -> Non
     locked = taxpayer_lock(taxpayer.pk)
     item = book.model.objects.filter(taxpayer=locked, pk=pk).first()  # type: ignore[attr-defined]
     if item is None:
-        raise CatalogError(f"{book.label}不存在", field="id")
+        raise NotFound(f"{book.label}不存在", field="id")
     item.delete()
     event_append(
         taxpayer=locked,

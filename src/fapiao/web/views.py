@@ -6,10 +6,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.csrf import ensure_csrf_cookie
 
 import fapiao
 
 
+@ensure_csrf_cookie  # pages call the API with the session; writes need the CSRF cookie
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"version": fapiao.__version__})
 

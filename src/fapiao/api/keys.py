@@ -1,0 +1,81 @@
+"""Issuing, checking and revoking API keys (``fpk_<prefix>_<secret>``)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from fapiao.api.models import ApiKey
+from fapiao.domain.errors import DomainError
+from fapiao.invoicing.ledger import event_append
+from fapiao.invoicing.models import Role, Taxpayer
+from fapiao.invoicing.services import taxpayer_lock
+
+
+class ApiKeyError(DomainError):
+    code = "api_key"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    plaintext: str  # shown once
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def apikey_create(*, taxpayer: Taxpayer, name: str, role: Role, actor: str) -> IssuedKey:
+    if role == Role.AUTHORITY:
+        raise ApiKeyError("API密钥不能使用税务机关角色", field="role")
+    name = name.strip()
+    if not name:
+        raise ApiKeyError("请填写密钥名称", field="name")
+    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    locked = taxpayer_lock(taxpayer.pk)
+    key = ApiKey.objects.create(
+        taxpayer=locked, name=name, role=role, prefix=prefix, key_hash=_hash(secret),
+        created_at=timezone.now(), created_by=actor,
+    )  # fmt: skip
+    event_append(
+        taxpayer=locked, type="apikey.created", actor=actor, at=key.created_at,
+        payload={"prefix": prefix, "name": name, "role": role.value},
+    )  # fmt: skip
+    return IssuedKey(key, f"fpk_{prefix}_{secret}")
+
+
+@transaction.atomic
+def apikey_revoke(*, key: ApiKey, actor: str) -> ApiKey:
+    locked = taxpayer_lock(key.taxpayer_id)
+    key = ApiKey.objects.get(pk=key.pk)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        event_append(
+            taxpayer=locked, type="apikey.revoked", actor=actor, at=key.revoked_at,
+            payload={"prefix": key.prefix},
+        )  # fmt: skip
+    return key
+
+
+def apikey_check(plaintext: str) -> ApiKey | None:
+    """The live key for ``plaintext``, or None; read from the database on every request, so a
+    revocation takes effect at once."""
+    kind, _, rest = plaintext.strip().partition("_")
+    prefix, _, secret = rest.partition("_")
+    if kind != "fpk" or not prefix or not secret:
+        return None
+    key = ApiKey.objects.select_related("taxpayer").filter(prefix=prefix).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.key_hash, _hash(secret)):
+        return None
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
