@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",
+    "fapiao.security",
     "fapiao.web",
     "ninja",
 ]
@@ -117,11 +118,12 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "fapiao.security.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "fapiao.security.validators.CharacterClassesValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -161,3 +163,6 @@ if os.environ.get("FAPIAO_SMTP_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 FAPIAO_SMS_BACKEND = os.environ.get("FAPIAO_SMS_BACKEND", "fapiao.documents.delivery.FileSms")
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"

@@ -15,6 +15,7 @@ from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Role, Taxpayer
 from fapiao.invoicing.services import taxpayer_lock
+from fapiao.security.audit import audit_append
 
 
 class ApiKeyError(DomainError):
@@ -48,6 +49,8 @@ def apikey_create(*, taxpayer: Taxpayer, name: str, role: Role, actor: str) -> I
         taxpayer=locked, type="apikey.created", actor=actor, at=key.created_at,
         payload={"prefix": prefix, "name": name, "role": role.value},
     )  # fmt: skip
+    audit_append("apikey.created", actor=actor, taxpayer=locked,
+                 payload={"prefix": prefix, "role": role.value})  # fmt: skip
     return IssuedKey(key, f"fpk_{prefix}_{secret}")
 
 
@@ -62,6 +65,8 @@ def apikey_revoke(*, key: ApiKey, actor: str) -> ApiKey:
             taxpayer=locked, type="apikey.revoked", actor=actor, at=key.revoked_at,
             payload={"prefix": key.prefix},
         )  # fmt: skip
+        audit_append("apikey.revoked", actor=actor, taxpayer=locked,
+                     payload={"prefix": key.prefix})  # fmt: skip
     return key
 
 

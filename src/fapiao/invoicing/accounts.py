@@ -6,18 +6,20 @@ except the authority's, which belongs to no taxpayer.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Membership, Role, Taxpayer
 from fapiao.invoicing.services import taxpayer_lock
+from fapiao.security.audit import audit_append
 
 
 class AccountError(DomainError):
@@ -41,7 +43,8 @@ def user_create(
             raise AccountError("电子邮箱格式不正确", field="email") from None
     user = model(username=username, email=email, first_name=first_name)
     try:
-        validate_password(password, user)
+        with translation.override(settings.LANGUAGE_CODE):  # Chinese from the CLI and API too
+            validate_password(password, user)
     except ValidationError as error:
         raise AccountError("；".join(error.messages), field="password") from None
     user.set_password(password)
@@ -62,6 +65,8 @@ def role_grant(
     locked = taxpayer_lock(taxpayer.pk)
     membership, created = Membership.objects.get_or_create(user=user, taxpayer=locked, role=role)
     if created:
+        audit_append("role.granted", actor=actor, taxpayer=locked,
+                     payload={"user": user.get_username(), "role": role.value})  # fmt: skip
         event_append(
             taxpayer=locked,
             type="role.granted",
@@ -80,6 +85,8 @@ def role_revoke(*, user: AbstractUser, role: Role, taxpayer: Taxpayer | None, ac
     locked = taxpayer_lock(taxpayer.pk)
     deleted, _ = Membership.objects.filter(user=user, taxpayer=locked, role=role).delete()
     if deleted:
+        audit_append("role.revoked", actor=actor, taxpayer=locked,
+                     payload={"user": user.get_username(), "role": role.value})  # fmt: skip
         event_append(
             taxpayer=locked,
             type="role.revoked",

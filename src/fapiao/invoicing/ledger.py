@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -123,25 +123,44 @@ class Problem:
     what: str
 
 
+def walk_chain(
+    rows: Iterable[Any], hash_of: Callable[[Any], str], head: tuple[int, str]
+) -> Iterator[tuple[Any, list[str]]]:
+    """Each row of a hash chain (in sequence order) with what is wrong with it, then, as a last
+    ``(None, problems)``, whether ``head`` (last sequence, last hash) still names the end.
+
+    Shared by the invoice history and the audit log: a changed row breaks its own hash, a
+    removed or inserted one breaks the sequence and the link to the next, a removed tail
+    breaks the head."""
+    previous, expected = GENESIS, 1
+    for row in rows:
+        problems = []
+        if row.sequence != expected:
+            problems.append(f"缺少事件#{expected}")
+        if row.previous_hash != previous:
+            problems.append("与前一事件的哈希不衔接")
+        if hash_of(row) != row.hash:
+            problems.append("事件内容被修改")
+        previous, expected = row.hash, row.sequence + 1
+        yield row, problems
+    yield None, [] if head == (expected - 1, previous) else ["最后的事件被删除或链头被修改"]
+
+
 def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
     """Every way the stored history disagrees with itself or with the invoices."""
     taxpayer = Taxpayer.objects.get(pk=taxpayer.pk)  # the stored head, not a stale copy
     problems: list[Problem] = []
     name = taxpayer.tax_id
-    previous = GENESIS
-    expected_sequence = 1
     issued: dict[int, str] = {}
     statuses: dict[int, str] = {}
     form_statuses: dict[int, str] = {}
-    for event in Event.objects.filter(taxpayer=taxpayer).order_by("sequence"):
-        where = f"事件#{event.sequence}"
-        if event.sequence != expected_sequence:
-            problems.append(Problem(name, where, f"缺少事件#{expected_sequence}"))
-        if event.previous_hash != previous:
-            problems.append(Problem(name, where, "与前一事件的哈希不衔接"))
-        if _event_hash(event) != event.hash:
-            problems.append(Problem(name, where, "事件内容被修改"))
-        previous, expected_sequence = event.hash, event.sequence + 1
+    events = Event.objects.filter(taxpayer=taxpayer).order_by("sequence")
+    head = (taxpayer.ledger_sequence, taxpayer.ledger_head)
+    for event, found in walk_chain(events, _event_hash, head):
+        if event is None:
+            problems += [Problem(name, "链头", what) for what in found]
+            break
+        problems += [Problem(name, f"事件#{event.sequence}", what) for what in found]
         if event.invoice_id is not None:
             if event.type in ("invoice.issued", "invoice.red_issued"):
                 issued[event.invoice_id] = event.payload.get("digest", "")
@@ -149,8 +168,6 @@ def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
                 statuses[event.invoice_id] = event.payload["status"]
         if event.red_form_id is not None and "form_status" in event.payload:
             form_statuses[event.red_form_id] = event.payload["form_status"]
-    if taxpayer.ledger_sequence != expected_sequence - 1 or taxpayer.ledger_head != previous:
-        problems.append(Problem(name, "链头", "最后的事件被删除或链头被修改"))
     invoices = Invoice.objects.filter(taxpayer=taxpayer).select_related("signing_key")
     for invoice in invoices.prefetch_related("lines"):
         where = f"发票{invoice}"

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from fapiao.documents.exports import invoices_csv, invoices_xlsx, invoices_zip
 from fapiao.invoicing.management.base import FapiaoCommand
 from fapiao.invoicing.management.commands.list import add_filters, filtered
+from fapiao.security.audit import audit_append
 
 
 class Command(FapiaoCommand):
@@ -35,6 +36,8 @@ class Command(FapiaoCommand):
             raise CommandError("--out 应以 .csv、.xlsx 或 .zip 结尾", returncode=2)
         target.write_bytes(content)
         count = invoices.count()
+        audit_append("export", actor=self.actor(options), taxpayer=self.taxpayer(options),
+                     payload={"file": target.name, "invoices": count})  # fmt: skip
         return {"file": str(target), "invoices": count, "bytes": len(content)}, (
             f"已导出{count}张发票到 {target}"
         )

@@ -11,6 +11,7 @@ from fapiao.invoicing.accounts import role_grant, role_revoke, user_create
 from fapiao.invoicing.management.base import FapiaoCommand
 from fapiao.invoicing.models import Role
 from fapiao.invoicing.selectors import NotFound
+from fapiao.security.services import unlock
 
 
 class Command(FapiaoCommand):
@@ -29,11 +30,19 @@ class Command(FapiaoCommand):
             sub.add_argument("username")
             sub.add_argument("--role", choices=roles, required=True)
 
-        self.subcommands(parser, add=add, grant=grant, revoke=grant)
+        def unlock(sub: CommandParser) -> None:
+            sub.add_argument("username", help="用户名、邮箱或手机号")
+
+        self.subcommands(parser, add=add, grant=grant, revoke=grant, unlock=unlock)
 
     def run(self, **options: Any) -> tuple[Any, str]:
         actor = self.actor(options)
         action = options["action"]
+        if action == "unlock":
+            forgotten = unlock(options["username"], actor=actor)
+            return {"unlocked": options["username"], "failures": forgotten}, (
+                f"已解除 {options['username']} 的锁定"
+            )
         if action == "add":
             password = os.environ.get("FAPIAO_PASSWORD") or getpass.getpass("密码：")
             user = user_create(

@@ -1,0 +1,65 @@
+"""Sign-in failures (for lockout), one-time codes, phone numbers of users, and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    mobile = models.CharField("手机号", max_length=20, unique=True, null=True, blank=True)
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in for an identifier (username, e-mail or mobile), whether it exists or not,
+    so a lockout tells nobody which accounts exist."""
+
+    identifier = models.CharField(max_length=150)
+    at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["identifier", "at"])]
+
+
+class OneTimeCode(models.Model):
+    purpose = models.CharField(max_length=20)  # login, reset
+    target = models.CharField(max_length=150)  # a mobile number or an e-mail address
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["purpose", "target", "created_at"])]
+
+
+class AuditHead(models.Model):
+    """The one row naming the end of the audit chain; locked by every append."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    head = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEvent(models.Model):
+    """Append-only and hash-chained like the invoice history."""
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    type = models.CharField(max_length=40, db_index=True)
+    actor = models.CharField(max_length=150, db_index=True)
+    taxpayer = models.ForeignKey(
+        "invoicing.Taxpayer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(db_index=True)
+    payload = models.JSONField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]

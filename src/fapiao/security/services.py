@@ -1,0 +1,169 @@
+"""Signing in: by username or e-mail and password, or by mobile and a one-time code; lockout
+after repeated failures; confirmation and reset codes. The public learns only "用户名或密码错误"
+or "账户被锁定", never whether an account exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from fapiao.documents.delivery import sms_backend
+from fapiao.domain.errors import DomainError
+from fapiao.invoicing.drafts import check_mobile
+from fapiao.security.audit import audit_append, client_of
+from fapiao.security.models import LoginFailure, OneTimeCode, Profile
+
+MAX_FAILURES = 5
+WINDOW = timedelta(minutes=15)  # failures counted over this, and the lockout lasts this long
+CODE_TTL = timedelta(minutes=5)
+CODE_ATTEMPTS = 5
+WRONG = "用户名或密码错误"
+LOCKED = "账户被锁定，请15分钟后再试或联系管理员解锁"
+
+
+class LoginRefused(DomainError):
+    code = "login_refused"
+
+
+class AccountLocked(LoginRefused):
+    code = "account_locked"
+
+
+def _key(identifier: str) -> str:
+    return identifier.strip().lower()
+
+
+def locked_until(identifier: str, *, now: datetime | None = None) -> datetime | None:
+    """When the lockout of ``identifier`` ends, if it is locked now."""
+    now = now or timezone.now()
+    recent = LoginFailure.objects.filter(identifier=_key(identifier), at__gt=now - WINDOW)
+    times = sorted(recent.values_list("at", flat=True))
+    if len(times) < MAX_FAILURES:
+        return None
+    return times[-1] + WINDOW
+
+
+def _find(identifier: str) -> AbstractUser | None:
+    model = get_user_model()
+    key = identifier.strip()
+    user = model.objects.filter(username=key).first()
+    if user is None and "@" in key:
+        user = model.objects.filter(email__iexact=key).first()
+    if user is None:
+        profile = Profile.objects.filter(mobile=key).select_related("user").first()
+        user = profile.user if profile else None
+    return user
+
+
+def _fail(identifier: str, request: HttpRequest | None, now: datetime, reason: str) -> None:
+    """Record the failure (committed, whatever the caller does next) and refuse."""
+    ip, _ = client_of(request)
+    with transaction.atomic():
+        LoginFailure.objects.create(identifier=_key(identifier), at=now, ip=ip)
+        audit_append("login.failed", actor=identifier[:150], request=request, at=now,
+                     payload={"reason": reason})  # fmt: skip
+        locked = locked_until(identifier, now=now) is not None
+        if locked:
+            audit_append("login.locked", actor=identifier[:150], request=request, at=now)
+    if locked:
+        raise AccountLocked(LOCKED, field="username")
+    raise LoginRefused(WRONG, field="password")
+
+
+def _succeed(user: AbstractUser, identifier: str, request: HttpRequest | None, now: datetime,
+             method: str) -> AbstractUser:  # fmt: skip
+    with transaction.atomic():
+        LoginFailure.objects.filter(identifier=_key(identifier)).delete()
+        audit_append("login.ok", actor=user.get_username(), request=request, at=now,
+                     payload={"method": method})  # fmt: skip
+    return user
+
+
+def login_password(
+    identifier: str, password: str, *, request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> AbstractUser:  # fmt: skip
+    """The user signing in with ``identifier`` (username or e-mail) and ``password``."""
+    now = now or timezone.now()
+    if locked_until(identifier, now=now):
+        raise AccountLocked(LOCKED, field="username")
+    user = _find(identifier)
+    if user is None or not user.check_password(password) or not user.is_active:
+        # the same answer, and the same cost, whether the account exists or not
+        if user is None:
+            get_user_model()().set_password(password)
+        _fail(identifier, request, now, "inactive" if user and not user.is_active else "wrong")
+    assert user is not None
+    return _succeed(user, identifier, request, now, "password")
+
+
+@transaction.atomic
+def unlock(identifier: str, *, actor: str) -> int:
+    """An administrator lifts a lockout at once; returns how many failures were forgotten."""
+    deleted, _ = LoginFailure.objects.filter(identifier=_key(identifier)).delete()
+    audit_append("login.unlocked", actor=actor, payload={"identifier": identifier})
+    return deleted
+
+
+# --- one-time codes -----------------------------------------------------------------------
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+@transaction.atomic
+def code_send(*, purpose: str, mobile: str, request: HttpRequest | None = None) -> None:
+    """Text a 6-digit code for ``purpose`` to ``mobile``, if an account has that number; the
+    caller is told the same either way."""
+    mobile = check_mobile(mobile, field="mobile")
+    now = timezone.now()
+    if OneTimeCode.objects.filter(purpose=purpose, target=mobile,
+                                  created_at__gt=now - timedelta(seconds=60)).exists():  # fmt: skip
+        raise LoginRefused("验证码发送过于频繁，请1分钟后再试", field="mobile")
+    code = f"{secrets.randbelow(10**6):06d}"
+    OneTimeCode.objects.create(purpose=purpose, target=mobile, code_hash=_code_hash(code),
+                               created_at=now, expires_at=now + CODE_TTL)  # fmt: skip
+    audit_append("otp.sent", actor=mobile, request=request, payload={"purpose": purpose})
+    if Profile.objects.filter(mobile=mobile).exists():
+        sms_backend().send(mobile, f"【Fapiao】验证码 {code}，5分钟内有效，请勿告诉他人。")
+
+
+def login_code(
+    mobile: str, code: str, *, request: HttpRequest | None = None, now: datetime | None = None
+) -> AbstractUser:
+    """The user signing in with ``mobile`` and the code just texted to it."""
+    now = now or timezone.now()
+    mobile = check_mobile(mobile, field="mobile")
+    if locked_until(mobile, now=now):
+        raise AccountLocked(LOCKED, field="mobile")
+    profile = Profile.objects.filter(mobile=mobile).select_related("user").first()
+    with transaction.atomic():
+        sent = (
+            OneTimeCode.objects.select_for_update()
+            .filter(purpose="login", target=mobile, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        good = (
+            sent is not None
+            and sent.attempts < CODE_ATTEMPTS
+            and hmac.compare_digest(sent.code_hash, _code_hash(code.strip()))
+        )
+        if sent is not None:
+            sent.attempts += 1
+            sent.used_at = now if good else None
+            sent.save(update_fields=["attempts", "used_at"])
+    if not good or profile is None or not profile.user.is_active:
+        _fail(mobile, request, now, "code")
+    assert profile is not None
+    return _succeed(profile.user, mobile, request, now, "mobile")

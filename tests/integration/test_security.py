@@ -1,0 +1,155 @@
+"""Sign-in, lockout, one-time codes, registration through a real SMTP server, the audit chain."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from fapiao.domain.errors import DomainError
+from fapiao.invoicing.accounts import AccountError, role_grant, user_create
+from fapiao.invoicing.models import Role
+from fapiao.security.audit import audit_verify
+from fapiao.security.models import AuditEvent, Profile
+from fapiao.security.services import (
+    LOCKED,
+    WRONG,
+    AccountLocked,
+    code_send,
+    login_code,
+    login_password,
+    unlock,
+)
+from tests.integration.test_delivery import Inbox, Server
+from tests.integration.world import make_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "Str0ng#Pass"
+
+
+@pytest.fixture
+def user() -> Any:
+    created = user_create(username="kaipiao", password=PASSWORD, email="kp@example.cn")
+    Profile.objects.create(user=created, mobile="13800138000")
+    return created
+
+
+def test_password_policy_needs_letters_digits_and_a_special_character() -> None:
+    for weak, missing in (("abcdefgh1", "特殊字符"), ("abcdefg#!", "数字"), ("1234567#9", "字母")):
+        with pytest.raises(AccountError, match=missing) as caught:
+            user_create(username=f"u{missing}", password=weak)
+        assert caught.value.field == "password"
+    with pytest.raises(AccountError, match="太短"):
+        user_create(username="short", password="a1#")
+
+
+def test_lockout_after_five_failures_then_time_or_an_admin_unlocks(user: Any) -> None:
+    now = timezone.now()
+    for _ in range(4):
+        with pytest.raises(DomainError, match=WRONG):
+            login_password("kaipiao", "wrong", now=now)
+    with pytest.raises(AccountLocked, match="账户被锁定"):
+        login_password("kaipiao", "wrong", now=now)
+    with pytest.raises(AccountLocked, match="账户被锁定"):
+        login_password("kaipiao", PASSWORD, now=now)  # the right password does not help
+    assert login_password("kaipiao", PASSWORD, now=now + timedelta(minutes=16)) == user
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            login_password("kp@example.cn", "wrong", now=now)
+    unlock("kp@example.cn", actor="admin")
+    assert login_password("kp@example.cn", PASSWORD, now=now) == user
+    types = list(AuditEvent.objects.values_list("type", flat=True))
+    assert types.count("login.locked") == 2 and "login.unlocked" in types
+    assert types.count("login.ok") == 2
+
+
+def test_unknown_accounts_answer_and_lock_the_same_way(user: Any) -> None:
+    now = timezone.now()
+    answers = []
+    for name in ("kaipiao", "nobody-here"):
+        for _ in range(5):
+            with pytest.raises(DomainError) as caught:
+                login_password(name, "wrong", now=now)
+            answers.append(caught.value.message)
+    assert answers[:5] == answers[5:]  # the public cannot tell which account exists
+    assert answers[-1] == LOCKED
+
+
+def test_login_by_mobile_and_code(user: Any, settings: Any, tmp_path: Any) -> None:
+    code_send(purpose="login", mobile="13800138000")
+    text = (tmp_path / "sms.log").read_text("utf-8")
+    code = re.search(r"验证码 (\d{6})", text).group(1)  # type: ignore[union-attr]
+    with pytest.raises(DomainError, match="1分钟"):
+        code_send(purpose="login", mobile="13800138000")
+    with pytest.raises(DomainError, match=WRONG):
+        login_code("13800138000", "000000" if code != "000000" else "111111")
+    assert login_code("13800138000", code) == user
+    with pytest.raises(DomainError, match=WRONG):
+        login_code("13800138000", code)  # a code works once
+    code_send(purpose="login", mobile="13900139000")  # no such account: nothing is texted
+    assert "13900139000" not in (tmp_path / "sms.log").read_text("utf-8")
+
+
+def test_login_page_sets_a_session_and_logs_the_client(user: Any) -> None:
+    browser = Client(HTTP_HOST="localhost", HTTP_USER_AGENT="pytest-browser",
+                     REMOTE_ADDR="10.1.2.3")  # fmt: skip
+    page = browser.post("/accounts/login/", {"username": "kaipiao", "password": "nope"})
+    assert page.status_code == 200 and WRONG in page.content.decode()
+    done = browser.post("/accounts/login/", {"username": "kaipiao", "password": PASSWORD})
+    assert done.status_code == 302
+    ok = AuditEvent.objects.get(type="login.ok")
+    assert (ok.ip, ok.user_agent) == ("10.1.2.3", "pytest-browser")
+    failed = AuditEvent.objects.get(type="login.failed")
+    assert failed.actor == "kaipiao"
+
+
+def test_registration_is_confirmed_by_email_through_smtp(settings: Any) -> None:
+    inbox = Inbox()
+    server = Server(inbox)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    server.start()
+    try:
+        browser = Client(HTTP_HOST="localhost")
+        page = browser.post("/accounts/register/", {"username": "newbie",
+                                                    "email": "newbie@example.cn",
+                                                    "password": PASSWORD})  # fmt: skip
+        assert page.status_code == 200 and "请查收邮件" in page.content.decode()
+        again = browser.post("/accounts/register/", {"username": "newbie",
+                                                     "email": "other@example.cn",
+                                                     "password": PASSWORD})  # fmt: skip
+        assert again.content.decode().count("请查收邮件") == 1  # same answer when taken
+    finally:
+        server.stop()
+    assert len(inbox.messages) == 1
+    body = inbox.messages[0].get_payload(decode=True).decode()
+    link = re.search(r"http://localhost(/accounts/register/\S+/)", body).group(1)  # type: ignore[union-attr]
+    user = get_user_model().objects.get(username="newbie")
+    assert not user.is_active
+    with pytest.raises(DomainError, match=WRONG):
+        login_password("newbie", PASSWORD)
+    assert browser.get(link).status_code == 200
+    user.refresh_from_db()
+    assert user.is_active
+    assert browser.get("/accounts/register/tampered-token/").status_code == 400
+    assert email.utils.parseaddr(inbox.messages[0]["To"])[1] == "newbie@example.cn"
+
+
+def test_the_audit_chain_records_and_catches_tampering(user: Any) -> None:
+    world = make_world()
+    role_grant(user=user, role=Role.ISSUER, taxpayer=world.taxpayer, actor="admin")
+    login_password("kaipiao", PASSWORD)
+    assert audit_verify() == []
+    granted = AuditEvent.objects.get(type="role.granted")
+    assert (granted.taxpayer_id, granted.payload["role"]) == (world.taxpayer.pk, "issuer")
+    AuditEvent.objects.filter(pk=granted.pk).update(actor="someone-else")
+    assert ("审计事件#1", "事件内容被修改") in audit_verify()
+    AuditEvent.objects.filter(pk=granted.pk).update(actor="admin")
+    AuditEvent.objects.order_by("-sequence").first().delete()  # type: ignore[union-attr]
+    assert [what for _, what in audit_verify()] == ["最后的事件被删除或链头被修改"]
