@@ -8,7 +8,7 @@ PORT ?= 8000
 FAPIAO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FAPIAO_TEST_PG_URL
 
-.PHONY: run test check unit integration integration-pg bench clean system-packages openapi
+.PHONY: run test check unit integration integration-pg bench clean system-packages test-packages openapi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 
 system-packages:
 	@sh scripts/system-packages
+
+test-packages:
+	@sh scripts/system-packages test
 
 ## run: install, migrate and serve on http://$(HOST):$(PORT)/
 run: $(STAMP) system-packages
@@ -49,8 +52,8 @@ unit: $(STAMP) system-packages
 	$(BIN)/pytest tests/unit --cov=fapiao.domain --cov-report=term-missing:skip-covered \
 		--cov-fail-under=95
 
-integration: $(STAMP) system-packages
-	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/pytest tests/integration
+integration: $(STAMP) test-packages
+	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/pytest tests/integration tests/browser
 
 integration-pg: $(STAMP)
 	FAPIAO_VAR_DIR=$$(mktemp -d) FAPIAO_DATABASE_URL=$(FAPIAO_TEST_PG_URL) \

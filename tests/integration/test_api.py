@@ -116,7 +116,7 @@ def test_session_login_needs_csrf_for_writes(worlds: tuple[World, World]) -> Non
                            content_type="application/json")  # fmt: skip
     assert refused.status_code == 403
     browser.get("/")  # sets the CSRF cookie
-    token = browser.cookies["csrftoken"].value
+    token = browser.cookies["csrftoken"].value  # (HttpOnly: pages read it from their forms)
     accepted = browser.post("/api/v1/invoices", data=json.dumps(DRAFT),
                             content_type="application/json", HTTP_X_CSRFTOKEN=token)  # fmt: skip
     assert accepted.status_code == 201, accepted.content

@@ -48,6 +48,21 @@ class KeyAuth(APIKeyHeader):
         return Caller(found.taxpayer, frozenset({Role(found.role)}), f"api:{found.prefix}")
 
 
+def caller_of_user(user: Any, tax_id: str = "", taxpayer_id: int | None = None) -> Caller | None:
+    """The caller a signed-in user is at one taxpayer: the one named (by tax id or id), else
+    the only one; None when that is not one of the user's taxpayers."""
+    memberships = Membership.objects.filter(user=user, taxpayer__isnull=False)
+    if tax_id:
+        memberships = memberships.filter(taxpayer__tax_id=tax_id.strip().upper())
+    elif taxpayer_id is not None:
+        memberships = memberships.filter(taxpayer_id=taxpayer_id)
+    taxpayers = {m.taxpayer_id for m in memberships}
+    if len(taxpayers) != 1:
+        return None
+    taxpayer = Taxpayer.objects.get(pk=taxpayers.pop())
+    return Caller(taxpayer, frozenset(Role(m.role) for m in memberships), user.get_username())
+
+
 class SessionCaller(SessionAuth):
     """A logged-in user (CSRF is checked on writes, as for any cookie)."""
 
@@ -55,16 +70,11 @@ class SessionCaller(SessionAuth):
         user = super().authenticate(request, key)
         if not user:
             return None
-        memberships = Membership.objects.filter(user=user, taxpayer__isnull=False)
-        wanted = request.headers.get("X-Taxpayer", "").strip().upper()
-        if wanted:
-            memberships = memberships.filter(taxpayer__tax_id=wanted)
-        taxpayers = {m.taxpayer_id for m in memberships}
-        if len(taxpayers) != 1:
-            return None
-        taxpayer = Taxpayer.objects.get(pk=taxpayers.pop())
-        roles = frozenset(Role(m.role) for m in memberships)
-        return Caller(taxpayer, roles, user.get_username())
+        wanted = request.headers.get("X-Taxpayer", "")
+        chosen = None if wanted else request.session.get("taxpayer_id")
+        return caller_of_user(user, tax_id=wanted, taxpayer_id=chosen) or (
+            caller_of_user(user) if not wanted else None
+        )
 
 
 AUTH = [KeyAuth(), SessionCaller()]

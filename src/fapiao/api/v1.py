@@ -23,8 +23,10 @@ from fapiao.documents.services import FORMATS, document_filename, document_rende
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import parse_kind
 from fapiao.domain.lifecycle import Action, RedReason, Status
-from fapiao.domain.money import parse_money, parse_price
+from fapiao.domain.money import format_plain, parse_money, parse_price
 from fapiao.domain.red import Pick
+from fapiao.domain.taxcodes import display_name
+from fapiao.domain.words import amount_in_words
 from fapiao.invoicing.catalog import CATALOGS, catalog, catalog_delete, catalog_save
 from fapiao.invoicing.corrections import (
     invoice_issue_red,
@@ -43,7 +45,12 @@ from fapiao.invoicing.selectors import (
     invoice_list,
     red_form_as_dict,
 )
-from fapiao.invoicing.services import IdempotencyConflict, invoice_issue, local_date
+from fapiao.invoicing.services import (
+    IdempotencyConflict,
+    invoice_issue,
+    invoice_preview,
+    local_date,
+)
 
 api = NinjaAPI(
     title="Fapiao 开票系统 API",
@@ -366,6 +373,40 @@ def issue(request: HttpRequest, payload: DraftIn) -> Reply:
         actor=me.actor,
     )
     return Reply(201, invoice_as_dict(invoice))
+
+
+class PreviewOut(Schema):
+    lines: list[dict[str, str]]
+    amount: str
+    tax: str
+    total: str
+    total_in_words: str
+
+
+@api.post("/invoices/preview", response=PreviewOut, tags=["发票"], summary="预览（不开具）")
+def preview(request: HttpRequest, payload: DraftIn) -> dict[str, Any]:
+    me = caller(request)
+    me.need(ISSUE)
+    _, computed = invoice_preview(
+        taxpayer=me.taxpayer,
+        channel=channel_find(me.taxpayer, payload.channel),
+        data=payload.dict(exclude={"channel", "request_id"}),
+    )
+    totals = computed.totals
+    total = totals.amount + totals.tax
+    return {
+        "lines": [
+            {"name": display_name(line.short_name, line.name),
+             "quantity": "" if line.quantity is None else format_plain(line.quantity),
+             "unit_price": "" if line.unit_price is None else format_plain(line.unit_price),
+             "amount": f"{line.amount:.2f}", "rate": line.rate.label, "tax": f"{line.tax:.2f}"}
+            for line in computed.lines
+        ],
+        "amount": f"{totals.amount:.2f}",
+        "tax": f"{totals.tax:.2f}",
+        "total": f"{total:.2f}",
+        "total_in_words": amount_in_words(total),
+    }  # fmt: skip
 
 
 @api.get("/invoices/{invoice_id}", response=InvoiceOut, tags=["发票"], summary="发票详情")

@@ -14,7 +14,7 @@ from fapiao.domain.kinds import parse_kind
 from fapiao.domain.money import parse_money, parse_price
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.tax import LineInput, PriceMode
-from fapiao.domain.taxcodes import builtin_table
+from fapiao.domain.taxcodes import builtin_table, validate_tax_code
 from fapiao.invoicing.models import Taxpayer
 
 
@@ -38,6 +38,8 @@ def _line(data: dict[str, Any], index: int) -> LineInput:
     if not isinstance(data, dict):
         raise BadDraft(f"第{index + 1}行格式不正确", field=line_field(index, ""))
     tax_code = _text(data, "tax_code")
+    if tax_code:  # a wrong code is named as such, not as a missing 简称
+        validate_tax_code(tax_code, field=line_field(index, "tax_code"))
     short_name = _text(data, "short_name")
     if not short_name and (known := builtin_table().get(tax_code)):
         short_name = known.short_name

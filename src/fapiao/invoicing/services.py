@@ -430,6 +430,22 @@ def invoice_issue(
     return idempotent(taxpayer, request_id, content, body)
 
 
+def invoice_preview(
+    *, taxpayer: Taxpayer, channel: Channel, data: dict[str, Any], at: datetime | None = None
+) -> tuple[Draft, Computed]:
+    """What issuing ``data`` would give, checked by the same rules, without writing anything."""
+    if channel.taxpayer_id != taxpayer.pk:
+        raise IssueRefused("开票渠道不属于该纳税人", field="channel")
+    draft = draft_from_data(data, taxpayer=taxpayer)
+    contact_from_data(data)
+    computed = validate_draft(draft, taxpayer_kind=TaxpayerKind(taxpayer.kind))
+    check_channel(
+        channel=channel, kind=draft.kind, amount=computed.totals.amount,
+        issued_at=at or timezone.now(),
+    )  # fmt: skip
+    return draft, computed
+
+
 def idempotent(
     taxpayer: Taxpayer,
     request_id: str | None,

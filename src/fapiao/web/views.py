@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
 from django.db import connection
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 
 import fapiao
+from fapiao.documents.services import FORMATS, document_filename, document_render
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
+from fapiao.domain.lifecycle import RedReason, Status
+from fapiao.invoicing.accounts import taxpayers_of
+from fapiao.invoicing.corrections import invoice_issue_red, invoice_void
+from fapiao.invoicing.models import Channel, Customer, Event, Invoice, Product, Role
+from fapiao.invoicing.selectors import (
+    NotFound,
+    channel_as_dict,
+    invoice_as_dict,
+    invoice_list,
+)
+from fapiao.invoicing.services import local_date
+from fapiao.web.context import page
 
-
-@ensure_csrf_cookie  # pages call the API with the session; writes need the CSRF cookie
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"version": fapiao.__version__})
+READ = (Role.ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
+ISSUE = (Role.ADMIN, Role.ISSUER)
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -21,8 +42,8 @@ def health(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            database_ok = cursor.fetchone() == (1,)
-    except Exception:  # any failure means the database is not usable
+        database_ok = True
+    except Exception:
         database_ok = False
     return JsonResponse(
         {
@@ -33,3 +54,159 @@ def health(request: HttpRequest) -> JsonResponse:
         },
         status=200 if database_ok else 503,
     )
+
+
+@ensure_csrf_cookie  # pages call the API with the session; writes need the CSRF cookie
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "web/home.html", {"version": fapiao.__version__})
+    return dashboard(request)
+
+
+@page(*READ)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    me = request.caller  # type: ignore[attr-defined]
+    today = local_date(timezone.now())
+    invoices = Invoice.objects.filter(taxpayer=me.taxpayer)
+
+    def totals(since: Any) -> dict[str, Any]:
+        found = invoices.filter(issued_on__gte=since).aggregate(n=Count("pk"), total=Sum("total"))
+        return {"count": found["n"], "total": found["total"] or Decimal("0.00")}
+
+    channels = [channel_as_dict(c, today=today) for c in me.taxpayer.channels.all()]
+    for channel in channels:
+        dates = [m["lock_date"] for m in channel.get("monitoring", {}).values()]
+        if dates:
+            lock = min(dates)
+            channel["lock_date"] = lock
+            channel["days_left"] = (timezone.datetime.fromisoformat(lock).date() - today).days
+    return render(request, "web/dashboard.html", {
+        "today": totals(today), "month": totals(today.replace(day=1)), "channels": channels,
+        "recent": invoices.order_by("-issued_at")[:10], "kind_names": _kind_names(),
+    })  # fmt: skip
+
+
+def _kind_names() -> dict[str, str]:
+    return {kind.value: spec(kind).short_name for kind in InvoiceKind}
+
+
+@require_POST
+@page()
+def switch_taxpayer(request: HttpRequest) -> HttpResponse:
+    wanted = int(request.POST.get("taxpayer", "0") or 0)
+    if any(t.pk == wanted for t in _mine(request)):
+        request.session["taxpayer_id"] = wanted
+    return redirect("/")
+
+
+def _mine(request: HttpRequest) -> list[Any]:
+    return taxpayers_of(request.user)  # type: ignore[arg-type]
+
+
+@ensure_csrf_cookie
+@page(*ISSUE)
+def issue_form(request: HttpRequest) -> HttpResponse:
+    me = request.caller  # type: ignore[attr-defined]
+    channels = list(Channel.objects.filter(taxpayer=me.taxpayer))
+    kinds = [
+        {"value": kind.value, "name": spec(kind).name, "channel": channel.name}
+        for channel in channels
+        for kind in kinds_for_channel(ChannelType(channel.type))
+    ]
+    context = {
+        "kinds": kinds,
+        "customers": Customer.objects.filter(taxpayer=me.taxpayer),
+        "products": Product.objects.filter(taxpayer=me.taxpayer),
+        "request_id": uuid.uuid4().hex,  # one per form: a double submit issues once
+    }
+    return render(request, "web/issue.html", context)
+
+
+@page(*READ)
+def invoices(request: HttpRequest) -> HttpResponse:
+    me = request.caller  # type: ignore[attr-defined]
+    q = request.GET
+    try:
+        found = invoice_list(
+            me.taxpayer,
+            kind=InvoiceKind(q["kind"]) if q.get("kind") else None,
+            status=Status(q["status"]) if q.get("status") else None,
+            start=timezone.datetime.fromisoformat(q["start"]).date() if q.get("start") else None,
+            end=timezone.datetime.fromisoformat(q["end"]).date() if q.get("end") else None,
+            buyer=q.get("buyer", ""),
+            number=q.get("number", ""),
+            item=q.get("item", ""),
+        )
+        error = ""
+    except ValueError:
+        found, error = Invoice.objects.none(), "查询条件格式不正确"
+    return render(request, "web/invoices.html", {
+        "invoices": found[:200], "count": found.count(), "q": q, "error": error,
+        "kinds": [(k.value, spec(k).name) for k in InvoiceKind],
+        "statuses": [(s.value, s.label) for s in Status], "kind_names": _kind_names(),
+    })  # fmt: skip
+
+
+def _invoice(request: HttpRequest, pk: int) -> Invoice:
+    me = request.caller  # type: ignore[attr-defined]
+    found = (
+        Invoice.objects.filter(taxpayer=me.taxpayer, pk=pk)
+        .select_related("signing_key", "blue", "channel", "taxpayer")
+        .first()
+    )
+    if found is None:
+        raise NotFound("发票不存在", field="id")
+    return found
+
+
+@page(*READ)
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invoice = _invoice(request, pk)
+    except NotFound:
+        return render(request, "web/missing.html", status=404)
+    kind = spec(InvoiceKind(invoice.kind))
+    return render(request, "web/invoice.html", {
+        "invoice": invoice, "data": invoice_as_dict(invoice), "kind": kind,
+        "events": Event.objects.filter(invoice=invoice).order_by("sequence"),
+        "formats": [f for f in FORMATS if f != "xml" or kind.digital],
+        "reasons": [r.value for r in RedReason],
+        "message": request.GET.get("message", ""),
+    })  # fmt: skip
+
+
+@xframe_options_sameorigin  # the detail page previews the PDF in a frame
+@page(*READ)
+def invoice_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
+    try:
+        invoice = _invoice(request, pk)
+        content = document_render(invoice, format)
+    except DomainError as error:
+        return HttpResponse(error.message, status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type=FORMATS[format])
+    disposition = "inline" if request.GET.get("inline") else "attachment"
+    response["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{quote(document_filename(invoice, format))}"
+    )
+    return response
+
+
+@require_POST
+@page(*ISSUE)
+def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    me = request.caller  # type: ignore[attr-defined]
+    try:
+        invoice = _invoice(request, pk)
+        if action == "void":
+            invoice_void(invoice=invoice, actor=me.actor, reason=request.POST.get("reason", ""))
+            return redirect(f"/invoices/{pk}/?message=已作废")
+        if action == "red":
+            red = invoice_issue_red(
+                blue=invoice, actor=me.actor, reason=RedReason(request.POST["reason"]),
+                request_id=request.POST.get("request_id") or None,
+            )  # fmt: skip
+            return redirect(f"/invoices/{red.pk}/?message=已开具红字发票")
+    except (DomainError, KeyError, ValueError) as error:
+        message = getattr(error, "message", "请求不正确")
+        return redirect(f"/invoices/{pk}/?message={message}")
+    return redirect(f"/invoices/{pk}/")

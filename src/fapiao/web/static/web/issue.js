@@ -1,0 +1,131 @@
+// The issuing form: rows of lines, live totals through the API's preview, one issue per form.
+(function () {
+  "use strict";
+  const form = document.getElementById("issue");
+  const body = document.getElementById("lines");
+  const rowTemplate = document.getElementById("line-row");
+  // the CSRF cookie is HttpOnly: the token comes from the form
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  let timer = null;
+  let sending = false;
+
+  function value(id) { const el = document.getElementById(id); return el ? el.value.trim() : ""; }
+
+  function addRow() {
+    const row = rowTemplate.content.firstElementChild.cloneNode(true);
+    row.querySelector(".remove").addEventListener("click", () => { row.remove(); schedule(); });
+    row.querySelector('[name="name"]').addEventListener("change", (event) => fillProduct(row, event.target.value));
+    body.appendChild(row);
+    return row;
+  }
+
+  function fillProduct(row, name) {
+    const option = [...document.querySelectorAll("#products option")].find((o) => o.value === name);
+    if (!option) return;
+    row.querySelector('[name="tax_code"]').value = option.dataset.taxCode;
+    row.querySelector('[name="unit"]').value = option.dataset.unit;
+    row.querySelector('[name="spec"]').value = option.dataset.spec;
+    if (option.dataset.price) row.querySelector('[name="unit_price"]').value = option.dataset.price;
+    const rate = { "0.13": "13%", "0.09": "9%", "0.06": "6%", "0.05": "5%", "0.03": "3%", "0.01": "1%" }[option.dataset.rate];
+    if (rate) row.querySelector('[name="rate"]').value = rate;
+    schedule();
+  }
+
+  document.getElementById("buyer.name").addEventListener("change", (event) => {
+    const option = [...document.querySelectorAll("#customers option")].find((o) => o.value === event.target.value);
+    if (!option) return;
+    for (const field of ["tax_id", "address", "phone", "bank", "account", "email"]) {
+      const key = field === "tax_id" ? "taxId" : field;
+      document.getElementById("buyer." + field).value = option.dataset[key] || "";
+    }
+  });
+
+  function draft() {
+    const kind = document.getElementById("kind");
+    const lines = [...body.querySelectorAll("tr")].map((row) => {
+      const line = {};
+      for (const input of row.querySelectorAll("input, select")) {
+        if (input.type === "checkbox") line[input.name] = input.checked;
+        else if (input.value.trim() !== "") line[input.name] = input.value.trim();
+      }
+      return line;
+    });
+    return {
+      kind: kind.value,
+      channel: kind.selectedOptions[0].dataset.channel,
+      mode: value("mode"),
+      buyer: {
+        name: value("buyer.name"), tax_id: value("buyer.tax_id"), address: value("buyer.address"),
+        phone: value("buyer.phone"), bank: value("buyer.bank"), account: value("buyer.account"),
+        email: value("buyer.email"), individual: document.getElementById("buyer.individual").checked,
+      },
+      lines: lines,
+      remarks: value("remarks"),
+      drawer: value("drawer"),
+    };
+  }
+
+  function showErrors(error) {
+    for (const el of form.querySelectorAll(".error")) el.textContent = "";
+    if (!error) return;
+    const field = error.field || "";
+    const match = field.match(/^lines\.(\d+)\.(\w+)$/);
+    let target = null;
+    if (match) {
+      const row = body.querySelectorAll("tr")[Number(match[1])];
+      target = row && (row.querySelector('[data-line="' + match[2] + '"]') || row.querySelector('[data-line="name"]'));
+    } else {
+      target = form.querySelector('[data-for="' + field + '"]');
+    }
+    (target || document.getElementById("form-error")).textContent = error.message;
+  }
+
+  async function call(path, payload, extraHeaders) {
+    const response = await fetch("/api/v1" + path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: Object.assign({ "Content-Type": "application/json", "X-CSRFToken": csrf }, extraHeaders || {}),
+      body: JSON.stringify(payload),
+    });
+    return { ok: response.ok, status: response.status, body: await response.json() };
+  }
+
+  async function preview() {
+    const result = await call("/invoices/preview", draft());
+    if (result.ok) {
+      showErrors(null);
+      document.getElementById("sum-amount").textContent = result.body.amount;
+      document.getElementById("sum-tax").textContent = result.body.tax;
+      document.getElementById("sum-total").textContent = result.body.total;
+      document.getElementById("sum-words").textContent = result.body.total_in_words;
+    } else {
+      showErrors(result.body);
+    }
+  }
+
+  function schedule() { clearTimeout(timer); timer = setTimeout(preview, 300); }
+
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  document.getElementById("add-line").addEventListener("click", () => addRow());
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (sending) return;  // a double click sends once; the request id guards a resubmission
+    sending = true;
+    document.getElementById("submit").disabled = true;
+    try {
+      const result = await call("/invoices", draft(), { "Idempotency-Key": form.dataset.requestId });
+      if (result.ok) {
+        window.location.href = "/invoices/" + result.body.id + "/?message=" + encodeURIComponent("已开具 " + result.body.number);
+        return;
+      }
+      showErrors(result.body);
+    } finally {
+      sending = false;
+      document.getElementById("submit").disabled = false;
+    }
+  });
+
+  addRow();
+})();

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from fapiao.domain.lifecycle import Status
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key, key)
+
+
+STATUS = {status.value: status.label for status in Status}
+EVENTS = {
+    "invoice.issued": "开具", "invoice.red_issued": "开具红字发票", "invoice.red_flushed": "被红冲",
+    "invoice.voided": "作废", "invoice.printed": "打印", "invoice.delivered": "交付",
+    "delivery.queued": "排队交付", "delivery.failed": "交付失败", "link.created": "生成下载链接",
+    "link.revoked": "撤销下载链接", "red_form.created": "提出红字信息表/确认单",
+    "red_form.confirmed": "确认单已确认", "red_form.rejected": "确认单被拒绝",
+    "red_form.lapsed": "确认单超时作废", "red_form.cancelled": "撤销信息表/确认单",
+    "red_form.used": "信息表/确认单已使用",
+}  # fmt: skip
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return STATUS.get(value, value)
+
+
+@register.filter
+def event_label(value: str) -> str:
+    return EVENTS.get(value, value)
