@@ -197,6 +197,9 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     try:
         invoice = _invoice(request, pk)
+    except NotFound:
+        return render(request, "web/missing.html", status=404)
+    try:
         if action == "void":
             invoice_void(invoice=invoice, actor=me.actor, reason=request.POST.get("reason", ""))
             return redirect(f"/invoices/{pk}/?message=已作废")
