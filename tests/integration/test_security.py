@@ -153,3 +153,30 @@ def test_the_audit_chain_records_and_catches_tampering(user: Any) -> None:
     AuditEvent.objects.filter(pk=granted.pk).update(actor="admin")
     AuditEvent.objects.order_by("-sequence").first().delete()  # type: ignore[union-attr]
     assert [what for _, what in audit_verify()] == ["最后的事件被删除或链头被修改"]
+
+
+def test_auditor_page_filters_exports_and_sees_only_its_taxpayer(user: Any) -> None:
+    a = make_world()
+    b = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161")
+    auditor = user_create(username="shenji", password=PASSWORD)
+    role_grant(user=auditor, role=Role.AUDITOR, taxpayer=a.taxpayer, actor="root")
+    role_grant(user=user, role=Role.ISSUER, taxpayer=a.taxpayer, actor="root")
+    outsider = user_create(username="other", password=PASSWORD)
+    role_grant(user=outsider, role=Role.ISSUER, taxpayer=b.taxpayer, actor="root")
+    login_password("kaipiao", PASSWORD)
+    login_password("other", PASSWORD)
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(auditor)
+    page = browser.get("/audit/").content.decode()
+    assert "授予角色" in page and "kaipiao" in page
+    assert "other" not in page  # a member of another taxpayer only
+    only = browser.get("/audit/?type=login.ok").content.decode()
+    assert "登录成功" in only and "授予角色" not in only.split("<tbody>")[1]
+    csv_file = browser.get("/audit/export.csv?type=login.ok")
+    text = csv_file.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("序号,时间,事件") and "kaipiao" in text
+    assert "other" not in text
+    assert AuditEvent.objects.filter(type="export", actor="shenji").exists()
+    issuer = Client(HTTP_HOST="localhost")
+    issuer.force_login(user)
+    assert issuer.get("/audit/").status_code == 403  # 开票员 is not an auditor

@@ -12,4 +12,6 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/<str:format>", views.invoice_file, name="invoice-file"),
     path("invoices/<int:pk>/do/<str:action>", views.invoice_action, name="invoice-action"),
+    path("audit/", views.audit, name="audit"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
 ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +27,15 @@ from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spe
 from fapiao.domain.lifecycle import RedReason, Status
 from fapiao.invoicing.accounts import taxpayers_of
 from fapiao.invoicing.corrections import invoice_issue_red, invoice_void
-from fapiao.invoicing.models import Channel, Customer, Event, Invoice, Product, Role
+from fapiao.invoicing.models import (
+    Channel,
+    Customer,
+    Event,
+    Invoice,
+    Membership,
+    Product,
+    Role,
+)
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_as_dict,
@@ -31,6 +43,9 @@ from fapiao.invoicing.selectors import (
     invoice_list,
 )
 from fapiao.invoicing.services import local_date
+from fapiao.security.audit import LABELS as AUDIT_LABELS
+from fapiao.security.audit import audit_append
+from fapiao.security.models import AuditEvent
 from fapiao.web.context import page
 
 READ = (Role.ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
@@ -213,3 +228,57 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         message = getattr(error, "message", "请求不正确")
         return redirect(f"/invoices/{pk}/?message={message}")
     return redirect(f"/invoices/{pk}/")
+
+
+def _audit_events(request: HttpRequest) -> Any:
+    """The audit events an auditor of the current taxpayer may see: the taxpayer's own, and the
+    sign-ins of its members."""
+    me = request.caller  # type: ignore[attr-defined]
+    members = list(
+        Membership.objects.filter(taxpayer=me.taxpayer).values_list("user__username", flat=True)
+    )
+    events = AuditEvent.objects.filter(
+        Q(taxpayer=me.taxpayer) | Q(taxpayer__isnull=True, actor__in=members)
+    )
+    q = request.GET
+    if q.get("type"):
+        events = events.filter(type=q["type"])
+    if q.get("actor"):
+        events = events.filter(actor__icontains=q["actor"])
+    if q.get("start"):
+        events = events.filter(at__date__gte=q["start"])
+    if q.get("end"):
+        events = events.filter(at__date__lte=q["end"])
+    return events.order_by("-sequence")
+
+
+@page(Role.ADMIN, Role.AUDITOR)
+def audit(request: HttpRequest) -> HttpResponse:
+    try:
+        events = list(_audit_events(request)[:500])
+        error = ""
+    except ValidationError:
+        events, error = [], "日期格式应为 YYYY-MM-DD"
+    return render(request, "web/audit.html", {
+        "events": events, "q": request.GET, "types": sorted(AUDIT_LABELS.items()),
+        "labels": AUDIT_LABELS, "error": error,
+    })  # fmt: skip
+
+
+@page(Role.ADMIN, Role.AUDITOR)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["序号", "时间", "事件", "操作人", "IP", "浏览器", "内容"])
+    for event in _audit_events(request).iterator():
+        writer.writerow([
+            event.sequence, timezone.localtime(event.at).isoformat(),
+            AUDIT_LABELS.get(event.type, event.type), event.actor, event.ip or "",
+            event.user_agent, json.dumps(event.payload, ensure_ascii=False),
+        ])  # fmt: skip
+    me = request.caller  # type: ignore[attr-defined]
+    audit_append("export", actor=me.actor, taxpayer=me.taxpayer, request=request,
+                 payload={"what": "audit"})  # fmt: skip
+    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv")
+    response["Content-Disposition"] = "attachment; filename=audit.csv"
+    return response
