@@ -64,6 +64,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/domain.py
 	$(BIN)/python bench/issue.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage
