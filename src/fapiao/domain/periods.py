@@ -29,6 +29,10 @@ class Cycle(enum.StrEnum):
     def months(self) -> int:
         return 1 if self is Cycle.MONTHLY else 3
 
+    @property
+    def label(self) -> str:
+        return "按月申报" if self is Cycle.MONTHLY else "按季申报"
+
 
 class ClearingType(enum.StrEnum):
     MONTHLY = "月度"

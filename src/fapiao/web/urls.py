@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fapiao.web import views
+from fapiao.web import settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -14,4 +14,15 @@ urlpatterns = [
     path("invoices/<int:pk>/do/<str:action>", views.invoice_action, name="invoice-action"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("settings/", settings_views.profile, name="settings"),
+    path("settings/users/", settings_views.users, name="settings-users"),
+    path("settings/users/change", settings_views.users_change, name="settings-users-change"),
+    path("settings/catalogs/<str:name>/", settings_views.catalogs, name="settings-catalog"),
+    path(
+        "settings/catalogs/<str:name>/export.<str:format>",
+        settings_views.catalog_download,
+        name="settings-catalog-export",
+    ),
+    path("settings/channels/", settings_views.channels, name="settings-channels"),
+    path("settings/keys/", settings_views.keys, name="settings-keys"),
 ]
