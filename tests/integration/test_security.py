@@ -180,3 +180,21 @@ def test_auditor_page_filters_exports_and_sees_only_its_taxpayer(user: Any) -> N
     issuer = Client(HTTP_HOST="localhost")
     issuer.force_login(user)
     assert issuer.get("/audit/").status_code == 403  # 开票员 is not an auditor
+
+
+def test_password_reset_by_mobile_code(user: Any, tmp_path: Any) -> None:
+    browser = Client(HTTP_HOST="localhost")
+    asked = browser.post("/accounts/password/reset/phone/", {"mobile": "13800138000"})
+    assert "验证码已发送" in asked.content.decode()
+    sms = (tmp_path / "sms.log").read_text("utf-8")
+    code = re.search(r"验证码 (\d{6})", sms).group(1)  # type: ignore[union-attr]
+    weak = browser.post("/accounts/password/reset/phone/",
+                        {"mobile": "13800138000", "code": code, "password": "short"})  # fmt: skip
+    assert "密码太短" in weak.content.decode()  # and the code is still good
+    again = browser.post("/accounts/password/reset/phone/", {"mobile": "13800138000"})
+    assert "1分钟" in again.content.decode()  # one code a minute
+    form = {"mobile": "13800138000", "code": code, "password": "N3w#Password"}
+    done = browser.post("/accounts/password/reset/phone/", form)
+    assert done.status_code == 302
+    assert login_password("kaipiao", "N3w#Password") == user
+    assert AuditEvent.objects.filter(type="password.reset").count() == 1

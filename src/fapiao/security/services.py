@@ -10,11 +10,14 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fapiao.documents.delivery import sms_backend
 from fapiao.domain.errors import DomainError
@@ -138,19 +141,13 @@ def code_send(*, purpose: str, mobile: str, request: HttpRequest | None = None) 
         sms_backend().send(mobile, f"【Fapiao】验证码 {code}，5分钟内有效，请勿告诉他人。")
 
 
-def login_code(
-    mobile: str, code: str, *, request: HttpRequest | None = None, now: datetime | None = None
-) -> AbstractUser:
-    """The user signing in with ``mobile`` and the code just texted to it."""
-    now = now or timezone.now()
-    mobile = check_mobile(mobile, field="mobile")
-    if locked_until(mobile, now=now):
-        raise AccountLocked(LOCKED, field="mobile")
-    profile = Profile.objects.filter(mobile=mobile).select_related("user").first()
+def _take_code(purpose: str, mobile: str, code: str, now: datetime) -> bool:
+    """Whether ``code`` is the live one texted to ``mobile`` for ``purpose``; it counts as a
+    try either way and is used up when right."""
     with transaction.atomic():
         sent = (
             OneTimeCode.objects.select_for_update()
-            .filter(purpose="login", target=mobile, used_at__isnull=True, expires_at__gt=now)
+            .filter(purpose=purpose, target=mobile, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
@@ -163,7 +160,49 @@ def login_code(
             sent.attempts += 1
             sent.used_at = now if good else None
             sent.save(update_fields=["attempts", "used_at"])
+    return good
+
+
+def login_code(
+    mobile: str, code: str, *, request: HttpRequest | None = None, now: datetime | None = None
+) -> AbstractUser:
+    """The user signing in with ``mobile`` and the code just texted to it."""
+    now = now or timezone.now()
+    mobile = check_mobile(mobile, field="mobile")
+    if locked_until(mobile, now=now):
+        raise AccountLocked(LOCKED, field="mobile")
+    profile = Profile.objects.filter(mobile=mobile).select_related("user").first()
+    good = _take_code("login", mobile, code, now)
     if not good or profile is None or not profile.user.is_active:
         _fail(mobile, request, now, "code")
     assert profile is not None
     return _succeed(profile.user, mobile, request, now, "mobile")
+
+
+def reset_with_code(
+    mobile: str, code: str, password: str, *, request: HttpRequest | None = None
+) -> AbstractUser:
+    """Set a new password with the code texted to the account's mobile (purpose ``reset``)."""
+    now = timezone.now()
+    mobile = check_mobile(mobile, field="mobile")
+    if locked_until(mobile, now=now):
+        raise AccountLocked(LOCKED, field="mobile")
+    profile = Profile.objects.filter(mobile=mobile).select_related("user").first()
+    # the password is checked first, so a weak one does not use up the code; against a blank
+    # user when the number has no account, so the answer does not tell
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            validate_password(password, profile.user if profile else get_user_model()())
+    except ValidationError as error:
+        raise LoginRefused("；".join(error.messages), field="password") from None
+    if not _take_code("reset", mobile, code, now) or profile is None:
+        _fail(mobile, request, now, "reset code")
+    assert profile is not None
+    user = profile.user
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        LoginFailure.objects.filter(identifier=_key(mobile)).delete()
+        audit_append("password.reset", actor=user.get_username(), request=request, at=now,
+                     payload={"method": "mobile"})  # fmt: skip
+    return user

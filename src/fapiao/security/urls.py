@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),
     path("register/<str:token>/", views.confirm_view, name="confirm"),
+    path("password/reset/phone/", views.reset_phone_view, name="reset-phone"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from fapiao.domain.errors import DomainError
 from fapiao.security.audit import audit_append
 from fapiao.security.forms import CodeLoginForm, LoginForm, RegisterForm
-from fapiao.security.services import code_send, login_code, login_password
+from fapiao.security.services import code_send, login_code, login_password, reset_with_code
 
 CONFIRM_SALT = "fapiao.register"
 CONFIRM_DAYS = 3
@@ -98,3 +98,23 @@ def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         user.save(update_fields=["is_active"])
         audit_append("register.confirmed", actor=user.get_username(), request=request)
     return render(request, "security/confirmed.html", {"ok": True})
+
+
+@require_http_methods(["GET", "POST"])
+def reset_phone_view(request: HttpRequest) -> HttpResponse:
+    """Reset a password with a code texted to the account's mobile."""
+    message, sent = "", False
+    mobile = request.POST.get("mobile", "").strip()
+    if request.method == "POST":
+        try:
+            if not request.POST.get("code"):
+                code_send(purpose="reset", mobile=mobile, request=request)
+                message, sent = "如该手机号已绑定账户，验证码已发送", True
+            else:
+                reset_with_code(mobile, request.POST["code"], request.POST.get("password", ""),
+                                request=request)  # fmt: skip
+                return redirect(reverse("security:login") + "?reset=1")
+        except DomainError as error:
+            message, sent = error.message, bool(request.POST.get("code"))
+    return render(request, "security/reset_phone.html",
+                  {"message": message, "sent": sent, "mobile": mobile})  # fmt: skip
