@@ -122,3 +122,31 @@ def test_settings_of_another_taxpayer_cannot_be_touched(world: World) -> Any:
     outsider.post("/settings/keys/", {"revoke": str(key.pk)})
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+def test_red_letter_confirmation_through_the_invoice_page(world: World) -> None:
+    from fapiao.invoicing.models import Invoice, RedForm
+    from fapiao.invoicing.services import invoice_issue
+    from tests.integration.world import SPECIAL_BUYER
+
+    clerk = signed_in(world, Role.ISSUER, "clerk")
+    blue = invoice_issue(
+        taxpayer=world.taxpayer, channel=world.digital,
+        data={"kind": "DIGITAL_SPECIAL", "buyer": SPECIAL_BUYER,
+              "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%",
+                         "amount": "100"}]},
+        request_id=None, actor="clerk",
+    )  # fmt: skip
+    page = clerk.get(f"/invoices/{blue.pk}/").content.decode()
+    assert 'id="red-form"' in page and 'id="void"' not in page  # 数电 kinds are never voided
+    clerk.post(f"/invoices/{blue.pk}/do/form", {"reason": "销货退回", "raised_by": "seller",
+                                                "buyer_booked": "1"})  # fmt: skip
+    form = RedForm.objects.get()
+    assert form.status == "pending"
+    refused = clerk.post(f"/invoices/{blue.pk}/do/red-form", {"form": form.number}, follow=True)
+    assert "待对方确认" in refused.content.decode() and Invoice.objects.count() == 1
+    clerk.post(f"/invoices/{blue.pk}/do/confirm", {"form": form.number, "party": "buyer"})
+    done = clerk.post(f"/invoices/{blue.pk}/do/red-form", {"form": form.number}, follow=True)
+    assert "已开具红字发票" in done.content.decode()
+    blue.refresh_from_db()
+    assert blue.status == "red_full" and blue.reds.get().total == -blue.total

@@ -26,7 +26,13 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
 from fapiao.domain.lifecycle import RedReason, Status
 from fapiao.invoicing.accounts import taxpayers_of
-from fapiao.invoicing.corrections import invoice_issue_red, invoice_void
+from fapiao.invoicing.corrections import (
+    invoice_issue_red,
+    invoice_void,
+    red_form_cancel,
+    red_form_confirm,
+    red_form_create,
+)
 from fapiao.invoicing.models import (
     Channel,
     Customer,
@@ -34,6 +40,7 @@ from fapiao.invoicing.models import (
     Invoice,
     Membership,
     Product,
+    RedForm,
     Role,
 )
 from fapiao.invoicing.selectors import (
@@ -186,6 +193,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": Event.objects.filter(invoice=invoice).order_by("sequence"),
         "formats": [f for f in FORMATS if f != "xml" or kind.digital],
         "reasons": [r.value for r in RedReason],
+        "forms": invoice.red_forms.order_by("-pk"),
         "message": request.GET.get("message", ""),
     })  # fmt: skip
 
@@ -224,7 +232,29 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 request_id=request.POST.get("request_id") or None,
             )  # fmt: skip
             return redirect(f"/invoices/{red.pk}/?message=已开具红字发票")
-    except (DomainError, KeyError, ValueError) as error:
+        if action == "form":
+            form = red_form_create(
+                blue=invoice, reason=RedReason(request.POST["reason"]),
+                raised_by=request.POST.get("raised_by", "seller"),
+                buyer_booked=bool(request.POST.get("buyer_booked")), actor=me.actor,
+            )  # fmt: skip
+            return redirect(
+                f"/invoices/{pk}/?message=已提出{form.number}（{form.get_status_display()}）"
+            )
+        form = RedForm.objects.get(taxpayer=me.taxpayer, blue=invoice,
+                                   number=request.POST.get("form", ""))  # fmt: skip
+        if action == "confirm":
+            red_form_confirm(form=form, party=request.POST.get("party", ""),
+                             accept=request.POST.get("accept") != "0", actor=me.actor)  # fmt: skip
+            return redirect(f"/invoices/{pk}/?message={form.number}已处理")
+        if action == "cancel":
+            red_form_cancel(form=form, actor=me.actor)
+            return redirect(f"/invoices/{pk}/?message={form.number}已撤销")
+        if action == "red-form":
+            red = invoice_issue_red(blue=invoice, form=form, actor=me.actor,
+                                    request_id=f"red-form-{form.pk}")  # fmt: skip
+            return redirect(f"/invoices/{red.pk}/?message=已开具红字发票")
+    except (DomainError, KeyError, ValueError, RedForm.DoesNotExist) as error:
         message = getattr(error, "message", "请求不正确")
         return redirect(f"/invoices/{pk}/?message={message}")
     return redirect(f"/invoices/{pk}/")
