@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,8 @@ from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Role, Taxpayer
 from fapiao.invoicing.services import taxpayer_lock
 from fapiao.security.audit import audit_append
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class ApiKeyError(DomainError):
@@ -82,5 +85,8 @@ def apikey_check(plaintext: str) -> ApiKey | None:
         return None
     if not hmac.compare_digest(key.key_hash, _hash(secret)):
         return None
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        # a write per request would cost every call a commit; a minute is precise enough
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
