@@ -150,3 +150,30 @@ def test_red_letter_confirmation_through_the_invoice_page(world: World) -> None:
     assert "已开具红字发票" in done.content.decode()
     blue.refresh_from_db()
     assert blue.status == "red_full" and blue.reds.get().total == -blue.total
+
+
+def test_dashboard_warns_of_low_stock_and_credit(world: World) -> None:
+    from decimal import Decimal
+
+    from fapiao.invoicing.services import credit_set
+
+    credit_set(channel=world.digital, monthly_credit=Decimal("4000.00"), source="税务机关",
+               actor="root")  # fmt: skip
+    clerk = signed_in(world, Role.ISSUER, "clerk")
+    page = clerk.get("/").content.decode()
+    assert "电子普票库存仅剩3张，请及时领购" in page  # make_world gives 3 of each kind
+    assert "本月授信额度仅剩" not in page
+    credit_set(channel=world.digital, monthly_credit=Decimal("0.00"), source="税务机关",
+               actor="root")  # fmt: skip
+    assert "本月授信额度" not in clerk.get("/").content.decode()  # zero credit: nothing to warn of
+    credit_set(channel=world.digital, monthly_credit=Decimal("100.00"), source="税务机关",
+               actor="root")  # fmt: skip
+    from fapiao.invoicing.services import invoice_issue
+    from tests.integration.world import SPECIAL_BUYER
+
+    invoice_issue(taxpayer=world.taxpayer, channel=world.digital,
+                  data={"kind": "DIGITAL_ORDINARY", "buyer": SPECIAL_BUYER,
+                        "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000",
+                                   "rate": "6%", "amount": "95"}]},
+                  request_id=None, actor="clerk")  # fmt: skip
+    assert "本月授信额度仅剩¥5.00" in clerk.get("/").content.decode()

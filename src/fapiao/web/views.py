@@ -97,6 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     channels = [channel_as_dict(c, today=today) for c in me.taxpayer.channels.all()]
     for channel in channels:
+        channel["warnings"] = stock_warnings(channel)
         dates = [m["lock_date"] for m in channel.get("monitoring", {}).values()]
         if dates:
             lock = min(dates)
@@ -106,6 +107,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": totals(today), "month": totals(today.replace(day=1)), "channels": channels,
         "recent": invoices.order_by("-issued_at")[:10], "kind_names": _kind_names(),
     })  # fmt: skip
+
+
+#: Below these, the dashboard warns: invoices left of a kind, share of the month's credit left.
+LOW_STOCK = 50
+LOW_CREDIT = Decimal("0.1")
+
+
+def stock_warnings(channel: dict[str, Any]) -> list[str]:
+    """库存不足 / 授信额度不足 warnings for one channel (as ``channel_as_dict`` gives it)."""
+    names = _kind_names()
+    if channel["type"] == "digital":
+        credit, left = channel.get("monthly_credit"), channel.get("credit_left")
+        if credit and left is not None and Decimal(left) < Decimal(credit) * LOW_CREDIT:
+            return [f"本月授信额度仅剩¥{left}"]
+        return []
+    warnings = [
+        f"{names.get(kind, kind)}库存仅剩{left}张，请及时领购"
+        for kind, left in channel.get("stock", {}).items()
+        if left < LOW_STOCK
+    ]
+    for kind in channel.get("monitoring", {}):
+        if kind not in channel.get("stock", {}):
+            warnings.append(f"{names.get(kind, kind)}没有库存，请领购")
+    return warnings
 
 
 def _kind_names() -> dict[str, str]:
