@@ -87,13 +87,14 @@ def document_render(
     the same invoice content, renderer version and print offset give the same file."""
     if format not in FORMATS:
         raise DocumentUnavailable("文件格式应为 pdf、xml 或 ofd", field="format")
-    doc = document_of(invoice)
-    if format == "xml" and not doc.spec.digital:
-        raise DocumentUnavailable(f"{doc.spec.name}没有数电XML，请下载PDF或OFD", field="format")
+    kind = spec(InvoiceKind(invoice.kind))
+    if format == "xml" and not kind.digital:
+        raise DocumentUnavailable(f"{kind.name}没有数电XML，请下载PDF或OFD", field="format")
     key = digest([invoice_digest(invoice), format, RENDER_VERSION, list(offset)])
     path = _cache_dir() / key[:2] / f"{key}.{format}"
-    if path.is_file():
+    if path.is_file():  # a cached file needs no document built
         return path.read_bytes()
+    doc = document_of(invoice)
     if format == "pdf":
         content = render_pdf(doc, offset=offset)
     elif format == "xml":

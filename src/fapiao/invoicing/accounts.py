@@ -59,41 +59,29 @@ def role_grant(
     """Give ``user`` ``role`` at ``taxpayer`` (no taxpayer for the authority role)."""
     if (role == Role.AUTHORITY) != (taxpayer is None):
         raise AccountError("税务机关角色不属于任何纳税人，其他角色必须属于一个纳税人", field="role")
-    if taxpayer is None:
-        membership, _ = Membership.objects.get_or_create(user=user, taxpayer=None, role=role)
-        return membership
-    locked = taxpayer_lock(taxpayer.pk)
+    locked = None if taxpayer is None else taxpayer_lock(taxpayer.pk)
     membership, created = Membership.objects.get_or_create(user=user, taxpayer=locked, role=role)
     if created:
-        audit_append("role.granted", actor=actor, taxpayer=locked,
-                     payload={"user": user.get_username(), "role": role.value})  # fmt: skip
-        event_append(
-            taxpayer=locked,
-            type="role.granted",
-            actor=actor,
-            at=timezone.now(),
-            payload={"user": user.get_username(), "role": role.value},
-        )
+        _record("role.granted", user=user, role=role, taxpayer=locked, actor=actor)
     return membership
 
 
 @transaction.atomic
 def role_revoke(*, user: AbstractUser, role: Role, taxpayer: Taxpayer | None, actor: str) -> None:
-    if taxpayer is None:
-        Membership.objects.filter(user=user, taxpayer=None, role=role).delete()
-        return
-    locked = taxpayer_lock(taxpayer.pk)
+    locked = None if taxpayer is None else taxpayer_lock(taxpayer.pk)
     deleted, _ = Membership.objects.filter(user=user, taxpayer=locked, role=role).delete()
     if deleted:
-        audit_append("role.revoked", actor=actor, taxpayer=locked,
-                     payload={"user": user.get_username(), "role": role.value})  # fmt: skip
-        event_append(
-            taxpayer=locked,
-            type="role.revoked",
-            actor=actor,
-            at=timezone.now(),
-            payload={"user": user.get_username(), "role": role.value},
-        )
+        _record("role.revoked", user=user, role=role, taxpayer=locked, actor=actor)
+
+
+def _record(
+    type: str, *, user: AbstractUser, role: Role, taxpayer: Taxpayer | None, actor: str
+) -> None:
+    """A role change in the audit log, and in the taxpayer's history when it has one."""
+    payload = {"user": user.get_username(), "role": role.value}
+    audit_append(type, actor=actor, taxpayer=taxpayer, payload=payload)
+    if taxpayer is not None:
+        event_append(taxpayer=taxpayer, type=type, actor=actor, at=timezone.now(), payload=payload)
 
 
 def roles_of(user: AbstractUser, taxpayer: Taxpayer) -> set[Role]:

@@ -203,8 +203,7 @@ def _used(
     for line in reds:
         add(line.blue_index, line.amount, line.tax, line.quantity)  # type: ignore[arg-type]
     if with_forms:
-        forms = RedForm.objects.filter(blue=blue, status__in=OPEN_FORMS)
-        for form in forms.exclude(pk=except_form.pk if except_form else None):
+        for form in _open_forms(blue, except_form):
             for item in form.lines:
                 quantity = None if item["quantity"] is None else Decimal(item["quantity"])
                 add(item["blue_index"], Decimal(item["amount"]), Decimal(item["tax"]), quantity)
@@ -215,11 +214,14 @@ def _already_red(blue: Invoice, *, with_forms: bool, except_form: RedForm | None
     """Positive 价税合计 already red-flushed (and reserved by open forms, when asked)."""
     total = -sum((red.total for red in blue.reds.all()), Decimal(0))
     if with_forms:
-        forms = RedForm.objects.filter(blue=blue, status__in=OPEN_FORMS)
-        if except_form is not None:
-            forms = forms.exclude(pk=except_form.pk)
-        total -= sum((form.total for form in forms), Decimal(0))
+        total -= sum((form.total for form in _open_forms(blue, except_form)), Decimal(0))
     return total
+
+
+def _open_forms(blue: Invoice, except_form: RedForm | None) -> Any:
+    """The blue's forms not yet used, cancelled, rejected or lapsed: they reserve their amount."""
+    forms = RedForm.objects.filter(blue=blue, status__in=OPEN_FORMS)
+    return forms.exclude(pk=except_form.pk) if except_form is not None else forms
 
 
 def _red_draft(blue: Invoice, inputs: Sequence[LineInput], remarks: str, drawer: str) -> Draft:

@@ -141,13 +141,9 @@ def _kind_names() -> dict[str, str]:
 @page()
 def switch_taxpayer(request: HttpRequest) -> HttpResponse:
     wanted = int(request.POST.get("taxpayer", "0") or 0)
-    if any(t.pk == wanted for t in _mine(request)):
+    if any(t.pk == wanted for t in taxpayers_of(request.user)):  # type: ignore[arg-type]
         request.session["taxpayer_id"] = wanted
     return redirect("/")
-
-
-def _mine(request: HttpRequest) -> list[Any]:
-    return taxpayers_of(request.user)  # type: ignore[arg-type]
 
 
 @ensure_csrf_cookie
