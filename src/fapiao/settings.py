@@ -5,6 +5,9 @@ FAPIAO_SECRET_KEY    secret key (default: generated once into var/secret_key)
 FAPIAO_VAR_DIR       where local state lives (default: ./var)
 FAPIAO_DEBUG         1 to run with DEBUG
 FAPIAO_ALLOWED_HOSTS comma-separated host names (default: localhost,127.0.0.1)
+FAPIAO_AUTHORITY_URL the authority (税务机关) as a separate service, e.g. http://127.0.0.1:8100
+                     (default: empty, the authority runs in this process)
+FAPIAO_AUTHORITY_TOKEN the secret the taxpayer side presents to that service (both sides set it)
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "fapiao.jobs",
+    "fapiao.authority",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",
@@ -168,6 +172,14 @@ if os.environ.get("FAPIAO_SMTP_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 FAPIAO_SMS_BACKEND = os.environ.get("FAPIAO_SMS_BACKEND", "fapiao.documents.delivery.FileSms")
+
+# The authority side: embedded unless FAPIAO_AUTHORITY_URL names a separate service.
+FAPIAO_AUTHORITY_URL = os.environ.get("FAPIAO_AUTHORITY_URL", "").strip()
+FAPIAO_AUTHORITY_TOKEN = os.environ.get("FAPIAO_AUTHORITY_TOKEN", "").strip()
+# 查验 that find nothing, per client address and hour, before the client is refused
+FAPIAO_VERIFY_MISSES_PER_HOUR = int(os.environ.get("FAPIAO_VERIFY_MISSES_PER_HOUR", "30"))
+# invoices per upload request of the outbox worker
+FAPIAO_UPLOAD_BATCH = int(os.environ.get("FAPIAO_UPLOAD_BATCH", "500"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

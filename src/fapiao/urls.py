@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fapiao.api.v1 import api
+from fapiao.authority.api import api as authority_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("authority/v1/", authority_api.urls),
     path("accounts/", include("fapiao.security.urls")),
     path("", include("fapiao.documents.urls")),
     path("", include("fapiao.web.urls")),

@@ -40,6 +40,7 @@ from fapiao.invoicing.services import (
     local_date,
     taxpayer_lock,
 )
+from fapiao.invoicing.uploads import upload_enqueue
 
 #: A 数电 确认单 the other party must confirm lapses when unconfirmed this long (DOMAIN §6).
 CONFIRMATION_WINDOW = timedelta(hours=72)
@@ -125,9 +126,9 @@ def invoice_void(
     )
     if invoice.red:
         raise CorrectionRefused("红字发票不能作废", field="status")
-    return _set_status(
-        locked, invoice, status, type="invoice.voided", actor=actor, at=now, reason=reason
-    )
+    _set_status(locked, invoice, status, type="invoice.voided", actor=actor, at=now, reason=reason)
+    upload_enqueue(locked, invoice, at=now, voided=True)
+    return invoice
 
 
 # --- red letter ---------------------------------------------------------------------------

@@ -7,8 +7,6 @@ services' back, are found by :func:`ledger_verify`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,23 +16,9 @@ from typing import Any
 from fapiao.invoicing import fastsql
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.models import Event, Invoice, InvoiceLine, RedForm, Taxpayer
+from fapiao.signing import digest
 
 GENESIS = "0" * 64
-
-
-def canonical(value: Any) -> str:
-    def default(item: Any) -> str:
-        if isinstance(item, Decimal | datetime):
-            return str(item) if isinstance(item, Decimal) else item.isoformat()
-        raise TypeError(type(item))
-
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default
-    )
-
-
-def digest(value: Any) -> str:
-    return hashlib.sha256(canonical(value).encode()).hexdigest()
 
 
 def _event_hash(event: Event) -> str:
@@ -87,8 +71,14 @@ _UNSIGNED = ("id", "status", "signature")
 
 
 def invoice_digest(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str:
-    """What an invoice's signature and issue event vouch for: every field but its id, status and
-    signature, and its lines. ``lines`` defaults to the stored ones."""
+    """What an invoice's signature and issue event vouch for: the digest of its content."""
+    return digest(invoice_content(invoice, lines))
+
+
+def invoice_content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> dict[str, Any]:
+    """Every field of an invoice but its id, status and signature, and its lines, as plain JSON
+    values (what is signed, and what the authority receives). ``lines`` defaults to the stored
+    ones."""
     fields = {
         f.attname: getattr(invoice, f.attname)
         for f in Invoice._meta.concrete_fields
@@ -113,7 +103,7 @@ def invoice_digest(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None)
             line[name] = f"{Decimal(line[name]):.2f}"
         for name in ("quantity", "unit_price"):
             line[name] = None if line[name] is None else f"{Decimal(line[name]).normalize():f}"
-    return digest(fields)
+    return fields
 
 
 @dataclass(frozen=True)

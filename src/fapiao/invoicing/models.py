@@ -368,3 +368,55 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["taxpayer", "sequence"], name="event_sequence_unique"),
         ]
+
+
+class Upload(models.Model):
+    """报送 outbox: what the authority must learn of an invoice (issued, red, voided), written
+    in the transaction that made the change. ``sequence`` is that change's event sequence, so
+    a taxpayer's uploads are numbered in the order they were committed."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="uploads")
+    sequence = models.PositiveBigIntegerField()
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="uploads")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="uploads")
+    issued_at = models.DateTimeField()
+    amount = models.DecimalField(**MONEY)  # what counts toward the offline amount (0 for a void)
+    voided = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    answered_at = models.DateTimeField(null=True)
+    accepted = models.BooleanField(null=True)
+    answer = models.JSONField(null=True)  # the authority's answer, with its signed receipt
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["taxpayer", "sequence"], name="upload_sequence_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "issued_at"],
+                condition=models.Q(answered_at__isnull=True),
+                name="upload_waiting_channel",
+            ),
+            models.Index(
+                fields=["taxpayer", "sequence"],
+                condition=models.Q(answered_at__isnull=True),
+                name="upload_waiting_taxpayer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"上传#{self.sequence}"
+
+
+class UploadLease(models.Model):
+    """Which worker is uploading a taxpayer's outbox now, and when to try again after the
+    authority could not be reached."""
+
+    taxpayer = models.OneToOneField(Taxpayer, on_delete=models.CASCADE, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField(null=True)
+    failures = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True)
+    last_error = models.CharField(max_length=500, blank=True)

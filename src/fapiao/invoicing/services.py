@@ -44,6 +44,7 @@ from fapiao.invoicing.models import (
     StockSegment,
     Taxpayer,
 )
+from fapiao.invoicing.uploads import backlog, upload_enqueue
 from fapiao.jobs.services import job_enqueue
 
 
@@ -370,6 +371,7 @@ def check_channel(
     monitoring = fastsql.get(Monitoring, channel_id=channel.pk, kind=kind)
     if monitoring is None:
         raise IssueRefused(NO_MONITORING_MESSAGE, field="kind")
+    oldest, waiting = backlog(channel.pk)
     channel_rules.check_device(
         channel_rules.Monitoring(
             monitoring.lock_date,
@@ -379,9 +381,8 @@ def check_channel(
         ),
         amount=amount,
         today=local_date(issued_at),
-        # the offline limits count invoices awaiting upload, which the authority side tracks
-        oldest_unuploaded=None,
-        unuploaded_amount=Decimal(0),
+        oldest_unuploaded=oldest,
+        unuploaded_amount=waiting,
         now=issued_at,
     )
 
@@ -597,6 +598,7 @@ def invoice_store(
         invoice=invoice,
         payload=payload,
     )
+    upload_enqueue(taxpayer, invoice, at=issued_at, voided=False)
     return invoice
 
 

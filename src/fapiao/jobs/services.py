@@ -27,6 +27,14 @@ BACKOFF = timedelta(seconds=30)  # then 1, 2, 4 … minutes, at most a day
 
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
+#: Work the worker does on every round besides jobs (such as the upload outbox); each returns
+#: how much it did, 0 when there was nothing to do.
+PERIODIC: list[Callable[[], int]] = []
+
+
+def periodic(task: Callable[[], int]) -> Callable[[], int]:
+    PERIODIC.append(task)
+    return task
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -96,5 +104,16 @@ def job_run_due(*, now: datetime | None = None, limit: int | None = None) -> int
 def worker_loop(*, idle: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
     """Run jobs until ``stop()``; sleep ``idle`` seconds when there is nothing to do."""
     while not stop():
-        if not job_run_due(limit=100):
+        if not worker_round(limit=100):
             time.sleep(idle)
+
+
+def worker_round(*, limit: int | None = None) -> int:
+    """Run the due jobs and every periodic task once; how much was done."""
+    done = job_run_due(limit=limit)
+    for task in PERIODIC:
+        try:
+            done += task()
+        except Exception:  # a failing task is logged and tried again next round
+            log.exception("periodic task %s failed", task.__name__)
+    return done

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from fapiao.jobs.services import job_run_due, worker_loop
+from fapiao.jobs.services import worker_loop, worker_round
 
 
 class Command(BaseCommand):
-    help = "后台任务执行器（邮件、短信……）：持续运行；--once 只执行当前到期的任务"
+    help = "后台任务执行器（邮件、短信、发票上传……）：持续运行；--once 只执行一轮"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true")
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
-            self.stdout.write(f"执行了{job_run_due()}个任务")
+            self.stdout.write(f"完成了{worker_round()}项工作")
             return
         self.stdout.write("后台任务执行器已启动（Ctrl-C 停止）")
         try:

@@ -1,0 +1,103 @@
+"""The authority's HTTP API (``/authority/v1``), what :class:`~fapiao.authority.client.HttpClient`
+talks to when the authority runs as a separate service.
+
+Uploads, registry listings, stock and credit need the shared ``FAPIAO_AUTHORITY_TOKEN``; with no
+token configured they are closed. The key and 查验 are public.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer
+
+from fapiao.authority import services
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import parse_kind
+
+
+class TaxpayerSide(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> bool | None:
+        expected = settings.FAPIAO_AUTHORITY_TOKEN
+        if expected and hmac.compare_digest(token.encode(), expected.encode()):
+            return True
+        return None
+
+
+api = NinjaAPI(
+    title="Fapiao 税务机关 API",
+    version="1",
+    urls_namespace="authority-v1",
+    description="发票报送、登记查询、发票领用、授信额度与公开查验。",
+    docs_url=None,
+)
+
+
+def client_of(request: HttpRequest) -> str:
+    """Who asks a 查验: the address, or the one a trusted taxpayer-side proxy names."""
+    forwarded = request.headers.get("X-Fapiao-Client", "")
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if forwarded and TaxpayerSide().authenticate(request, bearer):
+        return forwarded
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    status = 429 if isinstance(error, services.TooManyMisses) else 400
+    return api.create_response(request, error.as_dict(), status=status)
+
+
+class UploadBatch(Schema):
+    tax_id: str
+    name: str
+    uploads: list[dict[str, Any]]
+
+
+class StockRequest(Schema):
+    tax_id: str
+    name: str
+    region: str
+    device_number: str
+    kind: str
+    count: int
+
+
+@api.post("/uploads", auth=TaxpayerSide())
+def uploads(request: HttpRequest, batch: UploadBatch) -> dict[str, Any]:
+    answers = services.receive(tax_id=batch.tax_id, name=batch.name, uploads=batch.uploads)
+    return {"answers": answers}
+
+
+@api.get("/records", auth=TaxpayerSide())
+def records(request: HttpRequest, tax_id: str, after: int = 0, limit: int = 1000) -> Any:
+    return services.records(tax_id=tax_id, after=after, limit=min(max(limit, 1), 5000))
+
+
+@api.post("/stock", auth=TaxpayerSide())
+def stock(request: HttpRequest, body: StockRequest) -> dict[str, Any]:
+    grant = services.grant_stock(
+        tax_id=body.tax_id, name=body.name, region=body.region,
+        device_number=body.device_number, kind=parse_kind(body.kind), count=body.count,
+    )  # fmt: skip
+    return {"code": grant.code, "first": grant.first, "last": grant.last, "grant": grant.pk}
+
+
+@api.get("/credit", auth=TaxpayerSide())
+def credit(request: HttpRequest, tax_id: str) -> dict[str, Any]:
+    value = services.credit_of(tax_id)
+    return {"monthly_credit": None if value is None else str(value)}
+
+
+@api.get("/key")
+def key(request: HttpRequest) -> dict[str, str]:
+    return services.public_key()
+
+
+@api.post("/verify")
+def verify(request: HttpRequest, inputs: dict[str, Any]) -> dict[str, Any]:
+    return services.verify_inputs(inputs, client=client_of(request))

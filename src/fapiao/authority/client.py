@@ -1,0 +1,187 @@
+"""The one door between the taxpayer side and the authority (a port).
+
+:class:`AuthorityClient` is what the taxpayer side may ask; :class:`EmbeddedClient` answers in
+this process from the authority's own tables (the embedded default), :class:`HttpClient` asks an
+authority running as a separate service (``FAPIAO_AUTHORITY_URL``). A real provider's API
+(诺诺, 百望, 乐企) would be one more implementation.
+
+Every answer is plain JSON values, so both implementations give the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import InvoiceKind
+
+
+class Unreachable(Exception):
+    """The authority could not be asked now; try again later."""
+
+
+class AuthorityClient(Protocol):
+    def upload(
+        self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]: ...
+
+    def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
+
+    def grant_stock(
+        self,
+        *,
+        tax_id: str,
+        name: str,
+        region: str,
+        device_number: str,
+        kind: InvoiceKind,
+        count: int,
+    ) -> dict[str, Any]: ...
+
+    def credit(self, *, tax_id: str) -> Decimal | None: ...
+
+    def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]: ...
+
+    def public_key(self) -> dict[str, str]: ...
+
+
+class EmbeddedClient:
+    """The authority in this process (its own tables of the same database)."""
+
+    def upload(
+        self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        from fapiao.authority import services
+
+        # through JSON, as over HTTP: the authority keeps only what the wire would carry
+        return services.receive(tax_id=tax_id, name=name, uploads=json.loads(json.dumps(uploads)))
+
+    def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
+        from fapiao.authority import services
+
+        return services.records(tax_id=tax_id, after=after, limit=limit)
+
+    def grant_stock(
+        self,
+        *,
+        tax_id: str,
+        name: str,
+        region: str,
+        device_number: str,
+        kind: InvoiceKind,
+        count: int,
+    ) -> dict[str, Any]:
+        from fapiao.authority import services
+
+        grant = services.grant_stock(
+            tax_id=tax_id, name=name, region=region, device_number=device_number,
+            kind=kind, count=count,
+        )  # fmt: skip
+        return {"code": grant.code, "first": grant.first, "last": grant.last, "grant": grant.pk}
+
+    def credit(self, *, tax_id: str) -> Decimal | None:
+        from fapiao.authority import services
+
+        return services.credit_of(tax_id)
+
+    def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
+        from fapiao.authority import services
+
+        return services.verify_inputs(inputs, client=client)
+
+    def public_key(self) -> dict[str, str]:
+        from fapiao.authority import services
+
+        return services.public_key()
+
+
+class HttpClient:
+    """An authority reached over HTTP (its ``/authority/v1`` API)."""
+
+    def __init__(self, base: str, token: str, timeout: float = 10.0) -> None:
+        self.base = base.rstrip("/") + "/authority/v1"
+        self.token = token
+        self.timeout = timeout
+
+    def _call(
+        self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+    ) -> Any:
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request = urllib.request.Request(  # noqa: S310 - the URL is the configured authority
+            self.base + path,
+            data=data,
+            method=method,
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.token}",
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            try:
+                answer = json.loads(error.read())
+            except ValueError:
+                answer = {}
+            if 400 <= error.code < 500 and "message" in answer:
+                raised = DomainError(answer["message"], field=answer.get("field"))
+                raised.code = answer.get("code", "authority_refused")
+                raise raised from None
+            raise Unreachable(f"税务机关服务返回{error.code}") from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+            raise Unreachable(f"无法连接税务机关服务：{error}") from None
+
+    def upload(
+        self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        body = {"tax_id": tax_id, "name": name, "uploads": uploads}
+        answer = self._call("POST", "/uploads", body)
+        return list(answer["answers"])
+
+    def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
+        query = urllib.parse.urlencode({"tax_id": tax_id, "after": after, "limit": limit})
+        return dict(self._call("GET", f"/records?{query}"))
+
+    def grant_stock(
+        self,
+        *,
+        tax_id: str,
+        name: str,
+        region: str,
+        device_number: str,
+        kind: InvoiceKind,
+        count: int,
+    ) -> dict[str, Any]:
+        body = {
+            "tax_id": tax_id, "name": name, "region": region,
+            "device_number": device_number, "kind": kind.value, "count": count,
+        }  # fmt: skip
+        return dict(self._call("POST", "/stock", body))
+
+    def credit(self, *, tax_id: str) -> Decimal | None:
+        answer = self._call("GET", "/credit?" + urllib.parse.urlencode({"tax_id": tax_id}))
+        value = answer.get("monthly_credit")
+        return None if value is None else Decimal(value)
+
+    def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
+        return dict(self._call("POST", "/verify", inputs, headers={"X-Fapiao-Client": client}))
+
+    def public_key(self) -> dict[str, str]:
+        return dict(self._call("GET", "/key"))
+
+
+def authority_client() -> AuthorityClient:
+    """The configured authority: over HTTP when ``FAPIAO_AUTHORITY_URL`` is set, else here."""
+    url = getattr(settings, "FAPIAO_AUTHORITY_URL", "")
+    if url:
+        return HttpClient(url, settings.FAPIAO_AUTHORITY_TOKEN)
+    return EmbeddedClient()

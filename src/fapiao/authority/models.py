@@ -1,0 +1,140 @@
+"""The authority's own data (税务机关): its registry of uploaded invoices, what it handed out,
+查验 counts and risk events. Nothing here refers to the taxpayer side's tables: the two sides
+meet only through :mod:`fapiao.authority.client`."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from fapiao.domain.verification import RegistryStatus
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class RegisteredTaxpayer(models.Model):
+    tax_id = models.CharField("纳税人识别号", max_length=18, unique=True)
+    name = models.CharField(max_length=100)
+    last_sequence = models.PositiveBigIntegerField(default=0)  # of the last accepted upload
+    monthly_credit = models.DecimalField("授信额度", null=True, **MONEY)
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.tax_id}）"
+
+
+class TaxpayerKey(models.Model):
+    """A public key a taxpayer signs with, registered with its first upload."""
+
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT, related_name="keys")
+    algorithm = models.CharField(max_length=20)
+    public_key = models.BinaryField()
+    fingerprint = models.CharField(max_length=16, unique=True)
+    registered_at = models.DateTimeField()
+
+
+class AuthorityKey(models.Model):
+    """The authority's own key: it signs receipts and answers."""
+
+    algorithm = models.CharField(max_length=20)
+    public_key = models.BinaryField()
+    private_key = models.BinaryField()  # sealed under FAPIAO_SECRET_KEY
+    created_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+
+class RegistryInvoice(models.Model):
+    taxpayer = models.ForeignKey(
+        RegisteredTaxpayer, on_delete=models.PROTECT, related_name="invoices"
+    )
+    kind = models.CharField(max_length=30)
+    code = models.CharField(max_length=12, blank=True)
+    number = models.CharField(max_length=20)
+    issued_at = models.DateTimeField()
+    issued_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    check_code = models.CharField(max_length=20, blank=True)
+    buyer_name = models.CharField(max_length=100)
+    buyer_tax_id = models.CharField(max_length=20, blank=True)
+    status = models.CharField(
+        max_length=4, choices=[(s.value, s.value) for s in RegistryStatus], default="正常"
+    )
+    blue = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reds"
+    )
+    red_total = models.DecimalField(default=0, **MONEY)  # positive sum of the reds against it
+    content = models.JSONField()  # what the taxpayer signed
+    digest = models.CharField(max_length=64)
+    signature = models.CharField(max_length=200)
+    key = models.ForeignKey(TaxpayerKey, on_delete=models.PROTECT)
+    received_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "number"], name="registry_number_unique")
+        ]
+        indexes = [models.Index(fields=["taxpayer", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.code}{self.number}" if self.code else self.number
+
+
+class Receipt(models.Model):
+    """Each upload the authority answered, by the taxpayer's sequence: a replay gets the same
+    answer."""
+
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT)
+    sequence = models.PositiveBigIntegerField()
+    invoice = models.ForeignKey(RegistryInvoice, null=True, on_delete=models.PROTECT)
+    message_digest = models.CharField(max_length=64)
+    accepted = models.BooleanField()
+    answer = models.JSONField()  # what was answered, signed when accepted
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["taxpayer", "sequence"], name="receipt_unique")
+        ]
+
+
+class CheckCount(models.Model):
+    """查验 of one invoice on one natural day (Asia/Shanghai)."""
+
+    invoice = models.ForeignKey(RegistryInvoice, on_delete=models.CASCADE)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "day"], name="check_count_unique")
+        ]
+
+
+class MissCount(models.Model):
+    """查验 that found nothing, per client and hour: many of them look like enumeration."""
+
+    client = models.CharField(max_length=64)
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "hour"], name="miss_unique")]
+
+
+class Risk(models.Model):
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, null=True, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=40)
+    detail = models.JSONField()
+    at = models.DateTimeField()
+
+
+class StockGrant(models.Model):
+    """A segment of invoice numbers handed to a device (发票领用)."""
+
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT)
+    device_number = models.CharField(max_length=12)
+    kind = models.CharField(max_length=30)
+    code = models.CharField(max_length=12)
+    first = models.PositiveIntegerField()
+    last = models.PositiveIntegerField()
+    at = models.DateTimeField()

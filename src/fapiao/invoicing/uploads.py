@@ -1,0 +1,358 @@
+"""报送: the durable upload outbox, its worker, the offline backlog and reconciliation.
+
+Issuing, red-letter and void each write an :class:`Upload` row in their own transaction (so a
+committed change is never forgotten and a rolled-back one never sent). :func:`upload_flush`
+sends each taxpayer's rows in sequence order through the authority client; the authority
+answers each by sequence (a replay gets the same answer), and only its signed receipt makes an
+invoice 已上传. While rows wait, the device's offline limits apply (DOMAIN §7).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
+from fapiao.domain.lifecycle import Action, Status, can, next_status
+from fapiao.invoicing import fastsql
+from fapiao.invoicing.ledger import event_append, invoice_content, invoice_digest
+from fapiao.invoicing.models import Invoice, Taxpayer, Upload, UploadLease
+from fapiao.jobs.services import periodic
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+RETRY_MAX = timedelta(minutes=5)
+
+
+def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: bool) -> None:
+    """Queue what the authority must learn of ``invoice`` after the event just appended; the
+    caller holds the taxpayer's lock, so sequences follow commit order."""
+    fastsql.insert(
+        [
+            Upload(
+                taxpayer_id=locked.pk,
+                sequence=locked.ledger_sequence,
+                invoice_id=invoice.pk,
+                channel_id=invoice.channel_id,
+                issued_at=invoice.issued_at,
+                amount=Decimal(0) if voided or invoice.red else invoice.amount,
+                voided=voided,
+                created_at=at,
+            )
+        ]
+    )
+
+
+def backlog(channel_id: int) -> tuple[datetime | None, Decimal]:
+    """When the oldest invoice of the channel still waiting for upload was issued, and the
+    positive amount waiting (离线正数累计金额)."""
+    table = connection.ops.quote_name(Upload._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(issued_at), SUM(amount) FROM {table} "  # noqa: S608 - name from _meta
+            "WHERE channel_id = %s AND answered_at IS NULL",
+            [channel_id],
+        )
+        oldest, amount = cursor.fetchone()
+    if oldest is None:
+        return None, Decimal(0)
+    if isinstance(oldest, str):  # SQLite returns the aggregate as text
+        oldest = datetime.fromisoformat(oldest)
+    if timezone.is_naive(oldest):
+        oldest = oldest.replace(tzinfo=UTC)
+    # SQLite sums its NUMERIC column as a float: back to 分
+    return oldest, Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+
+
+# --- the worker side ---------------------------------------------------------------------------
+
+
+@dataclass
+class Flushed:
+    sent: int = 0
+    accepted: int = 0
+    refused: int = 0
+    unreachable: list[str] = field(default_factory=list)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def _lease(taxpayer_id: int, now: datetime) -> bool:
+    """Take the taxpayer's upload lease (one worker at a time), unless it waits to retry."""
+    UploadLease.objects.get_or_create(taxpayer_id=taxpayer_id)
+    free = Q(until__isnull=True) | Q(until__lt=now)
+    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    return bool(
+        UploadLease.objects.filter(free & due, taxpayer_id=taxpayer_id).update(
+            holder=_holder(), until=now + LEASE
+        )
+    )
+
+
+def _release(taxpayer_id: int, *, error: str = "", now: datetime) -> None:
+    lease = UploadLease.objects.get(taxpayer_id=taxpayer_id)
+    lease.holder, lease.until = "", None
+    if error:
+        lease.failures += 1
+        lease.retry_at = now + min(timedelta(seconds=2**lease.failures), RETRY_MAX)
+        lease.last_error = error[:500]
+    else:
+        lease.failures, lease.retry_at, lease.last_error = 0, None, ""
+    lease.save()
+
+
+def _message(row: Upload) -> dict[str, Any]:
+    invoice = row.invoice
+    key = invoice.signing_key
+    content = invoice_content(invoice)
+    return {
+        "sequence": row.sequence,
+        "invoice": {
+            "content": content,
+            "signature": invoice.signature,
+            "algorithm": key.algorithm,
+            "public_key": base64.b64encode(bytes(key.public_key)).decode(),
+        },
+        "voided": row.voided,
+        "blue": [invoice.blue.code, invoice.blue.number] if invoice.blue_id else None,
+    }
+
+
+def upload_flush(
+    *, client: AuthorityClient | None = None, now: datetime | None = None, batch: int = 0
+) -> Flushed:
+    """Send every taxpayer's waiting uploads, in order, in batches; returns what happened.
+
+    A taxpayer whose authority cannot be reached is left for later (with a growing pause);
+    the others go on."""
+    client = client or authority_client()
+    batch = batch or settings.FAPIAO_UPLOAD_BATCH
+    result = Flushed()
+    waiting = (
+        Upload.objects.filter(answered_at__isnull=True)
+        .values_list("taxpayer_id", flat=True)
+        .distinct()
+    )
+    for taxpayer_id in list(waiting):
+        moment = now or timezone.now()
+        if not _lease(taxpayer_id, moment):
+            continue
+        error = ""
+        try:
+            while _flush_batch(taxpayer_id, client, batch, result, now):
+                pass
+        except Unreachable as unreachable:
+            error = str(unreachable)
+            result.unreachable.append(error)
+            log.warning("upload of taxpayer %s waits: %s", taxpayer_id, error)
+        finally:
+            _release(taxpayer_id, error=error, now=now or timezone.now())
+    return result
+
+
+def _flush_batch(
+    taxpayer_id: int, client: AuthorityClient, batch: int, result: Flushed, now: datetime | None
+) -> bool:
+    rows = list(
+        Upload.objects.filter(taxpayer_id=taxpayer_id, answered_at__isnull=True)
+        .select_related("invoice__signing_key", "invoice__blue")
+        .prefetch_related("invoice__lines")
+        .order_by("sequence")[:batch]
+    )
+    if not rows:
+        return False
+    taxpayer = Taxpayer.objects.get(pk=taxpayer_id)
+    try:
+        answers = client.upload(
+            tax_id=taxpayer.tax_id, name=taxpayer.name, uploads=[_message(row) for row in rows]
+        )
+    except Unreachable as error:
+        Upload.objects.filter(pk__in=[row.pk for row in rows]).update(last_error=str(error)[:500])
+        raise
+    by_sequence = {int(answer["sequence"]): answer for answer in answers}
+    _apply(taxpayer_id, rows, by_sequence, now or timezone.now(), result)
+    return len(rows) == batch
+
+
+@periodic
+def upload_round() -> int:
+    """The worker's round: flush every outbox; how many uploads were answered."""
+    return upload_flush().sent
+
+
+@transaction.atomic
+def _apply(
+    taxpayer_id: int,
+    rows: list[Upload],
+    answers: dict[int, dict[str, Any]],
+    now: datetime,
+    result: Flushed,
+) -> None:
+    from fapiao.invoicing.services import taxpayer_lock
+
+    locked = taxpayer_lock(taxpayer_id)
+    for row in rows:
+        answer = answers.get(row.sequence)
+        row.attempts += 1
+        if answer is None:  # not answered: stays waiting, sent again next time
+            row.last_error = "税务机关未答复该上传"
+            row.save(update_fields=["attempts", "last_error"])
+            continue
+        result.sent += 1
+        row.answered_at, row.answer, row.accepted = now, answer, bool(answer.get("accepted"))
+        row.last_error = "" if row.accepted else str(answer.get("error", ""))[:500]
+        row.save(update_fields=["attempts", "answered_at", "answer", "accepted", "last_error"])
+        invoice = Invoice.objects.get(pk=row.invoice_id)
+        payload: dict[str, Any] = {"number": str(invoice), "upload": row.sequence}
+        if not row.accepted:
+            result.refused += 1
+            payload["error"] = row.last_error
+            kind = "invoice.upload_refused"
+        else:
+            result.accepted += 1
+            payload["receipt"] = answer.get("signature", "")
+            kind = "invoice.void_uploaded" if row.voided else "invoice.uploaded"
+            status = Status(invoice.status)
+            if not row.voided and can(status, Action.UPLOAD):
+                invoice.status = next_status(status, Action.UPLOAD)
+                invoice.save(update_fields=["status"])
+                payload["status"] = invoice.status
+        event_append(
+            taxpayer=locked, type=kind, actor="system", at=now, invoice=invoice, payload=payload
+        )
+
+
+# --- reconciliation ----------------------------------------------------------------------------
+
+_FACTS = ("kind", "issued_on", "amount", "tax", "total", "check_code")
+STATUS_AT_AUTHORITY = {
+    Status.VOIDED: "作废",
+    Status.RED_FULL: "红冲",
+    Status.RED_PARTIAL: "红冲",
+}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    invoice: str
+    what: str  # 税务机关无记录 / 状态不一致 / 内容不一致 / 上传被拒绝 / 本地无此发票
+    detail: str
+    repairable: bool
+
+
+def expected_status(invoice: Invoice) -> str:
+    return STATUS_AT_AUTHORITY.get(Status(invoice.status), "正常")
+
+
+def reconcile(taxpayer: Taxpayer, *, client: AuthorityClient | None = None) -> list[Disagreement]:
+    """Every invoice the two sides disagree on ("发票未同步"). Invoices still waiting in the
+    outbox are not counted as missing: they are on their way."""
+    client = client or authority_client()
+    theirs: dict[str, dict[str, Any]] = {}
+    after: int | None = 0
+    while after is not None:
+        page = client.records(tax_id=taxpayer.tax_id, after=after)
+        for record in page["records"]:
+            theirs[record["code"] + record["number"]] = record
+        after = page["next"]
+    waiting = set(
+        Upload.objects.filter(taxpayer=taxpayer, answered_at__isnull=True).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    refused = {
+        row.invoice_id: row.last_error
+        for row in Upload.objects.filter(taxpayer=taxpayer, accepted=False)
+    }
+    found: list[Disagreement] = []
+    invoices = Invoice.objects.filter(taxpayer=taxpayer).prefetch_related("lines")
+    for invoice in invoices.order_by("pk"):
+        name = str(invoice)
+        record = theirs.pop(name, None)
+        if invoice.pk in waiting:
+            continue
+        if record is None:
+            why = refused.get(invoice.pk)
+            found.append(
+                Disagreement(
+                    name, "税务机关无记录", f"上传被拒绝：{why}" if why else "未上传", why is None
+                )
+            )
+            continue
+        ours = invoice_digest(invoice)
+        wrong = [fact for fact in _FACTS if str(record[fact]) != _local_fact(invoice, fact)]
+        if ours != record["digest"] or ours != record["signed_digest"] or wrong:
+            detail = "、".join(wrong) if wrong else "登记的发票内容与本地不同"
+            found.append(Disagreement(name, "内容不一致", detail, False))
+        elif record["status"] != expected_status(invoice):
+            found.append(
+                Disagreement(
+                    name,
+                    "状态不一致",
+                    f"本地{expected_status(invoice)}，税务机关{record['status']}",
+                    record["status"] == "正常",
+                )
+            )
+    found += [
+        Disagreement(name, "本地无此发票", "税务机关登记了本地没有的发票", False) for name in theirs
+    ]
+    return found
+
+
+def _local_fact(invoice: Invoice, fact: str) -> str:
+    value = getattr(invoice, fact)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if fact == "issued_on":
+        return str(value.isoformat())
+    return str(value)
+
+
+@transaction.atomic
+def reconcile_repair(taxpayer: Taxpayer, found: list[Disagreement], *, actor: str) -> int:
+    """Send again what re-sending can repair (missing records, a void the authority missed);
+    the worker delivers them. Returns how many were queued."""
+    from fapiao.invoicing.services import taxpayer_lock
+
+    locked = taxpayer_lock(taxpayer.pk)
+    now = timezone.now()
+    count = 0
+    for item in found:
+        if not item.repairable:
+            continue
+        invoice = _by_name(taxpayer, item.invoice)
+        if invoice is None:
+            continue
+        event_append(
+            taxpayer=locked,
+            type="invoice.resent",
+            actor=actor,
+            at=now,
+            invoice=invoice,
+            payload={"number": str(invoice), "why": item.what},
+        )
+        upload_enqueue(locked, invoice, at=now, voided=invoice.status == Status.VOIDED)
+        count += 1
+    return count
+
+
+def _by_name(taxpayer: Taxpayer, name: str) -> Invoice | None:
+    for code_length in (0, 10, 12):
+        code, number = name[:code_length], name[code_length:]
+        found = Invoice.objects.filter(taxpayer=taxpayer, code=code, number=number).first()
+        if found is not None:
+            return found
+    return None
