@@ -412,7 +412,7 @@ def _count_check(record: RegistryInvoice, day: date) -> int | None:
             f"INSERT INTO {table} (invoice_id, day, count) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (invoice_id, day) DO UPDATE SET count = {table}.count + 1 "
             f"WHERE {table}.count < %s RETURNING count",
-            [record.pk, day, DAILY_LIMIT],
+            [record.pk, connection.ops.adapt_datefield_value(day), DAILY_LIMIT],
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
@@ -426,7 +426,7 @@ def _count_miss(client: str, now: datetime) -> int:
             f"INSERT INTO {table} (client, hour, count) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (client, hour) DO UPDATE SET count = {table}.count + 1 "
             "RETURNING count",
-            [client[:64], hour],
+            [client[:64], connection.ops.adapt_datetimefield_value(hour)],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else 0
