@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("authority/v1/", authority_api.urls),
     path("accounts/", include("fapiao.security.urls")),
+    path("", include("fapiao.authority.urls")),
     path("", include("fapiao.documents.urls")),
     path("", include("fapiao.web.urls")),
 ]

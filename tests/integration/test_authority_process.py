@@ -130,9 +130,8 @@ def test_down_authority_then_back_every_upload_exactly_once_in_order(
     assert len({registry for _, registry in receipts}) == 20
     assert {i.status for i in Invoice.objects.all()} == {"uploaded"}
     assert [str(i) for i in issued] == [
-        r["code"] + r["number"] for r in authority_client().records(tax_id=world.taxpayer.tax_id)[
-            "records"
-        ]
+        r["code"] + r["number"]
+        for r in authority_client().records(tax_id=world.taxpayer.tax_id)["records"]
     ]
     assert reconcile(world.taxpayer) == []
     assert ledger_verify(world.taxpayer) == []

@@ -18,6 +18,7 @@ from ninja import Status as Reply
 from ninja.errors import AuthenticationError, ValidationError
 
 from fapiao.api.auth import AUTH, ISSUE, READ, Caller, Forbidden
+from fapiao.authority.client import Unreachable, authority_client
 from fapiao.documents.delivery import delivery_email, delivery_sms, link_create
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError
@@ -88,6 +89,8 @@ class Error(Schema):
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
+    if error.code == "too_many_misses":  # 查验 that look like enumeration
+        status = 429
     return api.create_response(request, error.as_dict(), status=status)
 
 
@@ -626,3 +629,42 @@ def me_(request: HttpRequest) -> dict[str, Any]:
         "roles": sorted(role.value for role in me.roles),
         "taxpayer": {"name": taxpayer.name, "tax_id": taxpayer.tax_id, "kind": taxpayer.kind},
     }
+
+
+class VerifyIn(Schema):
+    code: str = Field("", description="发票代码（数电发票不填）")
+    number: str = Field("", description="发票号码")
+    issued_on: str = Field("", description="开票日期 YYYY-MM-DD")
+    amount: str | None = Field(None, description="不含税金额（专票）")
+    check6: str | None = Field(None, description="校验码后6位（普票）")
+    total: str | None = Field(None, description="价税合计（数电）")
+    qr: str | None = Field(None, description="二维码内容（代替以上各项）")
+
+
+class VerifyOut(Schema):
+    outcome: str = Field(description="一致 / 不一致 / 查无此票 / 超过查验次数")
+    message: str
+    field: str | None = Field(None, description="不一致时，不一致的项目")
+    status: str | None = Field(None, description="一致时的发票状态：正常 / 作废 / 红冲")
+    signature_valid: bool | None = None
+    checks_today: int | None = None
+    invoice: dict[str, Any] | None = None
+    checked_at: str
+    signature: str = Field(description="税务机关对本结果的签名")
+
+
+@api.post(
+    "/verify",
+    auth=None,
+    response={200: VerifyOut, 400: Error, 429: Error, 503: Error},
+    tags=["查验"],
+    summary="发票查验（公开，无需登录）",
+)
+def verify(request: HttpRequest, payload: VerifyIn) -> Any:
+    try:
+        return authority_client().verify(
+            payload.dict(), client=str(request.META.get("REMOTE_ADDR", ""))
+        )
+    except Unreachable:
+        body = {"code": "unreachable", "message": "税务机关服务暂时无法连接", "field": None}
+        return Reply(503, body)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from fapiao.authority.client import authority_client
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.checkcode import check_code
 from fapiao.domain.errors import DomainError
@@ -621,3 +622,35 @@ def delivery_enqueue(
         invoice=invoice,
         payload={"number": str(invoice), "method": method, "to": to, "job": job.pk},
     )
+
+
+def stock_request(*, channel: Channel, kind: InvoiceKind, count: int, actor: str) -> StockSegment:
+    """领用: ask the authority for ``count`` numbers of ``kind`` and receive the segment."""
+    if channel.type != ChannelType.DEVICE or spec(kind).channel is not ChannelType.DEVICE:
+        raise IssueRefused(f"{spec(kind).name}不能领入该渠道", field="kind")
+    taxpayer = channel.taxpayer
+    grant = authority_client().grant_stock(
+        tax_id=taxpayer.tax_id,
+        name=taxpayer.name,
+        region=taxpayer.region,
+        device_number=channel.device_number,
+        kind=kind,
+        count=count,
+    )
+    return stock_receive(
+        channel=channel,
+        kind=kind,
+        code=grant["code"],
+        first=int(grant["first"]),
+        last=int(grant["last"]),
+        received_from=f"税务机关发票领用#{grant['grant']}",
+        actor=actor,
+    )
+
+
+def credit_request(*, channel: Channel, actor: str) -> Channel:
+    """Take the monthly 授信额度 the authority has set for the taxpayer."""
+    credit = authority_client().credit(tax_id=channel.taxpayer.tax_id)
+    if credit is None:
+        raise IssueRefused("税务机关尚未核定授信额度", field="monthly_credit")
+    return credit_set(channel=channel, monthly_credit=credit, source="税务机关核定", actor=actor)

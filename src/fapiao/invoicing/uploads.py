@@ -90,11 +90,12 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def _lease(taxpayer_id: int, now: datetime) -> bool:
-    """Take the taxpayer's upload lease (one worker at a time), unless it waits to retry."""
+def _lease(taxpayer_id: int, now: datetime, *, force: bool = False) -> bool:
+    """Take the taxpayer's upload lease (one worker at a time), unless it waits to retry
+    (``force`` does not wait)."""
     UploadLease.objects.get_or_create(taxpayer_id=taxpayer_id)
     free = Q(until__isnull=True) | Q(until__lt=now)
-    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    due = Q() if force else Q(retry_at__isnull=True) | Q(retry_at__lte=now)
     return bool(
         UploadLease.objects.filter(free & due, taxpayer_id=taxpayer_id).update(
             holder=_holder(), until=now + LEASE
@@ -132,23 +133,27 @@ def _message(row: Upload) -> dict[str, Any]:
 
 
 def upload_flush(
-    *, client: AuthorityClient | None = None, now: datetime | None = None, batch: int = 0
+    *,
+    client: AuthorityClient | None = None,
+    now: datetime | None = None,
+    batch: int = 0,
+    force: bool = False,
+    taxpayer: Taxpayer | None = None,
 ) -> Flushed:
     """Send every taxpayer's waiting uploads, in order, in batches; returns what happened.
 
-    A taxpayer whose authority cannot be reached is left for later (with a growing pause);
-    the others go on."""
+    A taxpayer whose authority cannot be reached is left for later (with a growing pause that
+    ``force`` skips); the others go on. ``taxpayer`` limits the round to one taxpayer."""
     client = client or authority_client()
     batch = batch or settings.FAPIAO_UPLOAD_BATCH
     result = Flushed()
-    waiting = (
-        Upload.objects.filter(answered_at__isnull=True)
-        .values_list("taxpayer_id", flat=True)
-        .distinct()
-    )
+    waiting = Upload.objects.filter(answered_at__isnull=True)
+    if taxpayer is not None:
+        waiting = waiting.filter(taxpayer=taxpayer)
+    waiting = waiting.values_list("taxpayer_id", flat=True).distinct()
     for taxpayer_id in list(waiting):
         moment = now or timezone.now()
-        if not _lease(taxpayer_id, moment):
+        if not _lease(taxpayer_id, moment, force=force):
             continue
         error = ""
         try:
@@ -185,6 +190,23 @@ def _flush_batch(
     by_sequence = {int(answer["sequence"]): answer for answer in answers}
     _apply(taxpayer_id, rows, by_sequence, now or timezone.now(), result)
     return len(rows) == batch
+
+
+def upload_state(taxpayer: Taxpayer | None = None) -> dict[str, Any]:
+    """How many uploads wait or were refused, and the last reason the authority was missed."""
+    rows = Upload.objects.all() if taxpayer is None else Upload.objects.filter(taxpayer=taxpayer)
+    leases = UploadLease.objects.exclude(last_error="")
+    if taxpayer is not None:
+        leases = leases.filter(taxpayer=taxpayer)
+    lease = leases.order_by("-retry_at").first()
+    oldest = rows.filter(answered_at__isnull=True).order_by("created_at").first()
+    return {
+        "waiting": rows.filter(answered_at__isnull=True).count(),
+        "refused": rows.filter(accepted=False).count(),
+        "oldest_waiting": oldest.created_at.isoformat() if oldest else None,
+        "last_error": lease.last_error if lease else "",
+        "retry_at": lease.retry_at.isoformat() if lease and lease.retry_at else None,
+    }
 
 
 @periodic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fapiao.web import settings_views, views
+from fapiao.web import settings_views, sync_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/<str:format>", views.invoice_file, name="invoice-file"),
     path("invoices/<int:pk>/do/<str:action>", views.invoice_action, name="invoice-action"),
+    path("sync/", sync_views.sync, name="sync"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
     path("settings/", settings_views.profile, name="settings"),

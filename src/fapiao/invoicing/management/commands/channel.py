@@ -12,10 +12,12 @@ from fapiao.invoicing.management.base import FapiaoCommand, table
 from fapiao.invoicing.selectors import channel_as_dict, channel_find
 from fapiao.invoicing.services import (
     channel_create,
+    credit_request,
     credit_set,
     local_date,
     monitoring_set,
     stock_receive,
+    stock_request,
 )
 
 
@@ -25,8 +27,9 @@ def _money(value: str, field: str, label: str) -> Any:
 
 class Command(FapiaoCommand):
     help = (
-        "开票渠道：list；add-device / add-digital 登记；stock 领入发票；"
-        "monitoring 写入监控数据；credit 设置授信额度"
+        "开票渠道：list；add-device / add-digital 登记；stock-request 向税务机关领用发票；"
+        "stock 登记已领入的发票；monitoring 写入监控数据；credit-request 取税务机关核定的授信额度；"
+        "credit 设置授信额度"
     )
 
     def arguments(self, parser: CommandParser) -> None:
@@ -48,6 +51,14 @@ class Command(FapiaoCommand):
             sub.add_argument("--last", type=int, required=True)
             sub.add_argument("--from", dest="source", required=True, help="来源，如 领购单号")
 
+        def stock_request(sub: CommandParser) -> None:
+            sub.add_argument("--channel")
+            sub.add_argument("--kind", required=True)
+            sub.add_argument("--count", type=int, required=True, help="领用份数")
+
+        def credit_request(sub: CommandParser) -> None:
+            sub.add_argument("--channel")
+
         def monitoring(sub: CommandParser) -> None:
             sub.add_argument("--channel")
             sub.add_argument("--kind", required=True)
@@ -68,7 +79,9 @@ class Command(FapiaoCommand):
             add_device=add_device,
             add_digital=add_digital,
             stock=stock,
+            stock_request=stock_request,
             monitoring=monitoring,
+            credit_request=credit_request,
             credit=credit,
         )
 
@@ -107,6 +120,17 @@ class Command(FapiaoCommand):
                 received_from=options["source"],
                 actor=actor,
             )
+        elif action == "stock-request":
+            channel = channel_find(taxpayer, options["channel"])
+            stock_request(
+                channel=channel,
+                kind=parse_kind(options["kind"]),
+                count=options["count"],
+                actor=actor,
+            )
+        elif action == "credit-request":
+            channel = channel_find(taxpayer, options["channel"])
+            channel = credit_request(channel=channel, actor=actor)
         elif action == "monitoring":
             channel = channel_find(taxpayer, options["channel"])
             monitoring_set(

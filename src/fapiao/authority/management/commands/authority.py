@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from fapiao.authority import services
+from fapiao.domain.money import parse_money
+from fapiao.invoicing.management.base import FapiaoCommand, table
+
+
+class Command(FapiaoCommand):
+    help = "税务机关端：credit 核定授信额度；risks 风险事件；key 税务机关公钥"
+    taxpayer_scoped = False
+
+    def arguments(self, parser: CommandParser) -> None:
+        def credit(sub: CommandParser) -> None:
+            sub.add_argument("--tax-id", required=True)
+            sub.add_argument("--name", required=True)
+            sub.add_argument("--amount", required=True, help="月授信额度（不含税）")
+
+        self.subcommands(parser, credit=credit, risks=lambda sub: None, key=lambda sub: None)
+
+    def run(self, **options: Any) -> tuple[Any, str]:
+        action = options["action"]
+        if action == "credit":
+            amount = parse_money(options["amount"], field="amount", label="授信额度")
+            taxpayer = services.set_credit(
+                tax_id=options["tax_id"], name=options["name"], monthly_credit=amount
+            )
+            data = {"tax_id": taxpayer.tax_id, "monthly_credit": str(amount)}
+            return data, f"{taxpayer}的月授信额度为{amount}元"
+        if action == "key":
+            key = services.public_key()
+            return key, f"{key['algorithm']} {key['public_key']}"
+        found = services.risks()
+        data = [
+            {"at": r.at.isoformat(), "kind": r.kind, "taxpayer": str(r.taxpayer or ""),
+             "detail": r.detail}
+            for r in found
+        ]  # fmt: skip
+        rows = [[d["at"][:19], d["kind"], d["taxpayer"], str(d["detail"])] for d in data]
+        return data, table(rows)

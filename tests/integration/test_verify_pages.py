@@ -1,0 +1,125 @@
+"""The public 查验 page and API (no login), and the 上传与对账 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from fapiao.authority.models import RegistryInvoice
+from fapiao.documents.services import document_render
+from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.models import Invoice, Role
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.uploads import upload_flush
+from tests.integration.world import SPECIAL_BUYER, World, make_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+XSS = "<script>alert(1)</script>"
+LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%", "amount": "500"}
+
+
+def issue(world: World, kind: str, remarks: str = "") -> Invoice:
+    return invoice_issue(
+        taxpayer=world.taxpayer,
+        channel=world.digital if kind.startswith("DIGITAL") else world.device,
+        data={
+            "kind": kind,
+            "buyer": {**SPECIAL_BUYER, "name": f"{XSS}有限公司"},
+            "lines": [LINE],
+            "remarks": remarks,
+        },
+        request_id=None,
+        actor="clerk",
+    )
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world(credit=None)
+
+
+def _post(client: Client, **values: Any) -> Any:
+    return client.post("/verify/", values)
+
+
+def test_the_public_page_checks_typed_inputs_a_file_and_escapes(world: World) -> None:
+    ordinary = issue(world, "VAT_ORDINARY_ELECTRONIC", remarks=XSS)
+    digital = issue(world, "DIGITAL_ORDINARY")
+    upload_flush()
+    client = Client(HTTP_HOST="localhost")
+    assert client.get("/verify/").status_code == 200  # no login needed
+
+    page = _post(
+        client, code=ordinary.code, number=ordinary.number,
+        issued_on=str(ordinary.issued_on), check6=ordinary.check_code[-6:],
+    ).content.decode()  # fmt: skip
+    assert "查验结果" in page and "一致" in page and "正常" in page and "有效" in page
+    assert XSS not in page and "&lt;script&gt;" in page
+
+    wrong = _post(
+        client, code=ordinary.code, number=ordinary.number,
+        issued_on=str(ordinary.issued_on), check6="000000" if ordinary.check_code[-6:] != "000000"
+        else "111111",
+    ).content.decode()  # fmt: skip
+    assert "不一致" in wrong and "校验码后6位与登记信息不符" in wrong
+
+    missing = _post(client, code="", number=digital.number, issued_on=str(digital.issued_on))
+    assert "请输入价税合计" in missing.content.decode()
+
+    pdf = SimpleUploadedFile("fapiao.pdf", document_render(digital, "pdf"))
+    by_file = client.post("/verify/", {"file": pdf}).content.decode()
+    assert "一致" in by_file and digital.number in by_file
+    xml = SimpleUploadedFile("fapiao.xml", document_render(digital, "xml"))
+    assert digital.number in client.post("/verify/", {"file": xml}).content.decode()
+    ofd = SimpleUploadedFile("fapiao.ofd", document_render(ordinary, "ofd"))
+    assert ordinary.number in client.post("/verify/", {"file": ofd}).content.decode()
+    junk = client.post("/verify/", {"file": SimpleUploadedFile("a.txt", b"hello")})
+    assert "无法识别文件" in junk.content.decode()
+
+
+def test_the_public_api_answers_and_limits_enumeration(world: World, settings: Any) -> None:
+    settings.FAPIAO_VERIFY_MISSES_PER_HOUR = 2
+    special = issue(world, "VAT_SPECIAL_PAPER")
+    upload_flush()
+    client = Client(HTTP_HOST="localhost")
+    body = {"code": special.code, "number": special.number,
+            "issued_on": str(special.issued_on), "amount": "500.00"}  # fmt: skip
+    answer = client.post("/api/v1/verify", body, content_type="application/json")
+    assert answer.status_code == 200
+    assert (answer.json()["outcome"], answer.json()["status"]) == ("一致", "正常")
+    bad = client.post("/api/v1/verify", {**body, "amount": None}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "amount"
+    for number in ("00000001", "00000002"):
+        miss = client.post(
+            "/api/v1/verify", {**body, "number": number}, content_type="application/json"
+        )
+        assert miss.json()["outcome"] == "查无此票"
+    refused = client.post("/api/v1/verify", body, content_type="application/json")
+    assert refused.status_code == 429 and "查验过于频繁" in refused.json()["message"]
+    page = client.post("/verify/", body)
+    assert page.status_code == 429 and "查验过于频繁" in page.content.decode()
+
+
+def test_the_sync_page_sends_lists_disagreements_and_is_scoped(world: World) -> None:
+    mine = issue(world, "VAT_ORDINARY_ELECTRONIC")
+    other = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161")
+    theirs = issue(other, "VAT_ORDINARY_ELECTRONIC")
+    user = user_create(username="a-admin", password="Str0ng#Pass")
+    role_grant(user=user, role=Role.ADMIN, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+
+    page = client.get("/sync/").content.decode()
+    assert str(mine) in page and str(theirs) not in page
+    client.post("/sync/", {"action": "send"})
+    page = client.get("/sync/").content.decode()
+    assert "已发送1条：接受1条" in page and "对账一致" in page
+    assert Invoice.objects.get(pk=mine.pk).status == "uploaded"
+    assert Invoice.objects.get(pk=theirs.pk).status == "issued"  # not this user's to send
+
+    RegistryInvoice.objects.filter(code=mine.code, number=mine.number).update(amount="1.00")
+    page = client.get("/sync/").content.decode()
+    assert "内容不一致" in page and "需人工核实" in page
