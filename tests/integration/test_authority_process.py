@@ -21,6 +21,7 @@ import pytest
 from django.utils import timezone
 
 from fapiao.authority.client import HttpClient, authority_client
+from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Invoice, Upload
 from fapiao.invoicing.services import invoice_issue
@@ -135,6 +136,14 @@ def test_down_authority_then_back_every_upload_exactly_once_in_order(
     ]
     assert reconcile(world.taxpayer) == []
     assert ledger_verify(world.taxpayer) == []
+    # 查验 through the same door, counted at the authority
+    check = {"qr": issued[0].qr}
+    assert authority_client().verify(check, client="198.51.100.1")["outcome"] == "一致"
+    typed = {"code": issued[1].code, "number": issued[1].number,
+             "issued_on": str(issued[1].issued_on), "check6": "12345"}  # fmt: skip
+    with pytest.raises(DomainError, match="校验码后6位") as caught:
+        authority_client().verify(typed, client="198.51.100.1")
+    assert caught.value.field == "check6"
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(

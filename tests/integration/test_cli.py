@@ -135,3 +135,32 @@ def test_exit_codes_seen_by_scripts() -> None:
     verify = _run("ledger", "verify", "--json", env=env)
     assert verify.returncode == 5
     assert json.loads(verify.stdout)["problems"][0]["what"] == "发票内容被修改"
+
+
+def test_authority_commands_stock_credit_upload_reconcile_verify(tmp_path: Any) -> None:
+    fapiao("demo")
+    tax_id = "91420100MA4K5TQ3XG"
+    device = fapiao("channel", "add-device", "--name", "UKey 2", "--number", "661900000002",
+                    "--device-kind", "ukey")  # fmt: skip
+    granted = fapiao("channel", "stock-request", "--channel", str(device["id"]),
+                     "--kind", "VAT_ORDINARY_PAPER", "--count", "25")  # fmt: skip
+    assert granted["stock"] == {"VAT_ORDINARY_PAPER": 25}
+    code, answer = refused("channel", "credit-request", "--channel", str(device["id"]))
+    assert code == 4 and "只有数电渠道" in answer["message"]
+    fapiao("authority", "credit", "--tax-id", tax_id, "--name", "演示", "--amount", "123456.00")
+    digital = next(c for c in fapiao("channel", "list") if c["type"] == "digital")
+    assert (
+        fapiao("channel", "credit-request", "--channel", str(digital["id"]))["monthly_credit"]
+        == "123456.00"
+    )
+
+    assert fapiao("upload", "status")["waiting"] == 3  # the demo's invoices
+    sent = fapiao("upload")
+    assert (sent["sent"], sent["accepted"]) == (3, 3)
+    assert fapiao("reconcile") == {"ok": True, "disagreements": [], "resent": 0}
+
+    invoice = next(i for i in fapiao("list") if i["code"])
+    assert fapiao("verify", "--qr", invoice["qr"])["outcome"] == "一致"
+    code, answer = refused("verify", "--code", invoice["code"], "--number", "00000099",
+                           "--date", invoice["issued_on"], "--check", "123456")  # fmt: skip
+    assert code == 5 and answer["outcome"] == "查无此票"

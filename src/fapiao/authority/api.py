@@ -98,6 +98,16 @@ def key(request: HttpRequest) -> dict[str, str]:
     return services.public_key()
 
 
+class VerifyInputs(Schema):
+    code: str = ""
+    number: str = ""
+    issued_on: str = ""
+    amount: str | None = None
+    check6: str | None = None
+    total: str | None = None
+    qr: str | None = None
+
+
 @api.post("/verify")
-def verify(request: HttpRequest, inputs: dict[str, Any]) -> dict[str, Any]:
-    return services.verify_inputs(inputs, client=client_of(request))
+def verify(request: HttpRequest, inputs: VerifyInputs) -> dict[str, Any]:
+    return services.verify_inputs(inputs.dict(), client=client_of(request))

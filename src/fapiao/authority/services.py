@@ -49,6 +49,7 @@ from fapiao.domain.verification import (
     mismatch_message,
     query_from_qr,
 )
+from fapiao.invoicing.fastsql import insert, update_many
 from fapiao.signing import (
     ALGORITHM,
     canonical,
@@ -146,148 +147,195 @@ def receive(
     accepted."""
     now = now or timezone.now()
     with transaction.atomic():
-        taxpayer = _registered(tax_id, name)
+        batch = _Batch(_registered(tax_id, name), uploads, now)
         answers = [
-            _receive_one(taxpayer, upload, now)
-            for upload in sorted(uploads, key=lambda u: int(u["sequence"]))
+            batch.receive(upload) for upload in sorted(uploads, key=lambda u: int(u["sequence"]))
         ]
-        taxpayer.save(update_fields=["last_sequence"])
+        batch.store()
     return answers
 
 
-def _receive_one(
-    taxpayer: RegisteredTaxpayer, upload: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    sequence = int(upload["sequence"])
-    message = digest(upload)
-    earlier = Receipt.objects.filter(taxpayer=taxpayer, sequence=sequence).first()
-    if earlier is not None:
-        if earlier.message_digest == message:
-            return dict(earlier.answer)
-        return _refusal(sequence, "上传序号已用于内容不同的上传")
-    if sequence <= taxpayer.last_sequence:
-        return _refusal(sequence, "上传顺序错误：该序号早于已接收的上传")
-    try:
-        invoice = _register(taxpayer, upload, now)
-    except AuthorityRefused as refusal:
-        answer = _refusal(sequence, refusal.message)
-        invoice = None
-    else:
-        answer = {
-            "sequence": sequence,
-            "accepted": True,
-            "code": invoice.code,
-            "number": invoice.number,
-            "digest": invoice.digest,
-            "status": invoice.status,
-            "received_at": now.isoformat(),
+def _number_of(upload: dict[str, Any]) -> tuple[str, str]:
+    content = upload.get("invoice", {}).get("content", {})
+    return str(content.get("code", "")), str(content.get("number", ""))
+
+
+class _Batch:
+    """One batch of uploads: what it needs is read in a few queries, what it writes is written
+    at the end in a few statements."""
+
+    def __init__(
+        self, taxpayer: RegisteredTaxpayer, uploads: list[dict[str, Any]], now: datetime
+    ) -> None:
+        self.taxpayer, self.now = taxpayer, now
+        sequences = [int(u["sequence"]) for u in uploads]
+        self.earlier = {
+            r.sequence: r for r in Receipt.objects.filter(taxpayer=taxpayer, sequence__in=sequences)
         }
-        answer["signature"] = authority_sign(answer)
-    Receipt.objects.create(
-        taxpayer=taxpayer,
-        sequence=sequence,
-        invoice=invoice,
-        message_digest=message,
-        accepted=answer["accepted"],
-        answer=answer,
-    )
-    taxpayer.last_sequence = sequence
-    return answer
+        wanted = {_number_of(u) for u in uploads} | {
+            (str(u["blue"][0]), str(u["blue"][1])) for u in uploads if u.get("blue")
+        }
+        numbers = {number for _, number in wanted}
+        self.records: dict[tuple[str, str], RegistryInvoice] = {
+            (r.code, r.number): r
+            for r in RegistryInvoice.objects.select_for_update().filter(number__in=numbers)
+            if (r.code, r.number) in wanted
+        }
+        self.keys: dict[str, TaxpayerKey] = {}
+        self.created: list[RegistryInvoice] = []  # not yet written
+        self.changed: dict[int, RegistryInvoice] = {}  # written, then changed
+        self.receipts: list[Receipt] = []
+
+    def receive(self, upload: dict[str, Any]) -> dict[str, Any]:
+        sequence = int(upload["sequence"])
+        message = digest(upload)
+        earlier = self.earlier.get(sequence)
+        if earlier is not None:
+            if earlier.message_digest == message:
+                return dict(earlier.answer)
+            return _refusal(sequence, "上传序号已用于内容不同的上传")
+        if sequence <= self.taxpayer.last_sequence:
+            return _refusal(sequence, "上传顺序错误：该序号早于已接收的上传")
+        try:
+            record: RegistryInvoice | None = self._register(upload)
+        except AuthorityRefused as refusal:
+            answer, record = _refusal(sequence, refusal.message), None
+        else:
+            assert record is not None
+            answer = {
+                "sequence": sequence,
+                "accepted": True,
+                "code": record.code,
+                "number": record.number,
+                "digest": record.digest,
+                "status": record.status,
+                "received_at": self.now.isoformat(),
+            }
+            answer["signature"] = authority_sign(answer)
+        receipt = Receipt(
+            taxpayer=self.taxpayer,
+            sequence=sequence,
+            invoice=record,
+            message_digest=message,
+            accepted=answer["accepted"],
+            answer=answer,
+        )
+        self.receipts.append(receipt)
+        self.earlier[sequence] = receipt
+        self.taxpayer.last_sequence = sequence
+        return answer
+
+    def _key(self, signed: dict[str, Any]) -> TaxpayerKey:
+        try:
+            public = base64.b64decode(str(signed["public_key"]), validate=True)
+        except ValueError:
+            raise AuthorityRefused("公钥格式不正确") from None
+        fingerprint = fingerprint_of(public)
+        key = self.keys.get(fingerprint)
+        if key is None:
+            key = TaxpayerKey.objects.filter(fingerprint=fingerprint).first()
+            if key is None:
+                key = TaxpayerKey.objects.create(
+                    taxpayer=self.taxpayer,
+                    algorithm=str(signed["algorithm"]),
+                    public_key=public,
+                    fingerprint=fingerprint,
+                    registered_at=self.now,
+                )
+            self.keys[fingerprint] = key
+        if key.taxpayer_id != self.taxpayer.pk:
+            raise AuthorityRefused("该公钥已登记于其他纳税人")
+        return key
+
+    def _change(self, record: RegistryInvoice) -> None:
+        record.changed_at = self.now
+        if record.pk is not None:
+            self.changed[record.pk] = record
+
+    def _register(self, upload: dict[str, Any]) -> RegistryInvoice:
+        taxpayer, now = self.taxpayer, self.now
+        signed = upload["invoice"]
+        content = signed["content"]
+        content_digest = digest(content)
+        code, number = _number_of(upload)
+        if content.get("seller", {}).get("tax_id") != taxpayer.tax_id:
+            raise AuthorityRefused("发票的销售方不是上传的纳税人")
+        key = self._key(signed)
+        if not verify_raw(
+            key.algorithm, bytes(key.public_key), content_digest.encode(), str(signed["signature"])
+        ):
+            _risk(taxpayer, "bad_signature", now, code=code, number=number)
+            raise AuthorityRefused("发票数字签名无效")
+        record = self.records.get((code, number))
+        if record is None:
+            record = self._create(upload, content_digest=content_digest, key=key)
+        elif record.taxpayer_id != taxpayer.pk or record.digest != content_digest:
+            _risk(
+                taxpayer, "conflicting_upload", now,
+                code=code, number=number, registered=record.digest, uploaded=content_digest,
+            )  # fmt: skip
+            raise AuthorityRefused(f"发票{record}已登记为内容不同的发票")
+        if upload.get("voided") and record.status == RegistryStatus.NORMAL:
+            record.status = RegistryStatus.VOIDED
+            self._change(record)
+        return record
+
+    def _create(
+        self, upload: dict[str, Any], *, content_digest: str, key: TaxpayerKey
+    ) -> RegistryInvoice:
+        signed = upload["invoice"]
+        content = signed["content"]
+        blue = None
+        if content.get("red"):
+            code, number = upload.get("blue") or ("", "")
+            blue = self.records.get((str(code), str(number)))
+            if blue is None or blue.taxpayer_id != self.taxpayer.pk:
+                raise AuthorityRefused(f"红字发票对应的蓝字发票{code}{number}未登记")
+            if blue.pk is None:  # registered in this batch: written first, to be referred to
+                self._write_created()
+            blue.red_total += -Decimal(content["total"])
+            blue.status = RegistryStatus.RED
+            self._change(blue)
+        record = RegistryInvoice(
+            taxpayer=self.taxpayer,
+            kind=parse_kind(content["kind"]).value,
+            code=content.get("code", ""),
+            number=content["number"],
+            issued_at=datetime.fromisoformat(content["issued_at"]),
+            issued_on=date.fromisoformat(content["issued_on"]),
+            amount=Decimal(content["amount"]),
+            tax=Decimal(content["tax"]),
+            total=Decimal(content["total"]),
+            check_code=content.get("check_code", ""),
+            buyer_name=content.get("buyer", {}).get("name", ""),
+            buyer_tax_id=content.get("buyer", {}).get("tax_id", ""),
+            blue=blue,
+            content=content,
+            digest=content_digest,
+            signature=str(signed["signature"]),
+            key=key,
+            received_at=self.now,
+            changed_at=self.now,
+        )
+        self.created.append(record)
+        self.records[record.code, record.number] = record
+        return record
+
+    def _write_created(self) -> None:
+        insert(self.created)
+        self.created = []
+
+    def store(self) -> None:
+        self._write_created()
+        update_many(list(self.changed.values()), "status", "red_total", "changed_at")
+        for receipt in self.receipts:
+            receipt.invoice = receipt.invoice  # the record's id, now that it has one
+        insert([r for r in self.receipts if r.pk is None])
+        self.taxpayer.save(update_fields=["last_sequence"])
 
 
 def _refusal(sequence: int, message: str) -> dict[str, Any]:
     return {"sequence": sequence, "accepted": False, "error": message}
-
-
-def _key_of(taxpayer: RegisteredTaxpayer, signed: dict[str, Any], now: datetime) -> TaxpayerKey:
-    try:
-        public = base64.b64decode(str(signed["public_key"]), validate=True)
-    except ValueError:
-        raise AuthorityRefused("公钥格式不正确") from None
-    key = TaxpayerKey.objects.filter(fingerprint=fingerprint_of(public)).first()
-    if key is None:
-        return TaxpayerKey.objects.create(
-            taxpayer=taxpayer,
-            algorithm=str(signed["algorithm"]),
-            public_key=public,
-            fingerprint=fingerprint_of(public),
-            registered_at=now,
-        )
-    if key.taxpayer_id != taxpayer.pk:
-        raise AuthorityRefused("该公钥已登记于其他纳税人")
-    return key
-
-
-def _register(
-    taxpayer: RegisteredTaxpayer, upload: dict[str, Any], now: datetime
-) -> RegistryInvoice:
-    signed = upload["invoice"]
-    content = signed["content"]
-    content_digest = digest(content)
-    code, number = str(content.get("code", "")), str(content.get("number", ""))
-    if content.get("seller", {}).get("tax_id") != taxpayer.tax_id:
-        raise AuthorityRefused("发票的销售方不是上传的纳税人")
-    key = _key_of(taxpayer, signed, now)
-    if not verify_raw(
-        key.algorithm, bytes(key.public_key), content_digest.encode(), str(signed["signature"])
-    ):
-        _risk(taxpayer, "bad_signature", now, code=code, number=number)
-        raise AuthorityRefused("发票数字签名无效")
-    record = RegistryInvoice.objects.select_for_update().filter(code=code, number=number).first()
-    if record is None:
-        record = _create(taxpayer, upload, content_digest=content_digest, key=key, now=now)
-    elif record.taxpayer_id != taxpayer.pk or record.digest != content_digest:
-        _risk(
-            taxpayer, "conflicting_upload", now,
-            code=code, number=number, registered=record.digest, uploaded=content_digest,
-        )  # fmt: skip
-        raise AuthorityRefused(f"发票{record}已登记为内容不同的发票")
-    if upload.get("voided") and record.status == RegistryStatus.NORMAL:
-        record.status, record.changed_at = RegistryStatus.VOIDED, now
-        record.save(update_fields=["status", "changed_at"])
-    return record
-
-
-def _create(
-    taxpayer: RegisteredTaxpayer,
-    upload: dict[str, Any],
-    *,
-    content_digest: str,
-    key: TaxpayerKey,
-    now: datetime,
-) -> RegistryInvoice:
-    signed = upload["invoice"]
-    content = signed["content"]
-    blue = None
-    if content.get("red"):
-        code, number = upload.get("blue") or ("", "")
-        blue = RegistryInvoice.objects.select_for_update().filter(code=code, number=number).first()
-        if blue is None or blue.taxpayer_id != taxpayer.pk:
-            raise AuthorityRefused(f"红字发票对应的蓝字发票{code}{number}未登记")
-        blue.red_total += -Decimal(content["total"])
-        blue.status, blue.changed_at = RegistryStatus.RED, now
-        blue.save(update_fields=["red_total", "status", "changed_at"])
-    return RegistryInvoice.objects.create(
-        taxpayer=taxpayer,
-        kind=parse_kind(content["kind"]).value,
-        code=content.get("code", ""),
-        number=content["number"],
-        issued_at=datetime.fromisoformat(content["issued_at"]),
-        issued_on=date.fromisoformat(content["issued_on"]),
-        amount=Decimal(content["amount"]),
-        tax=Decimal(content["tax"]),
-        total=Decimal(content["total"]),
-        check_code=content.get("check_code", ""),
-        buyer_name=content.get("buyer", {}).get("name", ""),
-        buyer_tax_id=content.get("buyer", {}).get("tax_id", ""),
-        blue=blue,
-        content=content,
-        digest=content_digest,
-        signature=str(signed["signature"]),
-        key=key,
-        received_at=now,
-        changed_at=now,
-    )
 
 
 # --- what the registry holds, for reconciliation ----------------------------------------------
@@ -447,16 +495,16 @@ def check(query: Query, *, client: str, now: datetime | None = None) -> CheckRes
     now = now or timezone.now()
     if misses_so_far(client, now) >= misses_allowed():
         raise TooManyMisses("查验过于频繁，请稍后再试", field="client")
-    with transaction.atomic():
-        record = (
-            RegistryInvoice.objects.filter(code=query.code, number=query.number)
-            .select_related("key")
-            .first()
-        )
-        if record is None:
-            _count_miss(client, now)
-            return CheckResult(Outcome.NOT_FOUND, NOT_FOUND_MESSAGE)
-        count = _count_check(record, now.astimezone(SHANGHAI).date())
+    # each statement commits by itself: the count is one atomic upsert
+    record = (
+        RegistryInvoice.objects.filter(code=query.code, number=query.number)
+        .select_related("key")
+        .first()
+    )
+    if record is None:
+        _count_miss(client, now)
+        return CheckResult(Outcome.NOT_FOUND, NOT_FOUND_MESSAGE)
+    count = _count_check(record, now.astimezone(SHANGHAI).date())
     if count is None:
         return CheckResult(Outcome.TOO_MANY, TOO_MANY_MESSAGE, checks_today=DAILY_LIMIT)
     field = compare(query, Facts(record.issued_on, record.amount, record.total, record.check_code))

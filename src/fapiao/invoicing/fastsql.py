@@ -60,7 +60,8 @@ def _insert_sql(model: type[models.Model], rows: int) -> tuple[str, tuple[Any, .
 
 
 def insert(objects: Sequence[models.Model]) -> None:
-    """Insert rows of one model in one statement; sets the primary key of a single row."""
+    """Insert rows of one model in one statement and set their primary keys (RETURNING gives
+    them in the order of the VALUES rows, as Django's own ``bulk_create`` relies on)."""
     if not objects:
         return
     sql, fields = _insert_sql(type(objects[0]), len(objects))
@@ -70,8 +71,8 @@ def insert(objects: Sequence[models.Model]) -> None:
         params.extend(prepare(item, wrapper) for prepare in fields)
     with wrapper.cursor() as cursor:
         cursor.execute(sql, params)
-        if len(objects) == 1:
-            objects[0].pk = cursor.fetchone()[0]
+        for item, row in zip(objects, cursor.fetchall(), strict=True):
+            item.pk = row[0]
     for item in objects:
         item._state.adding = False
         item._state.db = DEFAULT_DB_ALIAS
@@ -94,6 +95,21 @@ def update(item: models.Model, *names: str) -> None:
     params = [f.get_db_prep_save(getattr(item, f.attname), wrapper) for f in fields]
     with wrapper.cursor() as cursor:
         cursor.execute(sql, [*params, item.pk])
+
+
+def update_many(items: Sequence[models.Model], *names: str) -> None:
+    """Store the named fields of each of ``items`` (one model), one statement sent many times:
+    far cheaper than ``bulk_update``'s CASE expressions."""
+    if not items:
+        return
+    sql, fields = _update_sql(type(items[0]), names)
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    rows = [
+        [*(f.get_db_prep_save(getattr(item, f.attname), wrapper) for f in fields), item.pk]
+        for item in items
+    ]
+    with wrapper.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def allocate_number(*, channel_id: int, kind: str) -> tuple[str, int] | None:

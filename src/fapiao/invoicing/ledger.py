@@ -48,23 +48,38 @@ def event_append(
     red_form: RedForm | None = None,
 ) -> Event:
     """Append inside the caller's transaction; ``taxpayer`` must be locked (select_for_update)."""
-    event = Event(
+    return events_append(
         taxpayer=taxpayer,
-        sequence=taxpayer.ledger_sequence + 1,
-        type=type,
-        invoice=invoice,
-        red_form=red_form,
-        actor=actor,
-        at=at,
-        payload=payload,
-        previous_hash=taxpayer.ledger_head,
-    )
-    event.hash = _event_hash(event)
-    fastsql.insert([event])
-    taxpayer.ledger_sequence = event.sequence
-    taxpayer.ledger_head = event.hash
-    fastsql.update(taxpayer, "ledger_sequence", "ledger_head")
-    return event
+        items=[(type, actor, at, payload, invoice, red_form)],
+    )[0]
+
+
+EventItem = tuple[str, str, datetime, dict[str, Any], Invoice | None, RedForm | None]
+
+
+def events_append(*, taxpayer: Taxpayer, items: list[EventItem]) -> list[Event]:
+    """Append several events (type, actor, at, payload, invoice, red form) in one statement,
+    each chained to the one before; ``taxpayer`` must be locked."""
+    events = []
+    for type, actor, at, payload, invoice, red_form in items:
+        event = Event(
+            taxpayer=taxpayer,
+            sequence=taxpayer.ledger_sequence + 1,
+            type=type,
+            invoice=invoice,
+            red_form=red_form,
+            actor=actor,
+            at=at,
+            payload=payload,
+            previous_hash=taxpayer.ledger_head,
+        )
+        event.hash = _event_hash(event)
+        taxpayer.ledger_sequence, taxpayer.ledger_head = event.sequence, event.hash
+        events.append(event)
+    if events:
+        fastsql.insert(events)
+        fastsql.update(taxpayer, "ledger_sequence", "ledger_head")
+    return events
 
 
 _UNSIGNED = ("id", "status", "signature")

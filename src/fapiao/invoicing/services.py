@@ -650,6 +650,8 @@ def stock_request(*, channel: Channel, kind: InvoiceKind, count: int, actor: str
 
 def credit_request(*, channel: Channel, actor: str) -> Channel:
     """Take the monthly 授信额度 the authority has set for the taxpayer."""
+    if channel.type != ChannelType.DIGITAL:
+        raise IssueRefused("只有数电渠道有授信额度", field="channel")
     credit = authority_client().credit(tax_id=channel.taxpayer.tax_id)
     if credit is None:
         raise IssueRefused("税务机关尚未核定授信额度", field="monthly_credit")

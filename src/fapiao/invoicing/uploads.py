@@ -26,7 +26,13 @@ from django.utils import timezone
 from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
 from fapiao.domain.lifecycle import Action, Status, can, next_status
 from fapiao.invoicing import fastsql
-from fapiao.invoicing.ledger import event_append, invoice_content, invoice_digest
+from fapiao.invoicing.ledger import (
+    EventItem,
+    event_append,
+    events_append,
+    invoice_content,
+    invoice_digest,
+)
 from fapiao.invoicing.models import Invoice, Taxpayer, Upload, UploadLease
 from fapiao.jobs.services import periodic
 
@@ -223,9 +229,14 @@ def _apply(
     now: datetime,
     result: Flushed,
 ) -> None:
+    """Record the authority's answers: each row answered, its invoice 已上传 on a receipt, and
+    one event per answer, in one transaction and a few statements."""
     from fapiao.invoicing.services import taxpayer_lock
 
     locked = taxpayer_lock(taxpayer_id)
+    answered: list[Upload] = []
+    uploaded: list[int] = []
+    events: list[EventItem] = []
     for row in rows:
         answer = answers.get(row.sequence)
         row.attempts += 1
@@ -236,8 +247,8 @@ def _apply(
         result.sent += 1
         row.answered_at, row.answer, row.accepted = now, answer, bool(answer.get("accepted"))
         row.last_error = "" if row.accepted else str(answer.get("error", ""))[:500]
-        row.save(update_fields=["attempts", "answered_at", "answer", "accepted", "last_error"])
-        invoice = Invoice.objects.get(pk=row.invoice_id)
+        answered.append(row)
+        invoice = row.invoice
         payload: dict[str, Any] = {"number": str(invoice), "upload": row.sequence}
         if not row.accepted:
             result.refused += 1
@@ -250,11 +261,12 @@ def _apply(
             status = Status(invoice.status)
             if not row.voided and can(status, Action.UPLOAD):
                 invoice.status = next_status(status, Action.UPLOAD)
-                invoice.save(update_fields=["status"])
+                uploaded.append(invoice.pk)
                 payload["status"] = invoice.status
-        event_append(
-            taxpayer=locked, type=kind, actor="system", at=now, invoice=invoice, payload=payload
-        )
+        events.append((kind, "system", now, payload, invoice, None))
+    fastsql.update_many(answered, "attempts", "answered_at", "answer", "accepted", "last_error")
+    Invoice.objects.filter(pk__in=uploaded).update(status=Status.UPLOADED)
+    events_append(taxpayer=locked, items=events)
 
 
 # --- reconciliation ----------------------------------------------------------------------------

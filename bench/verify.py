@@ -1,0 +1,197 @@
+"""查验 through the authority's HTTP API against a registry of 1,000,000 invoices on PostgreSQL
+(gunicorn, 2 workers, several concurrent clients), and the upload throughput of the outbox
+worker. Prints requests/s, p50/p99 latency and uploads/s; asserts nothing.
+
+    python bench/verify.py [--registry 1000000] [--clients 8] [--seconds 20] [--uploads 3000]
+
+PostgreSQL is reached at FAPIAO_TEST_PG_URL; the benchmark creates and drops its own database.
+The registry is one real uploaded invoice (signed, with its receipt) copied by SQL under a
+million other numbers, so every check reads a real row, counts it and verifies its signature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASE = "fapiao_bench_verify"
+PORT = 8766
+
+SETUP = """
+import django, json, sys, time
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from datetime import date
+from decimal import Decimal
+from fapiao.authority.client import EmbeddedClient
+from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
+from fapiao.domain.rates import TaxpayerKind
+from fapiao.invoicing.services import (channel_create, invoice_issue, monitoring_set,
+    stock_receive, taxpayer_create)
+from fapiao.invoicing.uploads import upload_flush
+
+uploads = int(sys.argv[1])
+taxpayer = taxpayer_create(name="湖北某某科技有限公司", tax_id="9132020013590404XW",
+                           kind=TaxpayerKind.GENERAL, region="42", actor="bench")
+device = channel_create(taxpayer=taxpayer, type=ChannelType.DEVICE, name="UKey",
+                        device_number="661900000001", device_kind=DeviceKind.UKEY, actor="bench")
+kind = InvoiceKind.VAT_ORDINARY_ELECTRONIC
+monitoring_set(channel=device, kind=kind, lock_date=date(2099, 1, 1),
+               single_limit=Decimal("1e9"), offline_hours=10**6, offline_amount=Decimal("1e12"),
+               source="bench", actor="bench")
+stock_receive(channel=device, kind=kind, code="042002600111", first=1, last=uploads,
+              received_from="bench", actor="bench")
+draft = {"kind": kind.value, "buyer": {"name": "无锡市安协安全培训中心"},
+         "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%",
+                    "amount": str(100 + n)} for n in range(5)]}
+for _ in range(uploads):
+    invoice_issue(taxpayer=taxpayer, channel=device, data=draft, request_id=None, actor="bench")
+started = time.perf_counter()
+flushed = upload_flush(client=EmbeddedClient())
+elapsed = time.perf_counter() - started
+print(json.dumps({"uploads": flushed.accepted, "seconds": elapsed}))
+"""
+
+FILL = """
+INSERT INTO authority_registryinvoice (taxpayer_id, kind, code, number, issued_at, issued_on,
+    amount, tax, total, check_code, buyer_name, buyer_tax_id, status, blue_id, red_total,
+    content, digest, signature, key_id, received_at, changed_at)
+SELECT taxpayer_id, kind, '042002600211', lpad(g::text, 8, '0'), issued_at, issued_on, amount,
+    tax, total, check_code, buyer_name, buyer_tax_id, status, NULL, red_total, content, digest,
+    signature, key_id, received_at, changed_at
+FROM authority_registryinvoice, generate_series(1, %s) AS g
+WHERE id = (SELECT min(id) FROM authority_registryinvoice)
+"""
+
+
+def client(stop: float, template: dict[str, str], size: int, latencies: list[float],
+           errors: list[int]) -> None:  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    headers = {"Content-Type": "application/json", "Host": "localhost"}
+    pick = random.Random()
+    while time.perf_counter() < stop:
+        body = {**template, "number": f"{pick.randint(1, size):08d}"}
+        started = time.perf_counter()
+        try:
+            connection.request("POST", "/authority/v1/verify", json.dumps(body), headers)
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+        except (OSError, http.client.HTTPException):
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            errors.append(0)
+            continue
+        if response.status == 200 and answer["outcome"] == "一致":
+            latencies.append(time.perf_counter() - started)
+        else:
+            errors.append(response.status)
+
+
+def build_registry(url: str, size: int) -> dict[str, str]:
+    """Copy the one uploaded invoice under ``size`` more numbers; the inputs that match them."""
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(FILL, [size])
+        db.execute("ANALYZE")
+        row = db.execute(
+            "SELECT issued_on, check_code FROM authority_registryinvoice LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    print(f"registry of {size:,} more invoices built in {time.perf_counter() - started:.0f} s")
+    return {"code": "042002600211", "issued_on": str(row[0]), "check6": row[1][-6:]}
+
+
+def serve(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "fapiao.wsgi:application", "-w", str(workers),
+         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            probe.request("GET", "/healthz", headers={"Host": "localhost"})
+            if probe.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
+def load(template: dict[str, str], size: int, clients: int, seconds: float) -> None:
+    client(time.perf_counter() + 2, template, size, [], [])  # warm the workers
+    latencies: list[float] = []
+    errors: list[int] = []
+    stop = time.perf_counter() + seconds
+    threads = [
+        threading.Thread(target=client, args=(stop, template, size, latencies, errors))
+        for _ in range(clients)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"  {len(latencies) / elapsed:7.1f} checks/s   p50 {cuts[49] * 1000:6.1f} ms   "
+          f"p99 {cuts[98] * 1000:6.1f} ms   errors {len(errors)}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--registry", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--uploads", type=int, default=3000)
+    args = parser.parse_args()
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {DATABASE}")
+    url = PG_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
+    env = {
+        **os.environ,
+        "FAPIAO_DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "fapiao.settings",
+        "FAPIAO_VAR_DIR": tempfile.mkdtemp(),
+        "FAPIAO_ALLOWED_HOSTS": "localhost,127.0.0.1",
+    }
+    server = None
+    try:
+        setup = subprocess.run([sys.executable, "-c", SETUP, str(args.uploads)], env=env,
+                               capture_output=True, text=True, check=True)  # fmt: skip
+        uploaded = json.loads(setup.stdout.strip().splitlines()[-1])
+        print(f"outbox worker, embedded authority, PostgreSQL, {uploaded['uploads']} uploads:")
+        print(f"  {uploaded['uploads'] / uploaded['seconds']:7.1f} invoices/s")
+        template = build_registry(url, args.registry)
+        server = serve(env, args.workers)
+        print(
+            f"查验 over HTTP, gunicorn {args.workers} workers, PostgreSQL, "
+            f"{args.clients} clients, registry {args.registry + uploaded['uploads']:,}:"
+        )
+        load(template, args.registry, args.clients, args.seconds)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
