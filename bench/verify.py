@@ -114,11 +114,11 @@ def build_registry(url: str, size: int) -> dict[str, str]:
     return {"code": "042002600211", "issued_on": str(row[0]), "check6": row[1][-6:]}
 
 
-def serve(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+def serve(env: dict[str, str], workers: int, threads: int) -> subprocess.Popen[bytes]:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
         [str(gunicorn), "fapiao.wsgi:application", "-w", str(workers),
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+         "--threads", str(threads), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
         env=env,
     )  # fmt: skip
     for _ in range(100):
@@ -158,6 +158,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--uploads", type=int, default=3000)
     args = parser.parse_args()
     with psycopg.connect(PG_URL, autocommit=True) as admin:
@@ -179,9 +180,10 @@ def main() -> None:
         print(f"outbox worker, embedded authority, PostgreSQL, {uploaded['uploads']} uploads:")
         print(f"  {uploaded['uploads'] / uploaded['seconds']:7.1f} invoices/s")
         template = build_registry(url, args.registry)
-        server = serve(env, args.workers)
+        server = serve(env, args.workers, args.threads)
         print(
-            f"查验 over HTTP, gunicorn {args.workers} workers, PostgreSQL, "
+            f"查验 over HTTP, gunicorn {args.workers} workers × {args.threads} threads, "
+            "PostgreSQL, "
             f"{args.clients} clients, registry {args.registry + uploaded['uploads']:,}:"
         )
         load(template, args.registry, args.clients, args.seconds)
