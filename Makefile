@@ -65,6 +65,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/issue.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/verify.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage
