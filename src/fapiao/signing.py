@@ -99,3 +99,16 @@ def canonical(value: Any) -> str:
 def digest(value: Any) -> str:
     """SHA-256 of the canonical JSON of ``value``."""
     return hashlib.sha256(canonical(value).encode()).hexdigest()
+
+
+def signed_answer_valid(answer: dict[str, Any], key: dict[str, str]) -> bool:
+    """Whether ``answer`` carries a ``signature`` of the rest of it by ``key`` (``algorithm``
+    and base64 ``public_key``), as the authority signs its receipts and 查验 answers."""
+    body = {name: value for name, value in answer.items() if name != "signature"}
+    try:
+        public = base64.b64decode(key["public_key"], validate=True)
+    except ValueError:
+        return False
+    return verify_raw(
+        key["algorithm"], public, canonical(body).encode(), str(answer.get("signature", ""))
+    )

@@ -22,7 +22,7 @@ from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, StockSegment, Upload
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import _message, reconcile, reconcile_repair, upload_flush
-from fapiao.signing import digest
+from fapiao.signing import digest, signed_answer_valid
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,7 +76,7 @@ def test_uploads_go_in_order_with_receipts_and_make_invoices_uploaded(world: Wor
     assert sequences == sorted(sequences) and len(sequences) == 5
     key = authority.public_key()
     for row in Upload.objects.all():
-        assert row.accepted and authority.signed_answer_valid(row.answer, key)
+        assert row.accepted and signed_answer_valid(row.answer, key)
     statuses = {str(i): i.status for i in Invoice.objects.all()}
     assert statuses[str(digital)] == "uploaded" and statuses[str(red)] == "uploaded"
     assert statuses[str(paper)] == "voided"
@@ -228,7 +228,7 @@ def test_verify_each_kind_each_wrong_field_each_status_and_the_sixth_check(world
         True,
     )
     assert answer["invoice"]["number"] == special.number
-    assert authority.signed_answer_valid(answer, key)
+    assert signed_answer_valid(answer, key)
     assert _check(world, special, amount="1000.01")["field"] == "amount"
     assert _check(world, special, amount="1000.00", issued_on="2026-11-19")["field"] == "issued_on"
 
@@ -290,3 +290,49 @@ def test_reconcile_repair_sends_a_lost_record_again(world: World) -> None:
     assert upload_flush(client=EmbeddedClient(), now=NOW).accepted == 1
     assert reconcile(world.taxpayer, client=EmbeddedClient()) == []
     assert ledger_verify(world.taxpayer) == []
+
+
+class ForgingAuthority(EmbeddedClient):
+    """An authority whose receipts were altered on the way: their signatures do not verify."""
+
+    def upload(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return [{**answer, "status": "正常 "} for answer in super().upload(**kwargs)]
+
+
+def test_a_receipt_that_does_not_verify_leaves_the_upload_waiting(world: World) -> None:
+    invoice = issue(world, "VAT_ORDINARY_ELECTRONIC")
+    assert upload_flush(client=ForgingAuthority(), now=NOW).accepted == 0
+    row = Upload.objects.get()
+    assert row.answered_at is None and "回执签名无效" in row.last_error
+    assert Invoice.objects.get(pk=invoice.pk).status == "issued"
+    # sent again to an honest authority: the same (kept) answer, now verified
+    assert upload_flush(client=EmbeddedClient(), now=NOW).accepted == 1
+    assert Receipt.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "inputs"),
+    [
+        ("VAT_SPECIAL_PAPER", {"amount": "1000.00"}),
+        ("VAT_SPECIAL_ELECTRONIC", {"amount": "1000.00"}),
+        ("VAT_ORDINARY_PAPER", {"check6": None}),
+        ("VAT_ORDINARY_ELECTRONIC", {"check6": None}),
+        ("DIGITAL_SPECIAL", {"total": "1060.00"}),
+        ("DIGITAL_ORDINARY", {"total": "1060.00"}),
+    ],
+)
+def test_verify_matches_every_kind_by_its_own_inputs(
+    world: World, kind: str, inputs: dict[str, Any]
+) -> None:
+    invoice = issue(world, kind)
+    upload_flush(client=EmbeddedClient(), now=NOW)
+    if "check6" in inputs:
+        inputs = {"check6": invoice.check_code[-6:]}
+    answer = _check(world, invoice, **inputs)
+    assert (answer["outcome"], answer["status"], answer["signature_valid"]) == (
+        "一致",
+        "正常",
+        True,
+    )
+    assert answer["invoice"]["kind"] == kind
+    assert authority.verify_inputs({"qr": invoice.qr}, client="qr")["outcome"] == "一致"

@@ -114,17 +114,6 @@ def public_key() -> dict[str, str]:
     }
 
 
-def signed_answer_valid(answer: dict[str, Any], key: dict[str, str]) -> bool:
-    """Whether an answer carrying ``signature`` was signed by the authority key ``key``."""
-    body = {name: value for name, value in answer.items() if name != "signature"}
-    return verify_raw(
-        key["algorithm"],
-        base64.b64decode(key["public_key"]),
-        canonical(body).encode(),
-        str(answer.get("signature", "")),
-    )
-
-
 # --- receiving uploads -----------------------------------------------------------------------
 
 

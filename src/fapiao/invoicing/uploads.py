@@ -35,6 +35,7 @@ from fapiao.invoicing.ledger import (
 )
 from fapiao.invoicing.models import Invoice, Taxpayer, Upload, UploadLease
 from fapiao.jobs.services import periodic
+from fapiao.signing import signed_answer_valid
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -193,7 +194,13 @@ def _flush_batch(
     except Unreachable as error:
         Upload.objects.filter(pk__in=[row.pk for row in rows]).update(last_error=str(error)[:500])
         raise
-    by_sequence = {int(answer["sequence"]): answer for answer in answers}
+    key = client.public_key()
+    by_sequence = {
+        int(answer["sequence"]): answer
+        for answer in answers
+        # a receipt that does not verify proves nothing: the row stays waiting
+        if not answer.get("accepted") or signed_answer_valid(answer, key)
+    }
     _apply(taxpayer_id, rows, by_sequence, now or timezone.now(), result)
     return len(rows) == batch
 
@@ -241,7 +248,7 @@ def _apply(
         answer = answers.get(row.sequence)
         row.attempts += 1
         if answer is None:  # not answered: stays waiting, sent again next time
-            row.last_error = "税务机关未答复该上传"
+            row.last_error = "税务机关未答复该上传，或回执签名无效"
             row.save(update_fields=["attempts", "last_error"])
             continue
         result.sent += 1
