@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "fapiao.jobs",
     "fapiao.authority",
+    "fapiao.closing",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",
@@ -178,6 +179,8 @@ FAPIAO_AUTHORITY_URL = os.environ.get("FAPIAO_AUTHORITY_URL", "").strip()
 FAPIAO_AUTHORITY_TOKEN = os.environ.get("FAPIAO_AUTHORITY_TOKEN", "").strip()
 # 查验 that find nothing, per client address and hour, before the client is refused
 FAPIAO_VERIFY_MISSES_PER_HOUR = int(os.environ.get("FAPIAO_VERIFY_MISSES_PER_HOUR", "30"))
+# more holidays or published 征期 deadlines, merged with the calendar that ships
+FAPIAO_HOLIDAYS_FILE = os.environ.get("FAPIAO_HOLIDAYS_FILE", "").strip()
 # invoices per upload request of the outbox worker
 FAPIAO_UPLOAD_BATCH = int(os.environ.get("FAPIAO_UPLOAD_BATCH", "500"))
 

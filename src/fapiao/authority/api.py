@@ -93,6 +93,42 @@ def credit(request: HttpRequest, tax_id: str) -> dict[str, Any]:
     return {"monthly_credit": None if value is None else str(value)}
 
 
+class Filing(Schema):
+    tax_id: str
+    name: str
+    device_number: str
+    period_start: str
+    period_end: str
+    summary: dict[str, Any]
+
+
+class Application(Schema):
+    tax_id: str
+    name: str
+    number: str
+    device_number: str
+    period_start: str
+    period_end: str
+    type: str
+    summary: dict[str, Any]
+    declaration: dict[str, Any]
+
+
+@api.post("/filings", auth=TaxpayerSide())
+def filings(request: HttpRequest, body: Filing) -> dict[str, Any]:
+    return services.file_period(**body.dict())
+
+
+@api.post("/clearings", auth=TaxpayerSide())
+def clearings(request: HttpRequest, body: Application) -> dict[str, Any]:
+    return services.clearing_submit(**body.dict())
+
+
+@api.get("/clearings/{number}", auth=TaxpayerSide())
+def clearing(request: HttpRequest, number: str) -> dict[str, Any]:
+    return services.clearing_status(number)
+
+
 @api.get("/key")
 def key(request: HttpRequest) -> dict[str, str]:
     return services.public_key()

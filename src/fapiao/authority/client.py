@@ -51,6 +51,12 @@ class AuthorityClient(Protocol):
 
     def public_key(self) -> dict[str, str]: ...
 
+    def file_period(self, filing: dict[str, Any]) -> dict[str, Any]: ...
+
+    def clearing_submit(self, application: dict[str, Any]) -> dict[str, Any]: ...
+
+    def clearing_status(self, number: str) -> dict[str, Any]: ...
+
 
 class EmbeddedClient:
     """The authority in this process (its own tables of the same database)."""
@@ -100,6 +106,21 @@ class EmbeddedClient:
         from fapiao.authority import services
 
         return services.public_key()
+
+    def file_period(self, filing: dict[str, Any]) -> dict[str, Any]:
+        from fapiao.authority import services
+
+        return services.file_period(**json.loads(json.dumps(filing)))
+
+    def clearing_submit(self, application: dict[str, Any]) -> dict[str, Any]:
+        from fapiao.authority import services
+
+        return services.clearing_submit(**json.loads(json.dumps(application)))
+
+    def clearing_status(self, number: str) -> dict[str, Any]:
+        from fapiao.authority import services
+
+        return services.clearing_status(number)
 
 
 class HttpClient:
@@ -177,6 +198,15 @@ class HttpClient:
 
     def public_key(self) -> dict[str, str]:
         return dict(self._call("GET", "/key"))
+
+    def file_period(self, filing: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/filings", filing))
+
+    def clearing_submit(self, application: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/clearings", application))
+
+    def clearing_status(self, number: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/clearings/{urllib.parse.quote(number)}"))
 
 
 def authority_client() -> AuthorityClient:

@@ -56,6 +56,7 @@ class RegistryInvoice(models.Model):
     check_code = models.CharField(max_length=20, blank=True)
     buyer_name = models.CharField(max_length=100)
     buyer_tax_id = models.CharField(max_length=20, blank=True)
+    device_number = models.CharField(max_length=12, blank=True)  # "" for 数电
     status = models.CharField(
         max_length=4, choices=[(s.value, s.value) for s in RegistryStatus], default="正常"
     )
@@ -138,3 +139,58 @@ class StockGrant(models.Model):
     first = models.PositiveIntegerField()
     last = models.PositiveIntegerField()
     at = models.DateTimeField()
+
+
+class PeriodFiling(models.Model):
+    """抄报: a device's summary of a period, as the taxpayer sent it."""
+
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT)
+    device_number = models.CharField(max_length=12)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    summary = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxpayer", "device_number", "period_start"], name="filing_unique"
+            )
+        ]
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "审核中"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "已驳回"
+
+
+class ClearingApplication(models.Model):
+    """A 清卡 application under review: approved at once when the return's comparison passes
+    and the device's summary matches the registry, else by an authority user."""
+
+    number = models.CharField(max_length=40, unique=True)
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT)
+    device_number = models.CharField(max_length=12)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    type = models.CharField(max_length=4)
+    summary = models.JSONField()  # the device's 抄报 summary
+    declaration = models.JSONField()  # the return and its 比对, with any explanation
+    findings = models.JSONField(default=list)  # why it needs a person, if it does
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    submitted_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    lock_date = models.DateField(null=True)  # the device's new 开票截止日期 once approved
+    answer = models.JSONField(null=True)  # the signed decision
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxpayer", "device_number", "period_start"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="one_live_clearing_per_period",
+            )
+        ]

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from importlib import resources
 
 from fapiao.domain.errors import DomainError
 
@@ -202,3 +203,10 @@ def check_clearing_window(
             f"不在征期内：{period.label}的征期为{window.opens:%m月%d日}至{window.closes:%m月%d日}",
             field="period",
         )
+
+
+def shipped_calendar() -> HolidayCalendar:
+    """The holiday calendar that ships with Fapiao (``data/holidays.json``: the current year's
+    public holidays and working weekends as the State Council published them)."""
+    text = resources.files("fapiao.domain").joinpath("data/holidays.json").read_text("utf-8")
+    return HolidayCalendar.from_json(text)

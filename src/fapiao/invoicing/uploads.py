@@ -136,6 +136,7 @@ def _message(row: Upload) -> dict[str, Any]:
         },
         "voided": row.voided,
         "blue": [invoice.blue.code, invoice.blue.number] if invoice.blue_id else None,
+        "device": invoice.channel.device_number,
     }
 
 
@@ -180,7 +181,7 @@ def _flush_batch(
 ) -> bool:
     rows = list(
         Upload.objects.filter(taxpayer_id=taxpayer_id, answered_at__isnull=True)
-        .select_related("invoice__signing_key", "invoice__blue")
+        .select_related("invoice__signing_key", "invoice__blue", "invoice__channel")
         .prefetch_related("invoice__lines")
         .order_by("sequence")[:batch]
     )

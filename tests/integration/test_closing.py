@@ -1,0 +1,233 @@
+"""The period close over simulated months with a frozen clock: 抄报, 申报, 清卡 and its review."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from fapiao.authority import services as authority
+from fapiao.closing.models import Clearing, Reminder
+from fapiao.closing.services import (
+    clearing_apply,
+    clearing_refresh,
+    clearing_state,
+    period_declare,
+    period_from,
+    period_report,
+    reminders_send,
+)
+from fapiao.domain.errors import DomainError
+from fapiao.domain.periods import ClearingType, Cycle, Period
+from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.corrections import invoice_void
+from fapiao.invoicing.ledger import ledger_verify
+from fapiao.invoicing.models import Event, Invoice, Monitoring, Role
+from fapiao.invoicing.services import invoice_issue, taxpayer_update
+from fapiao.invoicing.uploads import upload_flush
+from fapiao.security.services import confirm_send
+from tests.integration.world import SPECIAL_BUYER, World, make_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%"}
+OCTOBER = Period(date(2026, 10, 1), date(2026, 11, 1))
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 12, 1))
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world(stock=50, lock_date=date(2026, 11, 16), credit=None)
+
+
+@pytest.fixture
+def admin(world: World) -> Any:
+    user = user_create(username="boss", password="Str0ng#Pass", email="boss@example.cn")
+    role_grant(user=user, role=Role.ADMIN, taxpayer=world.taxpayer, actor="root")
+    return user
+
+
+def issue(
+    world: World, kind: str, when: datetime, amount: str = "1000", *, upload: bool = False
+) -> Invoice:
+    """Issue at ``when``; ``upload`` sends it at once, as the worker would."""
+    invoice = invoice_issue(
+        taxpayer=world.taxpayer,
+        channel=world.digital if kind.startswith("DIGITAL") else world.device,
+        data={"kind": kind, "buyer": SPECIAL_BUYER, "lines": [{**LINE, "amount": amount}]},
+        request_id=None,
+        actor="clerk",
+        issued_at=when,
+        now=when,
+    )
+    if upload:
+        upload_flush(now=when, force=True)
+    return invoice
+
+
+def code_for(user: Any, when: datetime) -> str:
+    confirm_send(user, purpose="清卡", now=when)
+    return re.findall(r"验证码 (\d{6})", mail.outbox[-1].body)[-1]
+
+
+def close(world: World, user: Any, period: Period, when: datetime, sales: str) -> Clearing:
+    upload_flush(now=when, force=True)
+    period_report(channel=world.device, period=period, actor="finance", now=when)
+    period_declare(taxpayer=world.taxpayer, period=period, declared_sales=Decimal(sales),
+                   actor="finance", now=when)  # fmt: skip
+    return clearing_apply(channel=world.device, period=period, user=user, code=code_for(user, when),
+                          actor="finance", now=when)  # fmt: skip
+
+
+def lock_dates(world: World) -> set[date]:
+    return set(Monitoring.objects.filter(channel=world.device).values_list("lock_date", flat=True))
+
+
+def test_a_year_of_closing_on_time_late_and_locked(world: World, admin: Any) -> None:
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(10, 20))
+    paper = issue(world, "VAT_ORDINARY_PAPER", at(10, 21), amount="500")
+    invoice_void(invoice=paper, actor="clerk", now=at(10, 22))
+    issue(world, "DIGITAL_ORDINARY", at(10, 23), amount="300")
+
+    # 抄报 waits for every upload of the period
+    with pytest.raises(DomainError, match="还有3张发票未上传"):
+        period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 2))
+    upload_flush(now=at(11, 2))
+    report = period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 2))
+    kinds = report.summary["kinds"]
+    assert set(kinds) == {"VAT_ORDINARY_ELECTRONIC", "VAT_ORDINARY_PAPER",
+                          "VAT_SPECIAL_ELECTRONIC", "VAT_SPECIAL_PAPER"}  # fmt: skip
+    assert kinds["VAT_ORDINARY_PAPER"]["void_count"] == 1
+    assert report.summary["sales"] == "1000.00"
+    # after 抄报 the month's paper invoices can no longer be voided (DOMAIN §6)
+    world.device.refresh_from_db()
+    assert world.device.reported_through == date(2026, 10, 31)
+
+    declaration = period_declare(taxpayer=world.taxpayer, period=OCTOBER,
+                                 declared_sales=Decimal("1300.00"), actor="finance",
+                                 now=at(11, 5))  # fmt: skip
+    assert declaration.result["output_tax"] == "78.00"  # 1,000 + 300 at 6 %
+    assert declaration.comparison_ok
+
+    clearing = clearing_apply(channel=world.device, period=OCTOBER, user=admin,
+                              code=code_for(admin, at(11, 10)), actor="finance", now=at(11, 10))  # fmt: skip
+    assert (clearing.status, clearing.type) == ("approved", "月度")
+    assert clearing.lock_date == date(2026, 12, 15)  # the close of November's window
+    assert lock_dates(world) == {date(2026, 12, 15)}
+    with pytest.raises(DomainError, match="已清卡，不能重复清卡"):
+        clearing_apply(channel=world.device, period=OCTOBER, user=admin, code="000000",
+                       actor="finance", now=at(11, 11))  # fmt: skip
+
+    # issuing goes on; November is never cleared in its window
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(11, 20), upload=True)
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(12, 15, hour=23), upload=True)
+    before = Invoice.objects.count()
+    with pytest.raises(DomainError, match="超过开票截止日期，请完成上期抄报、申报和清卡"):
+        issue(world, "VAT_ORDINARY_ELECTRONIC", at(12, 16))
+    assert Invoice.objects.count() == before
+
+    late = close(world, admin, NOVEMBER, at(12, 16), sales="1000.00")
+    assert (late.status, late.type) == ("approved", "特殊")
+    assert lock_dates(world) == {date(2027, 1, 15)}
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(12, 16, hour=11))
+    assert ledger_verify(world.taxpayer) == []
+    steps = list(Event.objects.filter(type__startswith=("period.")).values_list("type", "actor"))
+    assert ("period.reported", "finance") in steps and ("period.declared", "finance") in steps
+    assert Event.objects.filter(type="clearing.approved").count() == 2
+
+
+def test_each_precondition_is_refused_with_its_message(world: World, admin: Any) -> None:
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(10, 20))
+
+    def refused(message: str, when: datetime, code: str = "123456", **kwargs: Any) -> None:
+        with pytest.raises(DomainError, match=message):
+            clearing_apply(channel=world.device, period=OCTOBER, user=admin, code=code,
+                           actor="finance", now=when, **kwargs)  # fmt: skip
+
+    refused("尚未结束，不能清卡", at(10, 25))
+    refused("本期还有发票未上传（1张）.*未完成抄报.*未完成申报", at(11, 3))
+    upload_flush(now=at(11, 3))
+    refused("未完成抄报", at(11, 3))
+    period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 3))
+    refused("未完成申报", at(11, 3))
+    period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("999.99"),
+                   actor="finance", now=at(11, 3))  # fmt: skip
+    refused("申报比对不通过", at(11, 3))
+    period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("1000.00"),
+                   actor="finance", now=at(11, 3))  # fmt: skip
+    refused("验证码不正确", at(11, 3), code="000000")
+    refused("不在征期内", at(11, 17), clearing_type=ClearingType.MONTHLY)
+    # past the window the page offers a 特殊 (逾期) clearing instead
+    assert clearing_state(world.device, OCTOBER, today=date(2026, 11, 17)).blockers == []
+    with pytest.raises(DomainError, match="已抄报"):
+        period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 3))
+    with pytest.raises(DomainError, match="数电渠道没有抄报和清卡"):
+        period_report(channel=world.digital, period=OCTOBER, actor="finance", now=at(11, 3))
+    assert Clearing.objects.count() == 0
+
+
+def test_a_rejection_with_its_reason_then_a_resubmission(world: World, admin: Any) -> None:
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(10, 20))
+    upload_flush(now=at(11, 3))
+    period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 3))
+    period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("800.00"),
+                   explanation="部分收入下月确认", actor="finance", now=at(11, 3))  # fmt: skip
+    first = clearing_apply(channel=world.device, period=OCTOBER, user=admin,
+                           code=code_for(admin, at(11, 4)), actor="finance", now=at(11, 4))  # fmt: skip
+    assert first.status == "pending"  # the comparison failed: a person decides
+    assert any("申报比对不通过" in f for f in authority.clearings_pending()[0].findings)
+    view = clearing_state(world.device, OCTOBER, today=date(2026, 11, 4))
+    assert "正在税务机关审核中" in view.blockers[0]
+
+    authority.clearing_decide(number=first.number, approve=False, reason="申报销售额少于开票金额",
+                              actor="shuiwu")  # fmt: skip
+    first = clearing_refresh(first)
+    assert (first.status, first.reason) == ("rejected", "申报销售额少于开票金额")
+    assert lock_dates(world) == {date(2026, 11, 16)}  # unchanged
+
+    period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("1000.00"),
+                   actor="finance", now=at(11, 5))  # fmt: skip
+    second = clearing_apply(channel=world.device, period=OCTOBER, user=admin,
+                            code=code_for(admin, at(11, 5)), actor="finance", now=at(11, 5))  # fmt: skip
+    assert second.status == "approved" and second.number.endswith("02")
+    with pytest.raises(DomainError, match="已清卡，不能更正申报"):
+        period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("1"),
+                       actor="finance", now=at(11, 6))  # fmt: skip
+
+
+def test_a_quarterly_filer_clears_in_the_month_after_a_quarter_only(
+    world: World, admin: Any
+) -> None:
+    taxpayer_update(taxpayer=world.taxpayer, actor="admin", cycle=Cycle.QUARTERLY)
+    world.taxpayer.refresh_from_db()
+    world.device.taxpayer.refresh_from_db()
+    quarter = period_from(world.taxpayer, None, date(2026, 11, 10))
+    assert quarter == Period(date(2026, 7, 1), date(2026, 10, 1))
+    view = clearing_state(world.device, quarter, today=date(2026, 11, 10))
+    assert view.clearing_type.value == "特殊"  # past its window: only a late clearing
+    in_window = clearing_state(world.device, quarter, today=date(2026, 10, 12))
+    assert in_window.clearing_type.value == "季度"
+    assert "不在征期内" not in " ".join(in_window.blockers)
+    fourth = period_from(world.taxpayer, "2026-10", date(2026, 11, 1))
+    october = clearing_state(world.device, fourth, today=date(2026, 11, 10))
+    assert october.period == Period(date(2026, 10, 1), date(2027, 1, 1))
+    assert any("尚未结束" in b for b in october.blockers)
+
+
+def test_reminders_five_days_and_one_day_before_the_window_closes(world: World, admin: Any) -> None:
+    assert reminders_send(now=at(11, 5)) == 0  # 11 days left
+    assert reminders_send(now=at(11, 11)) == 1  # 5 days left (closes on the 16th)
+    assert reminders_send(now=at(11, 12)) == 0  # once
+    assert reminders_send(now=at(11, 15)) == 1  # 1 day left
+    reminder = Reminder.objects.order_by("-at").first()
+    assert reminder is not None and "还剩1天" in reminder.text
+    assert [m.to for m in mail.outbox] == [["boss@example.cn"], ["boss@example.cn"]]
