@@ -84,7 +84,8 @@ def close(world: World, user: Any, period: Period, when: datetime, sales: str) -
     period_report(channel=world.device, period=period, actor="finance", now=when)
     period_declare(taxpayer=world.taxpayer, period=period, declared_sales=Decimal(sales),
                    actor="finance", now=when)  # fmt: skip
-    return clearing_apply(channel=world.device, period=period, user=user, code=code_for(user, when),
+    code = code_for(user, when)
+    return clearing_apply(channel=world.device, period=period, user=user, code=code,
                           actor="finance", now=when)  # fmt: skip
 
 
@@ -118,8 +119,10 @@ def test_a_year_of_closing_on_time_late_and_locked(world: World, admin: Any) -> 
     assert declaration.result["output_tax"] == "78.00"  # 1,000 + 300 at 6 %
     assert declaration.comparison_ok
 
-    clearing = clearing_apply(channel=world.device, period=OCTOBER, user=admin,
-                              code=code_for(admin, at(11, 10)), actor="finance", now=at(11, 10))  # fmt: skip
+    clearing = clearing_apply(
+        channel=world.device, period=OCTOBER, user=admin,
+        code=code_for(admin, at(11, 10)), actor="finance", now=at(11, 10),
+    )  # fmt: skip
     assert (clearing.status, clearing.type) == ("approved", "月度")
     assert clearing.lock_date == date(2026, 12, 15)  # the close of November's window
     assert lock_dates(world) == {date(2026, 12, 15)}
@@ -181,8 +184,10 @@ def test_a_rejection_with_its_reason_then_a_resubmission(world: World, admin: An
     period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 3))
     period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("800.00"),
                    explanation="部分收入下月确认", actor="finance", now=at(11, 3))  # fmt: skip
-    first = clearing_apply(channel=world.device, period=OCTOBER, user=admin,
-                           code=code_for(admin, at(11, 4)), actor="finance", now=at(11, 4))  # fmt: skip
+    first = clearing_apply(
+        channel=world.device, period=OCTOBER, user=admin,
+        code=code_for(admin, at(11, 4)), actor="finance", now=at(11, 4),
+    )  # fmt: skip
     assert first.status == "pending"  # the comparison failed: a person decides
     assert any("申报比对不通过" in f for f in authority.clearings_pending()[0].findings)
     view = clearing_state(world.device, OCTOBER, today=date(2026, 11, 4))
@@ -196,8 +201,10 @@ def test_a_rejection_with_its_reason_then_a_resubmission(world: World, admin: An
 
     period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("1000.00"),
                    actor="finance", now=at(11, 5))  # fmt: skip
-    second = clearing_apply(channel=world.device, period=OCTOBER, user=admin,
-                            code=code_for(admin, at(11, 5)), actor="finance", now=at(11, 5))  # fmt: skip
+    second = clearing_apply(
+        channel=world.device, period=OCTOBER, user=admin,
+        code=code_for(admin, at(11, 5)), actor="finance", now=at(11, 5),
+    )  # fmt: skip
     assert second.status == "approved" and second.number.endswith("02")
     with pytest.raises(DomainError, match="已清卡，不能更正申报"):
         period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("1"),
