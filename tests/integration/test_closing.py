@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from pypdf import PdfReader
 
 from fapiao.authority import services as authority
+from fapiao.closing.certificate import certificate_pdf
 from fapiao.closing.models import Clearing, Reminder
 from fapiao.closing.services import (
     clearing_apply,
@@ -126,6 +129,12 @@ def test_a_year_of_closing_on_time_late_and_locked(world: World, admin: Any) -> 
     assert (clearing.status, clearing.type) == ("approved", "月度")
     assert clearing.lock_date == date(2026, 12, 15)  # the close of November's window
     assert lock_dates(world) == {date(2026, 12, 15)}
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(certificate_pdf(clearing))).pages
+    )
+    for fact in ("清卡凭证", clearing.number, world.device.device_number, "2026年10月", "月度",
+                 "2026-12-15", "1000.00", "60.00", "增值税电子普通发票"):  # fmt: skip
+        assert fact in text, fact
     with pytest.raises(DomainError, match="已清卡，不能重复清卡"):
         clearing_apply(channel=world.device, period=OCTOBER, user=admin, code="000000",
                        actor="finance", now=at(11, 11))  # fmt: skip
