@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -30,6 +32,8 @@ def certificate_pdf(clearing: Clearing) -> bytes:
     period = Period(clearing.period_start, clearing.period_end)
     taxpayer = clearing.taxpayer
     decision = clearing.decision
+    last_day = clearing.period_end - timedelta(days=1)
+    decided = clearing.decided_at and timezone.localtime(clearing.decided_at)
     canvas.setFont(font, 20)
     canvas.drawCentredString(width / 2, height - 30 * mm, "清卡凭证")
     canvas.setFont(font, 10.5)
@@ -38,10 +42,10 @@ def certificate_pdf(clearing: Clearing) -> bytes:
         ("纳税人名称", taxpayer.name),
         ("纳税人识别号", taxpayer.tax_id),
         ("设备编号", clearing.channel.device_number),
-        ("所属期", f"{period.label}（{period.start:%Y-%m-%d}至{clearing.period_end:%Y-%m-%d}前）"),
+        ("所属期", f"{period.label}（{period.start:%Y-%m-%d}至{last_day:%Y-%m-%d}）"),
         ("清卡类型", clearing.type),
         ("审核结果", f"已通过（{decision.get('decided_by', '')}）"),
-        ("审核时间", str(decision.get("decided_at", ""))[:19].replace("T", " ")),
+        ("审核时间", f"{decided:%Y-%m-%d %H:%M:%S}" if decided else ""),
         ("新的开票截止日期", f"{clearing.lock_date:%Y-%m-%d}"),
     )
     y = height - 45 * mm

@@ -39,9 +39,12 @@ def taxpayer_find(tax_id: str | None) -> Taxpayer:
     return taxpayers[0]
 
 
-def channel_find(taxpayer: Taxpayer, name: str | None) -> Channel:
-    """The channel named ``name`` (or with that id); without one, the only channel."""
+def channel_find(taxpayer: Taxpayer, name: str | None, *, device: bool = False) -> Channel:
+    """The channel named ``name`` (or with that id); without one, the only channel (the only
+    device when ``device``)."""
     channels = Channel.objects.filter(taxpayer=taxpayer)
+    if device and not name:
+        channels = channels.filter(type=ChannelType.DEVICE)
     if name:
         query = Q(name=name) | (Q(pk=int(name)) if name.isdigit() else Q(pk__in=[]))
         found = channels.filter(query).first()

@@ -10,7 +10,10 @@ from fapiao.invoicing.management.base import FapiaoCommand, table
 
 
 class Command(FapiaoCommand):
-    help = "税务机关端：credit 核定授信额度；risks 风险事件；key 税务机关公钥"
+    help = (
+        "税务机关端：credit 核定授信额度；risks 风险事件；key 税务机关公钥；"
+        "clearings 待审核的清卡申请；approve / reject 审核"
+    )
     taxpayer_scoped = False
 
     def arguments(self, parser: CommandParser) -> None:
@@ -19,7 +22,14 @@ class Command(FapiaoCommand):
             sub.add_argument("--name", required=True)
             sub.add_argument("--amount", required=True, help="月授信额度（不含税）")
 
-        self.subcommands(parser, credit=credit, risks=lambda sub: None, key=lambda sub: None)
+        def decide(sub: CommandParser) -> None:
+            sub.add_argument("number", help="清卡申请编号")
+            sub.add_argument("--reason", default="", help="原因（驳回时必填）")
+
+        self.subcommands(
+            parser, credit=credit, risks=lambda sub: None, key=lambda sub: None,
+            clearings=lambda sub: None, approve=decide, reject=decide,
+        )  # fmt: skip
 
     def run(self, **options: Any) -> tuple[Any, str]:
         action = options["action"]
@@ -30,6 +40,23 @@ class Command(FapiaoCommand):
             )
             data = {"tax_id": taxpayer.tax_id, "monthly_credit": str(amount)}
             return data, f"{taxpayer}的月授信额度为{amount}元"
+        if action in ("approve", "reject"):
+            application = services.clearing_decide(
+                number=options["number"], approve=action == "approve",
+                reason=options["reason"], actor=f"税务机关 {self.actor(options)}",
+            )  # fmt: skip
+            data = {"number": application.number, "status": application.status,
+                    "reason": application.reason}  # fmt: skip
+            return data, f"{application.number}：{application.get_status_display()}"
+        if action == "clearings":
+            pending = [
+                {"number": a.number, "taxpayer": str(a.taxpayer), "device": a.device_number,
+                 "period_start": a.period_start.isoformat(), "findings": a.findings}
+                for a in services.clearings_pending()
+            ]  # fmt: skip
+            rows = [[p["number"], p["taxpayer"], p["period_start"][:7], "；".join(p["findings"])]
+                    for p in pending]  # fmt: skip
+            return pending, table(rows)
         if action == "key":
             key = services.public_key()
             return key, f"{key['algorithm']} {key['public_key']}"
