@@ -10,6 +10,7 @@ urlpatterns = [
     path("authority/v1/", authority_api.urls),
     path("accounts/", include("fapiao.security.urls")),
     path("", include("fapiao.authority.urls")),
+    path("", include("fapiao.closing.urls")),
     path("", include("fapiao.documents.urls")),
     path("", include("fapiao.web.urls")),
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 
 from fapiao.api.auth import Caller, caller_of_user
-from fapiao.invoicing.accounts import taxpayers_of
+from fapiao.invoicing.accounts import is_authority, taxpayers_of
 from fapiao.invoicing.models import Role
 
 
@@ -52,4 +52,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "me": me,
         "my_taxpayers": taxpayers_of(request.user),  # type: ignore[arg-type]
         "my_roles": sorted(role.label for role in me.roles) if me else [],
+        "is_authority": is_authority(request.user),  # type: ignore[arg-type]
     }
