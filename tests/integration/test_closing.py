@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.test import Client
 from pypdf import PdfReader
 
 from fapiao.authority import services as authority
@@ -247,3 +248,51 @@ def test_reminders_five_days_and_one_day_before_the_window_closes(world: World, 
     reminder = Reminder.objects.order_by("-at").first()
     assert reminder is not None and "还剩1天" in reminder.text
     assert [m.to for m in mail.outbox] == [["boss@example.cn"], ["boss@example.cn"]]
+
+
+def test_the_api_walks_the_same_steps(world: World, admin: Any, settings: Any) -> None:
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(10, 20), upload=True)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(admin)
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        if method == "get":
+            return client.get(f"/api/v1/periods/{path}", body or {})
+        return client.post(f"/api/v1/periods/{path}", body or {}, content_type="application/json")
+
+    # the API runs on today's clock: October 2026 is over, its window too (a 特殊 clearing)
+    state = call("get", "status", {"period": "2026-10"}).json()
+    assert state["blockers"] == ["未完成抄报", "未完成申报"] and state["type"] == "特殊"
+    assert call("post", "report", {"period": "2026-10"}).json()["sales"] == "1000.00"
+    declared = call("post", "declare", {"period": "2026-10", "declared_sales": "1000.00"})
+    assert declared.json()["payable"] == "60.00"
+    bad = call("post", "clear", {"period": "2026-10", "code": "1", "type": "半年"})
+    assert bad.status_code == 400 and bad.json()["field"] == "type"
+    assert "邮箱" in call("post", "clear/code").json()["sent_to"]
+    code = re.findall(r"验证码 (\d{6})", mail.outbox[-1].body)[-1]
+    cleared = call("post", "clear", {"period": "2026-10", "code": code}).json()
+    assert cleared["status"] == "approved"
+    number = cleared["number"]
+    assert call("get", f"clearings/{number}").json()["lock_date"] == cleared["lock_date"]
+    pdf = call("get", f"clearings/{number}/certificate")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert call("get", "clearings/QK0/certificate").status_code == 404
+
+
+def test_a_quarterly_filer_clears_its_quarter_in_october(world: World, admin: Any) -> None:
+    taxpayer_update(taxpayer=world.taxpayer, actor="admin", cycle=Cycle.QUARTERLY)
+    world.device.taxpayer.refresh_from_db()
+    third = Period(date(2026, 7, 1), date(2026, 10, 1))
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(8, 20), upload=True)
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(9, 20), upload=True)
+    upload_flush(now=at(10, 12), force=True)
+    period_report(channel=world.device, period=third, actor="finance", now=at(10, 12))
+    period_declare(taxpayer=world.taxpayer, period=third, declared_sales=Decimal("2000.00"),
+                   actor="finance", now=at(10, 12))  # fmt: skip
+    clearing = clearing_apply(
+        channel=world.device, period=third, user=admin, code=code_for(admin, at(10, 12)),
+        actor="finance", now=at(10, 12),
+    )  # fmt: skip
+    assert (clearing.status, clearing.type) == ("approved", "季度")
+    # the lock date moves to the close of the next quarter's window (January)
+    assert clearing.lock_date == date(2027, 1, 15)

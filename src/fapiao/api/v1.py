@@ -19,12 +19,26 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from fapiao.api.auth import AUTH, ISSUE, READ, Caller, Forbidden
 from fapiao.authority.client import Unreachable, authority_client
+from fapiao.closing.certificate import certificate_pdf
+from fapiao.closing.models import Clearing
+from fapiao.closing.services import (
+    CONFIRM_PURPOSE,
+    clearing_apply,
+    clearing_as_dict,
+    clearing_refresh,
+    clearing_state,
+    period_declare,
+    period_from,
+    period_report,
+    state_as_dict,
+)
 from fapiao.documents.delivery import delivery_email, delivery_sms, link_create
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import parse_kind
 from fapiao.domain.lifecycle import Action, RedReason, Status
 from fapiao.domain.money import format_plain, parse_money, parse_price
+from fapiao.domain.periods import ClearingType
 from fapiao.domain.red import Pick
 from fapiao.domain.taxcodes import display_name
 from fapiao.domain.words import amount_in_words
@@ -37,7 +51,7 @@ from fapiao.invoicing.corrections import (
     red_form_confirm,
     red_form_create,
 )
-from fapiao.invoicing.models import Event, Invoice, RedForm
+from fapiao.invoicing.models import Event, Invoice, RedForm, Role
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_as_dict,
@@ -52,6 +66,7 @@ from fapiao.invoicing.services import (
     invoice_preview,
     local_date,
 )
+from fapiao.security.services import confirm_send
 
 api = NinjaAPI(
     title="Fapiao 开票系统 API",
@@ -668,3 +683,122 @@ def verify(request: HttpRequest, payload: VerifyIn) -> Any:
     except Unreachable:
         body = {"code": "unreachable", "message": "税务机关服务暂时无法连接", "field": None}
         return Reply(503, body)
+
+
+# --- 申报与清卡 -----------------------------------------------------------------------------------
+
+CLOSE = frozenset({Role.ADMIN, Role.FINANCE})
+
+
+class PeriodIn(Schema):
+    channel: str | None = Field(None, description="设备渠道名称或编号（只有一个设备时可省略）")
+    period: str | None = Field(None, description="所属期 YYYY-MM（默认：上一期）")
+
+
+class DeclareIn(Schema):
+    period: str | None = None
+    declared_sales: str = Field(description="申报销售额（不含税）")
+    input_tax: str = "0"
+    explanation: str = ""
+
+
+class ClearIn(PeriodIn):
+    code: str = Field(description="发送给当前登录用户的验证码")
+    type: str | None = Field(None, description="月度 / 季度 / 年度 / 特殊（默认按纳税人申报周期）")
+
+
+def _device_period(request: HttpRequest, payload: PeriodIn) -> tuple[Any, Any]:
+    me = caller(request)
+    today = local_date(timezone.now())
+    channel = channel_find(me.taxpayer, payload.channel, device=True)
+    return channel, period_from(me.taxpayer, payload.period, today)
+
+
+def _session_user(request: HttpRequest) -> Any:
+    if not request.user.is_authenticated:
+        raise Forbidden("清卡须由登录用户以验证码确认，不能只用API密钥", field=None)
+    return request.user
+
+
+@api.get("/periods/status", response=dict[str, Any], tags=["申报与清卡"], summary="本期状态")
+def period_status(request: HttpRequest, payload: Query[PeriodIn]) -> dict[str, Any]:
+    caller(request).need(READ)
+    channel, period = _device_period(request, payload)
+    return state_as_dict(clearing_state(channel, period, today=local_date(timezone.now())))
+
+
+@api.post("/periods/report", response=dict[str, Any], tags=["申报与清卡"], summary="抄报")
+def period_report_(request: HttpRequest, payload: PeriodIn) -> dict[str, Any]:
+    me = caller(request)
+    me.need(CLOSE)
+    channel, period = _device_period(request, payload)
+    return dict(period_report(channel=channel, period=period, actor=me.actor).summary)
+
+
+@api.post("/periods/declare", response=dict[str, Any], tags=["申报与清卡"], summary="申报")
+def period_declare_(request: HttpRequest, payload: DeclareIn) -> dict[str, Any]:
+    me = caller(request)
+    me.need(CLOSE)
+    declaration = period_declare(
+        taxpayer=me.taxpayer, actor=me.actor,
+        period=period_from(me.taxpayer, payload.period, local_date(timezone.now())),
+        declared_sales=parse_money(payload.declared_sales, field="declared_sales",
+                                   label="申报销售额"),
+        input_tax=parse_money(payload.input_tax, field="input_tax", label="进项税额"),
+        explanation=payload.explanation,
+    )  # fmt: skip
+    return dict(declaration.result)
+
+
+@api.post("/periods/clear/code", response=dict[str, str], tags=["申报与清卡"],
+          summary="发送清卡验证码")  # fmt: skip
+def period_code(request: HttpRequest) -> dict[str, str]:
+    caller(request).need(CLOSE)
+    return {"sent_to": confirm_send(_session_user(request), purpose=CONFIRM_PURPOSE)}
+
+
+@api.post(
+    "/periods/clear", response=dict[str, Any], tags=["申报与清卡"], summary="清卡（不可撤销）"
+)
+def period_clear(request: HttpRequest, payload: ClearIn) -> dict[str, Any]:
+    me = caller(request)
+    me.need(CLOSE)
+    channel, period = _device_period(request, payload)
+    clearing = clearing_apply(
+        channel=channel, period=period, user=_session_user(request), code=payload.code,
+        actor=me.actor, clearing_type=_clearing_type(payload.type),
+    )  # fmt: skip
+    return clearing_as_dict(clearing)
+
+
+def _clearing_type(text: str | None) -> ClearingType | None:
+    if not text:
+        return None
+    try:
+        return ClearingType(text)
+    except ValueError:
+        raise DomainError("清卡类型应为月度、季度、年度或特殊", field="type") from None
+
+
+def _clearing_of(request: HttpRequest, number: str) -> Clearing:
+    found = Clearing.objects.filter(taxpayer=caller(request).taxpayer, number=number).first()
+    if found is None:
+        raise NotFound("清卡申请不存在", field="number")
+    return found
+
+
+@api.get("/periods/clearings/{number}", response=dict[str, Any], tags=["申报与清卡"],
+         summary="清卡申请与审核结果")  # fmt: skip
+def clearing_get(request: HttpRequest, number: str) -> dict[str, Any]:
+    caller(request).need(READ)
+    return clearing_as_dict(clearing_refresh(_clearing_of(request, number)))
+
+
+@api.get("/periods/clearings/{number}/certificate", tags=["申报与清卡"], summary="清卡凭证 PDF",
+         response={200: None, 400: Error, 404: Error})  # fmt: skip
+def clearing_certificate(request: HttpRequest, number: str) -> HttpResponse:
+    caller(request).need(READ)
+    response = HttpResponse(certificate_pdf(_clearing_of(request, number)),
+                            content_type="application/pdf")  # fmt: skip
+    response["Content-Disposition"] = f'attachment; filename="qingka-{number}.pdf"'
+    return response

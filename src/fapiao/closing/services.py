@@ -288,6 +288,31 @@ def clearing_state(
     )  # fmt: skip
 
 
+def clearing_as_dict(clearing: Clearing) -> dict[str, Any]:
+    return {
+        "number": clearing.number, "status": clearing.status,
+        "status_name": clearing.get_status_display(), "type": clearing.type,
+        "reason": clearing.reason, "findings": clearing.findings,
+        "lock_date": clearing.lock_date.isoformat() if clearing.lock_date else None,
+        "period_start": clearing.period_start.isoformat(),
+    }  # fmt: skip
+
+
+def state_as_dict(view: ClearingView) -> dict[str, Any]:
+    """What the page shows, as plain data for the CLI and the API."""
+    return {
+        "channel": view.channel.name, "period": view.period.label,
+        "period_start": view.period.start.isoformat(), "type": view.clearing_type.value,
+        "window": [view.window.opens.isoformat(), view.window.closes.isoformat()],
+        "report": view.report.summary if view.report else None,
+        "declaration": view.declaration.result if view.declaration else None,
+        "clearing": clearing_as_dict(view.clearing) if view.clearing else None,
+        "waiting_uploads": [str(u.invoice) for u in view.waiting],
+        "blockers": view.blockers,
+        "lock_date": view.lock_date.isoformat() if view.lock_date else None,
+    }  # fmt: skip
+
+
 def clearing_apply(
     *,
     channel: Channel,

@@ -12,11 +12,13 @@ from fapiao.closing.models import Clearing
 from fapiao.closing.services import (
     CONFIRM_PURPOSE,
     clearing_apply,
+    clearing_as_dict,
     clearing_refresh,
     clearing_state,
     period_declare,
     period_from,
     period_report,
+    state_as_dict,
 )
 from fapiao.domain.closing import ClosingRefused
 from fapiao.domain.money import parse_money
@@ -25,16 +27,6 @@ from fapiao.invoicing.management.base import FapiaoCommand, table
 from fapiao.invoicing.selectors import NotFound, channel_find
 from fapiao.invoicing.services import local_date
 from fapiao.security.services import confirm_send
-
-
-def clearing_dict(clearing: Clearing) -> dict[str, Any]:
-    return {
-        "number": clearing.number, "status": clearing.status,
-        "status_name": clearing.get_status_display(), "type": clearing.type,
-        "reason": clearing.reason, "findings": clearing.findings,
-        "lock_date": clearing.lock_date.isoformat() if clearing.lock_date else None,
-        "period_start": clearing.period_start.isoformat(),
-    }  # fmt: skip
 
 
 class Command(FapiaoCommand):
@@ -82,7 +74,7 @@ class Command(FapiaoCommand):
                 raise NotFound(f"清卡申请{options['number']}不存在", field="number")
             if action == "refresh":
                 clearing = clearing_refresh(clearing)
-                return clearing_dict(
+                return clearing_as_dict(
                     clearing
                 ), f"{clearing.number}：{clearing.get_status_display()}"
             content = certificate_pdf(clearing)
@@ -126,20 +118,12 @@ class Command(FapiaoCommand):
                 channel=channel, period=period, user=user, code=options["code"], actor=actor,
                 clearing_type=kind,
             )  # fmt: skip
-            return clearing_dict(clearing), (
+            return clearing_as_dict(clearing), (
                 f"{clearing.number}：{clearing.get_status_display()}"
                 + (f"，开票截止日期 {clearing.lock_date}" if clearing.lock_date else "")
             )
         view = clearing_state(channel, period, today=today)
-        data = {
-            "channel": channel.name, "period": period.label, "type": view.clearing_type.value,
-            "window": [view.window.opens.isoformat(), view.window.closes.isoformat()],
-            "reported": view.report is not None, "declared": view.declaration is not None,
-            "clearing": clearing_dict(view.clearing) if view.clearing else None,
-            "waiting_uploads": [str(u.invoice) for u in view.waiting],
-            "blockers": view.blockers,
-            "lock_date": view.lock_date.isoformat() if view.lock_date else None,
-        }  # fmt: skip
+        data = state_as_dict(view)
         can = "可以清卡" if not view.blockers else "不能清卡：" + "；".join(view.blockers)
         text = (
             f"{channel.name} {period.label}（{view.clearing_type.value}，征期"
