@@ -21,6 +21,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 import fapiao
+from fapiao.closing.services import reminders_of
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
@@ -50,6 +51,7 @@ from fapiao.invoicing.selectors import (
     invoice_list,
 )
 from fapiao.invoicing.services import local_date
+from fapiao.invoicing.uploads import upload_state
 from fapiao.security.audit import LABELS as AUDIT_LABELS
 from fapiao.security.audit import audit_append
 from fapiao.security.models import AuditEvent
@@ -106,6 +108,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", {
         "today": totals(today), "month": totals(today.replace(day=1)), "channels": channels,
         "recent": invoices.order_by("-issued_at")[:10], "kind_names": _kind_names(),
+        "uploads": upload_state(me.taxpayer), "reminders": reminders_of(me.taxpayer)[:3],
     })  # fmt: skip
 
 
