@@ -16,11 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+MO := src/fapiao/locale/en/LC_MESSAGES/django.mo
+
 system-packages:
 	@sh scripts/system-packages
+	@$(MAKE) --no-print-directory $(MO)
+
+# the English translation, compiled from its .po (the .mo is not committed)
+$(MO): src/fapiao/locale/en/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
 
 test-packages:
 	@sh scripts/system-packages test
+	@$(MAKE) --no-print-directory $(MO)
 
 ## run: install, migrate and serve on http://$(HOST):$(PORT)/
 run: $(STAMP) system-packages
@@ -55,7 +63,7 @@ unit: $(STAMP) system-packages
 integration: $(STAMP) test-packages
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/pytest tests/integration tests/browser
 
-integration-pg: $(STAMP)
+integration-pg: $(STAMP) system-packages
 	FAPIAO_VAR_DIR=$$(mktemp -d) FAPIAO_DATABASE_URL=$(FAPIAO_TEST_PG_URL) \
 		$(BIN)/pytest tests/integration
 

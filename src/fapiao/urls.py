@@ -6,6 +6,7 @@ from fapiao.authority.api import api as authority_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("authority/v1/", authority_api.urls),
     path("accounts/", include("fapiao.security.urls")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +34,8 @@ from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, Monitoring, Role
 from fapiao.invoicing.services import invoice_issue, taxpayer_update
 from fapiao.invoicing.uploads import upload_flush
-from fapiao.security.services import confirm_send
+from fapiao.jobs.services import job_run_due
+from fapiao.security.services import confirm_send, preferences_save
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -244,10 +245,17 @@ def test_reminders_five_days_and_one_day_before_the_window_closes(world: World, 
     assert reminders_send(now=at(11, 5)) == 0  # 11 days left
     assert reminders_send(now=at(11, 11)) == 1  # 5 days left (closes on the 16th)
     assert reminders_send(now=at(11, 12)) == 0  # once
-    assert reminders_send(now=at(11, 15)) == 1  # 1 day left
+    job_run_due(now=at(11, 12))
+    assert [m.to for m in mail.outbox] == [["boss@example.cn"]]
+    # the boss keeps quiet from 22:00 to 08:00: the last reminder waits for the morning
+    preferences_save(admin, quiet_start=time(22), quiet_end=time(8))
+    assert reminders_send(now=at(11, 15, hour=23)) == 1  # 1 day left
     reminder = Reminder.objects.order_by("-at").first()
     assert reminder is not None and "还剩1天" in reminder.text
-    assert [m.to for m in mail.outbox] == [["boss@example.cn"], ["boss@example.cn"]]
+    job_run_due(now=at(11, 15, hour=23))
+    assert len(mail.outbox) == 1
+    job_run_due(now=at(11, 16, hour=8))
+    assert len(mail.outbox) == 2 and "还剩1天" in mail.outbox[-1].body
 
 
 def test_the_api_walks_the_same_steps(world: World, admin: Any, settings: Any) -> None:

@@ -12,9 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +44,7 @@ from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Channel, Invoice, Membership, Monitoring, Role, Taxpayer, Upload
 from fapiao.invoicing.services import local_date, monitoring_set, taxpayer_lock
 from fapiao.jobs.services import periodic
+from fapiao.security.services import notify
 from fapiao.signing import signed_answer_valid
 
 CONFIRM_PURPOSE = "清卡"
@@ -465,16 +464,14 @@ def reminders_send(*, now: datetime | None = None) -> int:
         )  # fmt: skip
         if created:
             sent += 1
-            recipients = list(
-                Membership.objects.filter(
+            users = {
+                m.user
+                for m in Membership.objects.filter(
                     taxpayer=channel.taxpayer, role__in=[Role.ADMIN, Role.FINANCE]
-                )
-                .exclude(user__email="")
-                .values_list("user__email", flat=True)
-                .distinct()
-            )
-            if recipients:
-                send_mail("Fapiao 清卡提醒", text, settings.DEFAULT_FROM_EMAIL, recipients)
+                ).select_related("user")
+            }
+            for user in sorted(users, key=lambda u: u.pk):
+                notify(user, subject="Fapiao 清卡提醒", text=text, now=now)
     return sent
 
 

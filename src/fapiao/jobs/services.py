@@ -117,3 +117,18 @@ def worker_round(*, limit: int | None = None) -> int:
         except Exception:  # a failing task is logged and tried again next round
             log.exception("periodic task %s failed", task.__name__)
     return done
+
+
+@handler("notify.email")
+def _notify_email(payload: dict[str, Any]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    send_mail(payload["subject"], payload["text"], settings.DEFAULT_FROM_EMAIL, [payload["to"]])
+
+
+@handler("notify.sms")
+def _notify_sms(payload: dict[str, Any]) -> None:
+    from fapiao.documents.delivery import sms_backend
+
+    sms_backend().send(payload["to"], payload["text"])

@@ -11,6 +11,13 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     mobile = models.CharField("手机号", max_length=20, unique=True, null=True, blank=True)
+    language = models.CharField("界面语言", max_length=10, blank=True)  # "" follows the site
+    theme = models.CharField("界面主题", max_length=10, default="light")  # light / dark
+    notify_in_app = models.BooleanField("站内提醒", default=True)
+    notify_email = models.BooleanField("邮件提醒", default=True)
+    notify_sms = models.BooleanField("短信提醒", default=False)
+    quiet_start = models.TimeField("免打扰开始", null=True, blank=True)
+    quiet_end = models.TimeField("免打扰结束", null=True, blank=True)
 
 
 class LoginFailure(models.Model):

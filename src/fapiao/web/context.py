@@ -53,4 +53,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "my_taxpayers": taxpayers_of(request.user),  # type: ignore[arg-type]
         "my_roles": sorted(role.label for role in me.roles) if me else [],
         "is_authority": is_authority(request.user),  # type: ignore[arg-type]
+        "theme": getattr(getattr(request.user, "profile", None), "theme", "light"),
     }

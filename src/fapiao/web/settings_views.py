@@ -1,13 +1,18 @@
-"""系统设置: taxpayer profile, users and roles, catalogs, channels, API keys (管理员 only)."""
+"""系统设置: taxpayer profile, users and roles, catalogs, channels, API keys (管理员 only), and
+个人设置 (every user)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from fapiao.api.keys import apikey_create, apikey_revoke
@@ -20,7 +25,7 @@ from fapiao.invoicing.catalog import CATALOGS, ImportRefused, catalog_export, ca
 from fapiao.invoicing.models import Membership, Role
 from fapiao.invoicing.selectors import channel_as_dict
 from fapiao.invoicing.services import PROFILE_FIELDS, local_date, taxpayer_update
-from fapiao.security.services import unlock
+from fapiao.security.services import preferences_of, preferences_save, unlock
 from fapiao.web.context import page
 
 ADMIN = Role.ADMIN
@@ -191,3 +196,48 @@ def keys(request: HttpRequest) -> HttpResponse:
         "keys": ApiKey.objects.filter(taxpayer=me.taxpayer).order_by("-pk"), "shown": shown,
         "message": message, "roles": [(r.value, r.label) for r in TAXPAYER_ROLES],
     })  # fmt: skip
+
+
+@login_required
+def personal(request: HttpRequest) -> HttpResponse:
+    """个人设置 for every signed-in user: language, theme, notifications, quiet hours."""
+    profile = preferences_of(request.user)  # type: ignore[arg-type]
+    error = None
+    if request.method == "POST":
+        post = request.POST
+        try:
+            quiet = [_time(post.get(name, ""), name) for name in ("quiet_start", "quiet_end")]
+            profile = preferences_save(
+                request.user,  # type: ignore[arg-type]
+                request=request,
+                language=post.get("language", ""),
+                theme=post.get("theme", "light"),
+                notify_in_app=post.get("notify_in_app") == "1",
+                notify_email=post.get("notify_email") == "1",
+                notify_sms=post.get("notify_sms") == "1",
+                quiet_start=quiet[0],
+                quiet_end=quiet[1],
+            )
+        except DomainError as refused:
+            error = refused
+        else:
+            response = _done(request, "/settings/me/", gettext("已保存"))
+            if profile.language:
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language,
+                                    max_age=365 * 86400, samesite="Lax")  # fmt: skip
+            else:
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+            return response
+    return render(request, "web/settings/personal.html", {
+        "profile": profile, "error": error, "message": _flash(request),
+        "languages": settings.LANGUAGES,
+    })  # fmt: skip
+
+
+def _time(text: str, field: str) -> Any:
+    if not text.strip():
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%H:%M").time()  # noqa: DTZ007 - a time of day
+    except ValueError:
+        raise DomainError("时间格式应为 HH:MM", field=field) from None

@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
     path("settings/", settings_views.profile, name="settings"),
+    path("settings/me/", settings_views.personal, name="settings-personal"),
     path("settings/users/", settings_views.users, name="settings-users"),
     path("settings/users/change", settings_views.users_change, name="settings-users-change"),
     path("settings/catalogs/<str:name>/", settings_views.catalogs, name="settings-catalog"),

@@ -108,8 +108,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", {
         "today": totals(today), "month": totals(today.replace(day=1)), "channels": channels,
         "recent": invoices.order_by("-issued_at")[:10], "kind_names": _kind_names(),
-        "uploads": upload_state(me.taxpayer), "reminders": reminders_of(me.taxpayer)[:3],
+        "uploads": upload_state(me.taxpayer),
+        "reminders": reminders_of(me.taxpayer)[:3] if _in_app(request) else [],
     })  # fmt: skip
+
+
+def _in_app(request: HttpRequest) -> bool:
+    """Whether the user reads notices in the app (their 个人设置; on unless turned off)."""
+    return bool(getattr(getattr(request.user, "profile", None), "notify_in_app", True))
 
 
 #: Below these, the dashboard warns: invoices left of a kind, share of the month's credit left.

@@ -1,0 +1,83 @@
+"""个人设置 (language, theme, notices, quiet hours) and the English pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.models import Role
+from fapiao.security.models import AuditEvent
+from tests.integration.world import make_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SRC = Path(__file__).resolve().parents[2] / "src" / "fapiao"
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+
+
+def test_chinese_comes_first_and_english_is_chosen() -> None:
+    client = Client(HTTP_HOST="localhost")
+    # the browser's own language is not consulted
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert "登录 Fapiao 开票系统" in page and '<html lang="zh-CN"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Sign in to Fapiao" in page and '<html lang="en"' in page
+    assert "登录 Fapiao" not in page
+
+
+def test_personal_settings_language_theme_and_quiet_hours() -> None:
+    world = make_world()
+    user = user_create(username="clerk", password="Str0ng#Pass", email="c@example.cn")
+    role_grant(user=user, role=Role.ISSUER, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    assert "今日开票" in client.get("/").content.decode()
+
+    form = {"language": "en", "theme": "dark", "notify_email": "1", "quiet_start": "22:00"}
+    refused = client.post("/settings/me/", form).content.decode()
+    assert "免打扰时段须同时填写开始和结束时间" in refused
+    client.post("/settings/me/", {**form, "quiet_end": "08:00"})
+    page = client.get("/").content.decode()
+    assert "Issued today" in page and 'data-theme="dark"' in page
+    profile = user.profile
+    profile.refresh_from_db()
+    assert (profile.language, profile.theme, profile.notify_sms) == ("en", "dark", False)
+    assert str(profile.quiet_start) == "22:00:00"
+    changed = AuditEvent.objects.filter(type="setting.changed").last()
+    assert changed is not None and changed.payload["language"] == "en"
+    bad = client.post("/settings/me/", {"language": "fr", "theme": "dark"}).content.decode()
+    assert "不支持该界面语言" in bad
+
+
+def _untranslated(path: Path) -> list[str]:
+    text = path.read_text("utf-8")
+    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|<script.*?</script>", "", text, flags=re.S)
+    return re.findall(f"[{CJK}][^<>\n]*", text)
+
+
+@pytest.mark.parametrize("path", sorted(SRC.glob("*/templates/**/*.html")), ids=lambda p: p.name)
+def test_every_page_text_is_translatable(path: Path) -> None:
+    assert _untranslated(path) == [], "wrap the text in {% translate %} and add it to django.po"
+
+
+def test_every_translatable_text_has_its_english() -> None:
+    po = (SRC / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text("utf-8")
+    pairs = re.findall(r'msgid "(.*)"\nmsgstr "(.*)"', po)
+    wanted = set()
+    for path in SRC.glob("*/templates/**/*.html"):
+        wanted |= set(re.findall(r'\{% translate "(.*?)" %\}', path.read_text("utf-8")))
+    english = {msgid: msgstr for msgid, msgstr in pairs if msgid}
+    assert wanted - set(english) == set()
+    assert [m for m, s in english.items() if not s or (re.search(f"[{CJK}]", s) and m != s)] == [
+        "跟随网站（简体中文）"
+    ]
+
+
+def test_user_pages_show_no_other_users_settings(settings: Any) -> None:
+    client = Client(HTTP_HOST="localhost")
+    assert client.get("/settings/me/").status_code == 302  # sign in first
