@@ -19,9 +19,15 @@ from fapiao.domain.red import Pick
 from fapiao.invoicing.corrections import invoice_issue_red, invoice_void, red_form_create
 from fapiao.invoicing.keys import sign
 from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import Event, Invoice, StockSegment, Upload
+from fapiao.invoicing.models import Channel, Event, Invoice, StockSegment, Upload
 from fapiao.invoicing.services import invoice_issue
-from fapiao.invoicing.uploads import _message, reconcile, reconcile_repair, upload_flush
+from fapiao.invoicing.uploads import (
+    _message,
+    backlog,
+    reconcile,
+    reconcile_repair,
+    upload_flush,
+)
 from fapiao.signing import digest, signed_answer_valid
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
@@ -142,6 +148,8 @@ def test_offline_limits_refuse_while_uploads_wait_and_resume_after(world: World)
     for _ in range(9):
         issue(world, "VAT_ORDINARY_ELECTRONIC", amount="99999.99")
     assert upload_flush(client=DOWN, now=NOW).unreachable  # the authority is down
+    waiting = Channel.objects.get(pk=world.device.pk).waiting_amount
+    assert waiting == Decimal("999999.90") == backlog(world.device.pk)[1]
     before = (Invoice.objects.count(), Event.objects.count(), Upload.objects.count())
     numbers = list(StockSegment.objects.values_list("next_number", flat=True))
     with pytest.raises(DomainError, match="超过离线限额") as refused:
@@ -157,6 +165,8 @@ def test_offline_limits_refuse_while_uploads_wait_and_resume_after(world: World)
         issue(world, "VAT_ORDINARY_ELECTRONIC", at=later, amount="1.00")
 
     assert upload_flush(client=EmbeddedClient(), now=NOW + timedelta(minutes=1)).accepted == 11
+    assert Channel.objects.get(pk=world.device.pk).waiting_amount == 0
+    assert backlog(world.device.pk) == (None, Decimal(0))
     issue(world, "VAT_ORDINARY_ELECTRONIC", at=later, amount="100.00")
 
 

@@ -66,6 +66,9 @@ class Channel(models.Model):
     reported_through = models.DateField("已抄报至", null=True, blank=True)
     channel_digit = models.CharField("渠道代码", max_length=1, default="0")
     monthly_credit = models.DecimalField("月授信额度", null=True, blank=True, **MONEY)
+    # 离线正数累计金额: the positive amount of this channel's invoices waiting for upload, kept
+    # by the outbox as rows are written and answered (so the offline check reads one row)
+    waiting_amount = models.DecimalField(default=0, **MONEY)
 
     class Meta:
         constraints = [

@@ -33,7 +33,7 @@ from fapiao.invoicing.ledger import (
     invoice_content,
     invoice_digest,
 )
-from fapiao.invoicing.models import Invoice, Taxpayer, Upload, UploadLease
+from fapiao.invoicing.models import Channel, Invoice, Taxpayer, Upload, UploadLease
 from fapiao.jobs.services import periodic
 from fapiao.signing import signed_answer_valid
 
@@ -45,6 +45,7 @@ RETRY_MAX = timedelta(minutes=5)
 def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: bool) -> None:
     """Queue what the authority must learn of ``invoice`` after the event just appended; the
     caller holds the taxpayer's lock, so sequences follow commit order."""
+    amount = Decimal(0) if voided or invoice.red else invoice.amount
     fastsql.insert(
         [
             Upload(
@@ -53,32 +54,46 @@ def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: 
                 invoice_id=invoice.pk,
                 channel_id=invoice.channel_id,
                 issued_at=invoice.issued_at,
-                amount=Decimal(0) if voided or invoice.red else invoice.amount,
+                amount=amount,
                 voided=voided,
                 created_at=at,
             )
         ]
     )
+    if amount > 0:
+        _waiting_add(invoice.channel_id, amount)
+
+
+def _waiting_add(channel_id: int, amount: Decimal) -> None:
+    table = connection.ops.quote_name(Channel._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET waiting_amount = waiting_amount + %s "  # noqa: S608
+            "WHERE id = %s",
+            [connection.ops.adapt_decimalfield_value(amount, 18, 2), channel_id],
+        )
 
 
 def backlog(channel_id: int) -> tuple[datetime | None, Decimal]:
-    """When the oldest invoice of the channel still waiting for upload was issued, and the
-    positive amount waiting (离线正数累计金额)."""
-    table = connection.ops.quote_name(Upload._meta.db_table)
+    """When the oldest invoice of the channel still waiting for upload was issued (an index
+    lookup), and the positive amount waiting (离线正数累计金额, kept on the channel)."""
+    uploads = connection.ops.quote_name(Upload._meta.db_table)
+    channels = connection.ops.quote_name(Channel._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT MIN(issued_at), SUM(amount) FROM {table} "  # noqa: S608 - name from _meta
-            "WHERE channel_id = %s AND answered_at IS NULL",
-            [channel_id],
+            f"SELECT (SELECT issued_at FROM {uploads} WHERE channel_id = %s "  # noqa: S608
+            "AND answered_at IS NULL ORDER BY issued_at LIMIT 1), waiting_amount "
+            f"FROM {channels} WHERE id = %s",
+            [channel_id, channel_id],
         )
         oldest, amount = cursor.fetchone()
     if oldest is None:
         return None, Decimal(0)
-    if isinstance(oldest, str):  # SQLite returns the aggregate as text
+    if isinstance(oldest, str):  # SQLite returns the subquery's value as text
         oldest = datetime.fromisoformat(oldest)
     if timezone.is_naive(oldest):
         oldest = oldest.replace(tzinfo=UTC)
-    # SQLite sums its NUMERIC column as a float: back to 分
+    # SQLite reads its NUMERIC column as a float: back to 分
     return oldest, Decimal(str(amount or 0)).quantize(Decimal("0.01"))
 
 
@@ -273,6 +288,12 @@ def _apply(
                 payload["status"] = invoice.status
         events.append((kind, "system", now, payload, invoice, None))
     fastsql.update_many(answered, "attempts", "answered_at", "answer", "accepted", "last_error")
+    released: dict[int, Decimal] = {}
+    for row in answered:
+        released[row.channel_id] = released.get(row.channel_id, Decimal(0)) + row.amount
+    for channel_id, amount in released.items():
+        if amount:
+            _waiting_add(channel_id, -amount)
     Invoice.objects.filter(pk__in=uploaded).update(status=Status.UPLOADED)
     events_append(taxpayer=locked, items=events)
 
