@@ -18,15 +18,14 @@ def count_waiting(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0004_uploadlease_upload'),
+        ("invoicing", "0004_uploadlease_upload"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channel',
-            name='waiting_amount',
+            model_name="channel",
+            name="waiting_amount",
             field=models.DecimalField(decimal_places=2, default=0, max_digits=18),
         ),
         migrations.RunPython(count_waiting, migrations.RunPython.noop),
