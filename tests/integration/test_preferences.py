@@ -81,3 +81,18 @@ def test_every_translatable_text_has_its_english() -> None:
 def test_user_pages_show_no_other_users_settings(settings: Any) -> None:
     client = Client(HTTP_HOST="localhost")
     assert client.get("/settings/me/").status_code == 302  # sign in first
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database() -> None:
+    world = make_world()
+    user = user_create(username="nul", password="Str0ng#Pass", email="n@example.cn")
+    role_grant(user=user, role=Role.ADMIN, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    answer = client.get("/api/v1/periods/status", {"channel": "a\x00b"})
+    assert answer.status_code == 400 and "空字符" in answer.json()["message"]
+    body = '{"kind": "DIGITAL_ORDINARY", "buyer": {"name": "a\\u0000"}}'
+    posted = client.post("/api/v1/invoices/preview", body, content_type="application/json")
+    assert posted.status_code == 400
+    assert client.post("/settings/me/", {"language": "en\x00"}).status_code == 400
+    assert client.get("/closing/", {"period": "2026-10"}).status_code == 200

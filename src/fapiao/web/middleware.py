@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 
 AVAILABLE = {code for code, _ in settings.LANGUAGES}
@@ -34,3 +34,36 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+NUL_MESSAGE = "请求中含有不允许的空字符（\\0）"
+
+
+class RejectNulMiddleware:
+    """Refuse a request carrying a NUL character in its query, form or JSON body with 400: no
+    field of ours may hold one, and PostgreSQL cannot store it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            if request.path.startswith(("/api/", "/authority/v1/")):
+                body = {"code": "invalid", "message": NUL_MESSAGE, "field": None}
+                return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(NUL_MESSAGE.encode())
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
+        "QUERY_STRING", ""
+    ):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+            return any("\x00" in value for value in request.POST.values())
+        body = request.body
+        return b"\x00" in body or b"\\u0000" in body
+    return False
