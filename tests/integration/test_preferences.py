@@ -44,6 +44,11 @@ def test_personal_settings_language_theme_and_quiet_hours() -> None:
     client.post("/settings/me/", {**form, "quiet_end": "08:00"})
     page = client.get("/").content.decode()
     assert "Issued today" in page and 'data-theme="dark"' in page
+    assert "Saved" in client.get("/settings/me/").content.decode()
+    forbidden = client.get("/settings/users/")  # an issuer is not an administrator
+    assert (
+        forbidden.status_code == 403 and "You may not open this page" in forbidden.content.decode()
+    )
     profile = user.profile
     profile.refresh_from_db()
     assert (profile.language, profile.theme, profile.notify_sms) == ("en", "dark", False)
@@ -71,6 +76,10 @@ def test_every_translatable_text_has_its_english() -> None:
     wanted = set()
     for path in SRC.glob("*/templates/**/*.html"):
         wanted |= set(re.findall(r'\{% translate "(.*?)" %\}', path.read_text("utf-8")))
+    for path in SRC.glob("**/*.py"):  # messages the views make
+        wanted |= set(
+            re.findall(r'\b(?:_|gettext|gettext_lazy)\(\s*"([^"]*)"', path.read_text("utf-8"))
+        )
     english = {msgid: msgstr for msgid, msgstr in pairs if msgid}
     assert wanted - set(english) == set()
     assert [m for m, s in english.items() if not s or (re.search(f"[{CJK}]", s) and m != s)] == [

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fapiao.authority import services as authority
 from fapiao.closing.certificate import certificate_pdf
@@ -63,7 +64,7 @@ def closing(request: HttpRequest) -> HttpResponse:
     context["period"] = period
     if request.method == "POST":
         if not me.roles & WRITE:
-            return HttpResponseForbidden("只有管理员和财务可以办理".encode())
+            return HttpResponseForbidden(_("只有管理员和财务可以办理").encode())
         request.session["closing_message"] = _act(request, channel, period, me)
         return redirect(f"/closing/?channel={channel.pk}&period={period.start:%Y-%m}")
     if channel.type == ChannelType.DIGITAL:
@@ -89,15 +90,17 @@ def _steps(view: Any) -> list[tuple[str, str]]:
     """The progress of the period: each step with 完成 / 进行中 / 未开始."""
     clearing = view.clearing
     decided = clearing is not None and clearing.status in ("approved", "rejected")
+    done, waiting = _("完成"), _("未开始")
     return [
-        ("发票上传", "完成" if not view.waiting else f"还有{len(view.waiting)}张"),
-        ("抄报", "完成" if view.report else "未开始"),
-        ("申报", "完成" if view.declaration else "未开始"),
-        ("提交清卡申请", "完成" if clearing else "未开始"),
-        ("税务机关审核", clearing.get_status_display() if decided else
-         ("审核中" if clearing else "未开始")),
-        ("开票截止日期更新", f"至{clearing.lock_date}" if clearing and clearing.lock_date
-         else "未开始"),
+        (_("发票上传"), done if not view.waiting else
+         _("还有%(count)d张") % {"count": len(view.waiting)}),
+        (_("抄报"), done if view.report else waiting),
+        (_("申报"), done if view.declaration else waiting),
+        (_("提交清卡申请"), done if clearing else waiting),
+        (_("税务机关审核"), _(clearing.get_status_display()) if decided else
+         (_("审核中") if clearing else waiting)),
+        (_("开票截止日期更新"), _("至%(date)s") % {"date": clearing.lock_date}
+         if clearing and clearing.lock_date else waiting),
     ]  # fmt: skip
 
 
@@ -107,11 +110,11 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
         if action == "upload":
             flushed = upload_flush(taxpayer=me.taxpayer, force=True)
             if flushed.unreachable:
-                return "税务机关暂时无法连接，后台任务会继续重试"
-            return f"已上传{flushed.accepted}张"
+                return _("税务机关暂时无法连接，后台任务会继续重试")
+            return _("已上传%(count)d张") % {"count": flushed.accepted}
         if action == "report":
             period_report(channel=channel, period=period, actor=me.actor)
-            return f"{period.label}抄报完成"
+            return _("%(period)s抄报完成") % {"period": period.label}
         if action == "declare":
             declaration = period_declare(
                 taxpayer=me.taxpayer, period=period, actor=me.actor,
@@ -121,24 +124,28 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
                                       field="input_tax", label="进项税额"),
                 explanation=request.POST.get("explanation", ""),
             )  # fmt: skip
-            ok = "比对通过" if declaration.comparison_ok else "比对不通过"
-            return f"{period.label}申报完成，应纳税额{declaration.result['payable']}元，{ok}"
+            ok = _("比对通过") if declaration.comparison_ok else _("比对不通过")
+            return _("%(period)s申报完成，应纳税额%(payable)s元，%(ok)s") % {
+                "period": period.label, "payable": declaration.result["payable"], "ok": ok,
+            }  # fmt: skip
         if action == "send_code":
             where = confirm_send(request.user, purpose=CONFIRM_PURPOSE)  # type: ignore[arg-type]
-            return f"验证码已发送至{where}"
+            return _("验证码已发送至%(where)s") % {"where": where}
         if action == "clear":
             clearing = clearing_apply(
                 channel=channel, period=period, user=request.user,  # type: ignore[arg-type]
                 code=request.POST.get("code", ""), actor=me.actor,
             )  # fmt: skip
-            return f"清卡申请{clearing.number}：{clearing.get_status_display()}"
+            return _("清卡申请%(number)s：%(status)s") % {
+                "number": clearing.number, "status": _(clearing.get_status_display()),
+            }  # fmt: skip
         if action == "refresh":
             for clearing in Clearing.objects.filter(channel=channel, status="pending"):
                 clearing_refresh(clearing)
-            return "已刷新审核结果"
+            return _("已刷新审核结果")
     except DomainError as error:
         return error.message
-    return "未知的操作"
+    return _("未知的操作")
 
 
 @page(Role.ADMIN, Role.FINANCE, Role.AUDITOR)
@@ -160,7 +167,7 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
 def review(request: HttpRequest) -> HttpResponse:
     """The authority's queue of 清卡 applications waiting for a person."""
     if not is_authority(request.user):  # type: ignore[arg-type]
-        return HttpResponseForbidden("只有税务机关用户可以审核".encode())
+        return HttpResponseForbidden(_("只有税务机关用户可以审核").encode())
     message = ""
     if request.method == "POST":
         try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils.translation import gettext
 
 from fapiao.api.auth import Caller, caller_of_user
 from fapiao.invoicing.accounts import is_authority, taxpayers_of
@@ -34,7 +35,7 @@ def page(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., 
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             me = current(request)
             if me is None or (roles and not me.roles & set(roles)):
-                return HttpResponseForbidden("没有权限访问此页面".encode())
+                return HttpResponseForbidden(gettext("没有权限访问此页面").encode())
             request.caller = me  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -52,7 +52,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         except DomainError as refused:
             error = refused
         else:
-            return _done(request, "/settings/", "已保存")
+            return _done(request, "/settings/", gettext("已保存"))
     return render(request, "web/settings/profile.html", {
         "taxpayer": me.taxpayer, "error": error, "flash": _flash(request),
         "kinds": [(k.value, k.label) for k in TaxpayerKind],
@@ -90,12 +90,12 @@ def users_change(request: HttpRequest) -> HttpResponse:
                 user = user_create(username=username, password=request.POST.get("password", ""),
                                    email=request.POST.get("email", ""))  # fmt: skip
             role_grant(user=user, role=role, taxpayer=me.taxpayer, actor=me.actor)  # type: ignore[arg-type]
-            message = f"已授予 {username} {role.label}"  # type: ignore[union-attr]
+            message = gettext("已授予 %(user)s %(role)s") % {"user": username, "role": role.label}  # type: ignore[union-attr]
         elif action == "revoke" and user is not None:
             if not Membership.objects.filter(user=user, taxpayer=me.taxpayer).exists():
                 raise DomainError("该用户不属于本企业", field="username")
             role_revoke(user=user, role=role, taxpayer=me.taxpayer, actor=me.actor)  # type: ignore[arg-type]
-            message = f"已撤销 {username} 的{role.label}"  # type: ignore[union-attr]
+            message = gettext("已撤销 %(user)s 的%(role)s") % {"user": username, "role": role.label}  # type: ignore[union-attr]
         elif (
             action == "unlock"
             and user is not None
@@ -108,7 +108,7 @@ def users_change(request: HttpRequest) -> HttpResponse:
             }:
                 if identifier:
                     unlock(identifier, actor=me.actor)
-            message = f"已解除 {username} 的锁定"
+            message = gettext("已解除 %(user)s 的锁定") % {"user": username}
         else:
             raise DomainError("用户不存在或操作不正确", field="username")
     except (DomainError, ValueError) as error:
@@ -135,7 +135,8 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
             message = refused.message
         else:
             return _done(request, f"/settings/catalogs/{name}/",
-                         f"导入完成：新增{report.created}条，更新{report.updated}条")  # fmt: skip
+                         gettext("导入完成：新增%(created)d条，更新%(updated)d条")
+                         % {"created": report.created, "updated": report.updated})  # fmt: skip
     items = book.model.objects.filter(taxpayer=me.taxpayer)  # type: ignore[attr-defined]
     columns = [(column, book.header(column)) for column in book.columns]
     rows = [[getattr(item, column) for column, _ in columns] for item in items]
@@ -181,7 +182,7 @@ def keys(request: HttpRequest) -> HttpResponse:
                 if key is None:
                     raise DomainError("密钥不存在", field="revoke")
                 apikey_revoke(key=key, actor=me.actor)
-                message = f"已撤销 {key}"
+                message = gettext("已撤销 %(key)s") % {"key": key}
             else:
                 issued = apikey_create(
                     taxpayer=me.taxpayer,
@@ -189,7 +190,7 @@ def keys(request: HttpRequest) -> HttpResponse:
                     role=Role(request.POST.get("role", "")),
                     actor=me.actor,
                 )
-                shown, message = issued.plaintext, "密钥只显示这一次，请立即保存"
+                shown, message = issued.plaintext, gettext("密钥只显示这一次，请立即保存")
         except (DomainError, ValueError) as error:
             message = getattr(error, "message", "请选择角色")
     return render(request, "web/settings/keys.html", {
@@ -221,7 +222,9 @@ def personal(request: HttpRequest) -> HttpResponse:
         except DomainError as refused:
             error = refused
         else:
-            response = _done(request, "/settings/me/", gettext("已保存"))
+            with translation.override(profile.language or settings.LANGUAGE_CODE):
+                saved = gettext("已保存")  # in the language just chosen
+            response = _done(request, "/settings/me/", saved)
             if profile.language:
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language,
                                     max_age=365 * 86400, samesite="Lax")  # fmt: skip

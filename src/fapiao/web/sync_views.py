@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from fapiao.authority.client import Unreachable
 from fapiao.domain.errors import DomainError
@@ -22,7 +23,7 @@ def sync(request: HttpRequest) -> HttpResponse:
     message = request.session.pop("sync_message", "")
     if request.method == "POST":
         if Role.AUDITOR in me.roles and not me.roles & {Role.ADMIN, Role.FINANCE}:
-            return HttpResponse("审计员只能查看".encode(), status=403)
+            return HttpResponse(_("审计员只能查看").encode(), status=403)
         request.session["sync_message"] = _act(request.POST.get("action", ""), taxpayer, me)
         return redirect("web:sync")
     context: dict[str, Any] = {"message": message, "state": upload_state(taxpayer)}
@@ -48,11 +49,11 @@ def _act(action: str, taxpayer: Any, me: Any) -> str:
         if action == "send":
             flushed = upload_flush(taxpayer=taxpayer, force=True)
             if flushed.unreachable:
-                return "税务机关暂时无法连接，后台任务会继续重试"
-            return f"已发送{flushed.sent}条：接受{flushed.accepted}条，拒绝{flushed.refused}条"
+                return _("税务机关暂时无法连接，后台任务会继续重试")
+            return _("已发送%(sent)d条：接受%(accepted)d条，拒绝%(refused)d条") % vars(flushed)
         if action == "repair":
             queued = reconcile_repair(taxpayer, reconcile(taxpayer), actor=me.actor)
-            return f"已重新排队上传{queued}张发票"
+            return _("已重新排队上传%(count)d张发票") % {"count": queued}
     except Unreachable:
-        return "税务机关暂时无法连接，请稍后再试"
-    return "未知的操作"
+        return _("税务机关暂时无法连接，请稍后再试")
+    return _("未知的操作")

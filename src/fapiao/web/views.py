@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -129,16 +130,16 @@ def stock_warnings(channel: dict[str, Any]) -> list[str]:
     if channel["type"] == "digital":
         credit, left = channel.get("monthly_credit"), channel.get("credit_left")
         if credit and left is not None and Decimal(left) < Decimal(credit) * LOW_CREDIT:
-            return [f"本月授信额度仅剩¥{left}"]
+            return [_("本月授信额度仅剩¥%(left)s") % {"left": left}]
         return []
     warnings = [
-        f"{names.get(kind, kind)}库存仅剩{left}张，请及时领购"
+        _("%(kind)s库存仅剩%(left)s张，请及时领购") % {"kind": names.get(kind, kind), "left": left}
         for kind, left in channel.get("stock", {}).items()
         if left < LOW_STOCK
     ]
     for kind in channel.get("monitoring", {}):
         if kind not in channel.get("stock", {}):
-            warnings.append(f"{names.get(kind, kind)}没有库存，请领购")
+            warnings.append(_("%(kind)s没有库存，请领购") % {"kind": names.get(kind, kind)})
     return warnings
 
 
@@ -191,7 +192,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
         )
         error = ""
     except ValueError:
-        found, error = Invoice.objects.none(), "查询条件格式不正确"
+        found, error = Invoice.objects.none(), _("查询条件格式不正确")
     return render(request, "web/invoices.html", {
         "invoices": found[:200], "count": found.count(), "q": q, "error": error,
         "kinds": [(k.value, spec(k).name) for k in InvoiceKind],
@@ -318,7 +319,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         events = list(_audit_events(request)[:500])
         error = ""
     except ValidationError:
-        events, error = [], "日期格式应为 YYYY-MM-DD"
+        events, error = [], _("日期格式应为 YYYY-MM-DD")
     return render(request, "web/audit.html", {
         "events": events, "q": request.GET, "types": sorted(AUDIT_LABELS.items()),
         "labels": AUDIT_LABELS, "error": error,
