@@ -225,7 +225,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "formats": [f for f in FORMATS if f != "xml" or kind.digital],
         "reasons": [r.value for r in RedReason],
         "forms": invoice.red_forms.order_by("-pk"),
-        "message": request.GET.get("message", ""),
+        "message": request.session.pop("invoice_message", ""),
     })  # fmt: skip
 
 
@@ -256,38 +256,42 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "void":
             invoice_void(invoice=invoice, actor=me.actor, reason=request.POST.get("reason", ""))
-            return redirect(f"/invoices/{pk}/?message=已作废")
+            return _told(request, pk, _("已作废"))
         if action == "red":
             red = invoice_issue_red(
                 blue=invoice, actor=me.actor, reason=RedReason(request.POST["reason"]),
                 request_id=request.POST.get("request_id") or None,
             )  # fmt: skip
-            return redirect(f"/invoices/{red.pk}/?message=已开具红字发票")
+            return _told(request, red.pk, _("已开具红字发票"))
         if action == "form":
             form = red_form_create(
                 blue=invoice, reason=RedReason(request.POST["reason"]),
                 raised_by=request.POST.get("raised_by", "seller"),
                 buyer_booked=bool(request.POST.get("buyer_booked")), actor=me.actor,
             )  # fmt: skip
-            return redirect(
-                f"/invoices/{pk}/?message=已提出{form.number}（{form.get_status_display()}）"
-            )
+            return _told(request, pk, _("已提出%(form)s（%(status)s）")
+                         % {"form": form.number, "status": form.get_status_display()})  # fmt: skip
         form = RedForm.objects.get(taxpayer=me.taxpayer, blue=invoice,
                                    number=request.POST.get("form", ""))  # fmt: skip
         if action == "confirm":
             red_form_confirm(form=form, party=request.POST.get("party", ""),
                              accept=request.POST.get("accept") != "0", actor=me.actor)  # fmt: skip
-            return redirect(f"/invoices/{pk}/?message={form.number}已处理")
+            return _told(request, pk, _("%(form)s已处理") % {"form": form.number})
         if action == "cancel":
             red_form_cancel(form=form, actor=me.actor)
-            return redirect(f"/invoices/{pk}/?message={form.number}已撤销")
+            return _told(request, pk, _("%(form)s已撤销") % {"form": form.number})
         if action == "red-form":
             red = invoice_issue_red(blue=invoice, form=form, actor=me.actor,
                                     request_id=f"red-form-{form.pk}")  # fmt: skip
-            return redirect(f"/invoices/{red.pk}/?message=已开具红字发票")
+            return _told(request, red.pk, _("已开具红字发票"))
     except (DomainError, KeyError, ValueError, RedForm.DoesNotExist) as error:
-        message = getattr(error, "message", "请求不正确")
-        return redirect(f"/invoices/{pk}/?message={message}")
+        return _told(request, pk, getattr(error, "message", _("请求不正确")))
+    return redirect(f"/invoices/{pk}/")
+
+
+def _told(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+    """To the invoice's page, with ``message`` shown there once."""
+    request.session["invoice_message"] = message
     return redirect(f"/invoices/{pk}/")
 
 
