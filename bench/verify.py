@@ -68,11 +68,11 @@ print(json.dumps({"uploads": flushed.accepted, "seconds": elapsed}))
 
 FILL = """
 INSERT INTO authority_registryinvoice (taxpayer_id, kind, code, number, issued_at, issued_on,
-    amount, tax, total, check_code, buyer_name, buyer_tax_id, status, blue_id, red_total,
-    content, digest, signature, key_id, received_at, changed_at)
+    amount, tax, total, check_code, buyer_name, buyer_tax_id, device_number, status, blue_id,
+    red_total, content, digest, signature, key_id, received_at, changed_at)
 SELECT taxpayer_id, kind, '042002600211', lpad(g::text, 8, '0'), issued_at, issued_on, amount,
-    tax, total, check_code, buyer_name, buyer_tax_id, status, NULL, red_total, content, digest,
-    signature, key_id, received_at, changed_at
+    tax, total, check_code, buyer_name, buyer_tax_id, device_number, status, NULL, red_total,
+    content, digest, signature, key_id, received_at, changed_at
 FROM authority_registryinvoice, generate_series(1, %s) AS g
 WHERE id = (SELECT min(id) FROM authority_registryinvoice)
 """

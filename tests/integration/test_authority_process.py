@@ -4,6 +4,7 @@ loses and duplicates nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -144,6 +146,16 @@ def test_down_authority_then_back_every_upload_exactly_once_in_order(
     with pytest.raises(DomainError, match="校验码后6位") as caught:
         authority_client().verify(typed, client="198.51.100.1")
     assert caught.value.field == "check6"
+    # the public endpoint is answered without Django's request handling: same rules, same JSON
+    for body, status in ((b"{not json", 400), (b'{"number": 5}', 422), (b"[]", 400)):
+        request = urllib.request.Request(
+            f"{authority.url}/authority/v1/verify", data=body, method="POST",
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == status
+        assert json.loads(refused.value.read())["code"] == "invalid"
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
