@@ -312,6 +312,8 @@ class ForgingAuthority(EmbeddedClient):
 def test_a_receipt_that_does_not_verify_leaves_the_upload_waiting(world: World) -> None:
     invoice = issue(world, "VAT_ORDINARY_ELECTRONIC")
     assert upload_flush(client=ForgingAuthority(), now=NOW).accepted == 0
+    # full batches that get no valid answer end the round instead of being sent forever
+    assert upload_flush(client=ForgingAuthority(), now=NOW, batch=1, force=True).sent == 0
     row = Upload.objects.get()
     assert row.answered_at is None and "回执签名无效" in row.last_error
     assert Invoice.objects.get(pk=invoice.pk).status == "issued"

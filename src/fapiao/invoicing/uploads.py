@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
+from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import Action, Status, can, next_status
 from fapiao.invoicing import fastsql
 from fapiao.invoicing.ledger import (
@@ -182,8 +183,8 @@ def upload_flush(
         try:
             while _flush_batch(taxpayer_id, client, batch, result, now):
                 pass
-        except Unreachable as unreachable:
-            error = str(unreachable)
+        except (Unreachable, DomainError) as unreachable:  # whole batch unanswered: wait
+            error = getattr(unreachable, "message", None) or str(unreachable)
             result.unreachable.append(error)
             log.warning("upload of taxpayer %s waits: %s", taxpayer_id, error)
         finally:
@@ -207,8 +208,9 @@ def _flush_batch(
         answers = client.upload(
             tax_id=taxpayer.tax_id, name=taxpayer.name, uploads=[_message(row) for row in rows]
         )
-    except Unreachable as error:
-        Upload.objects.filter(pk__in=[row.pk for row in rows]).update(last_error=str(error)[:500])
+    except (Unreachable, DomainError) as error:
+        text = getattr(error, "message", None) or str(error)
+        Upload.objects.filter(pk__in=[row.pk for row in rows]).update(last_error=text[:500])
         raise
     key = client.public_key()
     by_sequence = {
@@ -217,8 +219,10 @@ def _flush_batch(
         # a receipt that does not verify proves nothing: the row stays waiting
         if not answer.get("accepted") or signed_answer_valid(answer, key)
     }
+    sent = result.sent
     _apply(taxpayer_id, rows, by_sequence, now or timezone.now(), result)
-    return len(rows) == batch
+    # go on while full batches are answered; rows left unanswered wait for the next round
+    return len(rows) == batch and result.sent > sent
 
 
 def upload_state(taxpayer: Taxpayer | None = None) -> dict[str, Any]:
