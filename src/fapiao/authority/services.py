@@ -457,9 +457,11 @@ class CheckResult:
 def _count_check(record: RegistryInvoice, day: date) -> int | None:
     """Count one check of ``record`` today; None once the day's limit is reached."""
     table = connection.ops.quote_name(CheckCount._meta.db_table)
-    # one statement, committed by itself (on PostgreSQL the table is UNLOGGED: see migration
-    # 0003, so the commit does not wait for the disk)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # a count of checks is a rate limit, not a record: it need not wait for the disk
+            # (a crash can forget the last few counts, never corrupt or reorder anything)
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
             f"INSERT INTO {table} (invoice_id, day, count) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (invoice_id, day) DO UPDATE SET count = {table}.count + 1 "
