@@ -15,6 +15,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from fapiao.authority import services as authority
+from fapiao.closing import services as closing_services
 from fapiao.closing.certificate import certificate_pdf
 from fapiao.closing.models import Clearing, Reminder
 from fapiao.closing.services import (
@@ -34,7 +35,7 @@ from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, Monitoring, Role
 from fapiao.invoicing.services import invoice_issue, taxpayer_update
 from fapiao.invoicing.uploads import upload_flush
-from fapiao.jobs.services import job_run_due
+from fapiao.jobs.services import job_run_due, worker_round
 from fapiao.security.services import confirm_send, preferences_save
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
@@ -304,3 +305,24 @@ def test_a_quarterly_filer_clears_its_quarter_in_october(world: World, admin: An
     assert (clearing.status, clearing.type) == ("approved", "季度")
     # the lock date moves to the close of the next quarter's window (January)
     assert clearing.lock_date == date(2027, 1, 15)
+
+
+def test_the_worker_learns_a_decision_made_by_a_person(world: World, admin: Any) -> None:
+    issue(world, "VAT_ORDINARY_ELECTRONIC", at(10, 20), upload=True)
+    upload_flush(now=at(11, 3), force=True)
+    period_report(channel=world.device, period=OCTOBER, actor="finance", now=at(11, 3))
+    period_declare(taxpayer=world.taxpayer, period=OCTOBER, declared_sales=Decimal("900.00"),
+                   explanation="退货待开红字", actor="finance", now=at(11, 3))  # fmt: skip
+    pending = clearing_apply(
+        channel=world.device, period=OCTOBER, user=admin, code=code_for(admin, at(11, 4)),
+        actor="finance", now=at(11, 4),
+    )  # fmt: skip
+    assert pending.status == "pending"
+    authority.clearing_decide(number=pending.number, approve=True, reason="说明合理",
+                              actor="shuiwu")  # fmt: skip
+    closing_services._last_round[0] = 0.0  # the worker's next round is due
+    assert worker_round() >= 1
+    pending.refresh_from_db()
+    assert (pending.status, pending.reason) == ("approved", "说明合理")
+    assert lock_dates(world) == {date(2026, 12, 15)}
+    assert closing_services.clearing_round() == 0  # not asked again at once

@@ -7,6 +7,7 @@ through the client port, so the review happens wherever the authority runs.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -414,9 +415,17 @@ def _decided(
     return clearing
 
 
+ROUND_EVERY = 30.0  # seconds between the worker's looks at applications and reminders
+_last_round = [0.0]
+
+
 @periodic
 def clearing_round() -> int:
-    """The worker's round: learn the decisions on applications under review, and remind."""
+    """The worker's round (at most every :data:`ROUND_EVERY` seconds): learn the decisions on
+    applications under review, and remind."""
+    if time.monotonic() - _last_round[0] < ROUND_EVERY:
+        return 0
+    _last_round[0] = time.monotonic()
     done = 0
     for clearing in Clearing.objects.filter(status=ClearingStatus.SUBMITTED):
         try:
