@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -190,7 +191,7 @@ def test_reconciliation_finds_a_registry_record_altered_by_hand(world: World) ->
         total=Decimal("1.00")
     )
     record = RegistryInvoice.objects.get(number=second.number, code=second.code)
-    record.content = {**record.content, "remarks": "被改过"}
+    record.content = json.dumps({**record.facts(), "remarks": "被改过"}, ensure_ascii=False)
     record.save()
     found = {d.invoice: d for d in reconcile(world.taxpayer, client=EmbeddedClient())}
     assert found[str(first)].what == "内容不一致" and "total" in found[str(first)].detail

@@ -4,6 +4,9 @@ meet only through :mod:`fapiao.authority.client`."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db import models
 
 from fapiao.domain.verification import RegistryStatus
@@ -42,6 +45,8 @@ class AuthorityKey(models.Model):
 
 
 class RegistryInvoice(models.Model):
+    """An invoice as uploaded; ``facts()`` gives its signed content back as a dict."""
+
     taxpayer = models.ForeignKey(
         RegisteredTaxpayer, on_delete=models.PROTECT, related_name="invoices"
     )
@@ -64,7 +69,9 @@ class RegistryInvoice(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reds"
     )
     red_total = models.DecimalField(default=0, **MONEY)  # positive sum of the reds against it
-    content = models.JSONField()  # what the taxpayer signed
+    # what the taxpayer signed, as its canonical JSON text: its SHA-256 is the digest signed, and
+    # it is stored as sent (no JSON parsing by the database on the way in)
+    content = models.TextField()
     digest = models.CharField(max_length=64)
     signature = models.CharField(max_length=200)
     key = models.ForeignKey(TaxpayerKey, on_delete=models.PROTECT)
@@ -79,6 +86,9 @@ class RegistryInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}{self.number}" if self.code else self.number
+
+    def facts(self) -> dict[str, Any]:
+        return dict(json.loads(self.content))
 
 
 class Receipt(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -127,6 +128,11 @@ def public_key() -> dict[str, str]:
 
 
 # --- receiving uploads -----------------------------------------------------------------------
+
+
+def text_digest(text: str) -> str:
+    """The digest of content stored as its canonical JSON text (equal to ``digest`` of it)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _registered(tax_id: str, name: str) -> RegisteredTaxpayer:
@@ -312,7 +318,7 @@ class _Batch:
             buyer_tax_id=content.get("buyer", {}).get("tax_id", ""),
             device_number=str(upload.get("device") or ""),
             blue=blue,
-            content=content,
+            content=canonical(content),
             digest=content_digest,
             signature=str(signed["signature"]),
             key=key,
@@ -356,7 +362,7 @@ def record_facts(record: RegistryInvoice) -> dict[str, Any]:
         "total": f"{record.total:.2f}",
         "check_code": record.check_code,
         "status": record.status,
-        "digest": digest(record.content),
+        "digest": text_digest(record.content),
         "signed_digest": record.digest,
     }
 
@@ -450,7 +456,7 @@ class CheckResult:
             "invoice": None,
         }
         if self.record is not None:
-            answer["invoice"] = self.record.content
+            answer["invoice"] = self.record.facts()
         return answer
 
 
@@ -526,7 +532,7 @@ def check(query: Query, *, client: str, now: datetime | None = None) -> CheckRes
             Outcome.MISMATCH, mismatch_message(field), field=field, checks_today=count
         )
     key = _taxpayer_key(record.key_id)
-    valid = record.digest == digest(record.content) and verify_raw(
+    valid = record.digest == text_digest(record.content) and verify_raw(
         key.algorithm,
         bytes(key.public_key),
         record.digest.encode(),
@@ -599,13 +605,13 @@ def registry_summary(
     facts = [
         InvoiceFacts(
             kind=InvoiceKind(row.kind),
-            red=bool(row.content.get("red")),
+            red=row.blue_id is not None,
             voided=row.status == RegistryStatus.VOIDED,
             amount=row.amount,
             tax=row.tax,
             lines=tuple(
                 (line["rate"], Decimal(line["amount"]), Decimal(line["tax"]))
-                for line in row.content.get("lines", [])
+                for line in row.facts().get("lines", [])
             ),
         )
         for row in rows
