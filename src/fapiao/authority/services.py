@@ -195,7 +195,10 @@ class _Batch:
 
     def receive(self, upload: dict[str, Any]) -> dict[str, Any]:
         sequence = int(upload["sequence"])
-        message = digest(upload)
+        # the content is serialised once: its text is stored, its digest checked and signed
+        text = canonical(upload.get("invoice", {}).get("content", {}))
+        content_digest = text_digest(text)
+        message = _message_digest(upload, content_digest)
         earlier = self.earlier.get(sequence)
         if earlier is not None:
             if earlier.message_digest == message:
@@ -204,7 +207,7 @@ class _Batch:
         if sequence <= self.taxpayer.last_sequence:
             return _refusal(sequence, "上传顺序错误：该序号早于已接收的上传")
         try:
-            record: RegistryInvoice | None = self._register(upload)
+            record: RegistryInvoice | None = self._register(upload, text, content_digest)
         except AuthorityRefused as refusal:
             answer, record = _refusal(sequence, refusal.message), None
         else:
@@ -259,11 +262,10 @@ class _Batch:
         if record.pk is not None:
             self.changed[record.pk] = record
 
-    def _register(self, upload: dict[str, Any]) -> RegistryInvoice:
+    def _register(self, upload: dict[str, Any], text: str, content_digest: str) -> RegistryInvoice:
         taxpayer, now = self.taxpayer, self.now
         signed = upload["invoice"]
         content = signed["content"]
-        content_digest = digest(content)
         code, number = _number_of(upload)
         if content.get("seller", {}).get("tax_id") != taxpayer.tax_id:
             raise AuthorityRefused("发票的销售方不是上传的纳税人")
@@ -275,7 +277,7 @@ class _Batch:
             raise AuthorityRefused("发票数字签名无效")
         record = self.records.get((code, number))
         if record is None:
-            record = self._create(upload, content_digest=content_digest, key=key)
+            record = self._create(upload, text=text, content_digest=content_digest, key=key)
         elif record.taxpayer_id != taxpayer.pk or record.digest != content_digest:
             _risk(
                 taxpayer, "conflicting_upload", now,
@@ -288,7 +290,7 @@ class _Batch:
         return record
 
     def _create(
-        self, upload: dict[str, Any], *, content_digest: str, key: TaxpayerKey
+        self, upload: dict[str, Any], *, text: str, content_digest: str, key: TaxpayerKey
     ) -> RegistryInvoice:
         signed = upload["invoice"]
         content = signed["content"]
@@ -318,7 +320,7 @@ class _Batch:
             buyer_tax_id=content.get("buyer", {}).get("tax_id", ""),
             device_number=str(upload.get("device") or ""),
             blue=blue,
-            content=canonical(content),
+            content=text,
             digest=content_digest,
             signature=str(signed["signature"]),
             key=key,
@@ -340,6 +342,12 @@ class _Batch:
             receipt.invoice = receipt.invoice  # the record's id, now that it has one
         insert([r for r in self.receipts if r.pk is None])
         self.taxpayer.save(update_fields=["last_sequence"])
+
+
+def _message_digest(upload: dict[str, Any], content_digest: str) -> str:
+    """What identifies an upload: all of it, the signed content by its digest."""
+    signed = {**upload.get("invoice", {}), "content": content_digest}
+    return digest({**upload, "invoice": signed})
 
 
 def _refusal(sequence: int, message: str) -> dict[str, Any]:
