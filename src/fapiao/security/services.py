@@ -126,18 +126,24 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+def _code_new(purpose: str, target: str, now: datetime, *, field: str) -> str:
+    """A new 6-digit code for ``purpose`` sent to ``target`` (stored hashed, 5 minutes); at most
+    one a minute."""
+    if OneTimeCode.objects.filter(purpose=purpose, target=target,
+                                  created_at__gt=now - timedelta(seconds=60)).exists():  # fmt: skip
+        raise LoginRefused("验证码发送过于频繁，请1分钟后再试", field=field)
+    code = f"{secrets.randbelow(10**6):06d}"
+    OneTimeCode.objects.create(purpose=purpose, target=target, code_hash=_code_hash(code),
+                               created_at=now, expires_at=now + CODE_TTL)  # fmt: skip
+    return code
+
+
 @transaction.atomic
 def code_send(*, purpose: str, mobile: str, request: HttpRequest | None = None) -> None:
     """Text a 6-digit code for ``purpose`` to ``mobile``, if an account has that number; the
     caller is told the same either way."""
     mobile = check_mobile(mobile, field="mobile")
-    now = timezone.now()
-    if OneTimeCode.objects.filter(purpose=purpose, target=mobile,
-                                  created_at__gt=now - timedelta(seconds=60)).exists():  # fmt: skip
-        raise LoginRefused("验证码发送过于频繁，请1分钟后再试", field="mobile")
-    code = f"{secrets.randbelow(10**6):06d}"
-    OneTimeCode.objects.create(purpose=purpose, target=mobile, code_hash=_code_hash(code),
-                               created_at=now, expires_at=now + CODE_TTL)  # fmt: skip
+    code = _code_new(purpose, mobile, timezone.now(), field="mobile")
     audit_append("otp.sent", actor=mobile, request=request, payload={"purpose": purpose})
     if Profile.objects.filter(mobile=mobile).exists():
         sms_backend().send(mobile, f"【Fapiao】验证码 {code}，5分钟内有效，请勿告诉他人。")
@@ -216,17 +222,10 @@ def reset_with_code(
 def confirm_send(user: AbstractUser, *, purpose: str, now: datetime | None = None) -> str:
     """Send the signed-in ``user`` a 6-digit code confirming ``purpose``, by SMS to their mobile
     or else by e-mail; returns where it went, masked."""
-    now = now or timezone.now()
-    target = f"user:{user.pk}"
-    if OneTimeCode.objects.filter(purpose=purpose, target=target,
-                                  created_at__gt=now - timedelta(seconds=60)).exists():  # fmt: skip
-        raise LoginRefused("验证码发送过于频繁，请1分钟后再试", field="code")
     mobile = Profile.objects.filter(user=user).values_list("mobile", flat=True).first()
     if not mobile and not user.email:
         raise LoginRefused("请先为账户设置手机号或邮箱，以便接收验证码", field="code")
-    code = f"{secrets.randbelow(10**6):06d}"
-    OneTimeCode.objects.create(purpose=purpose, target=target, code_hash=_code_hash(code),
-                               created_at=now, expires_at=now + CODE_TTL)  # fmt: skip
+    code = _code_new(purpose, f"user:{user.pk}", now or timezone.now(), field="code")
     text = f"【Fapiao】{purpose}验证码 {code}，5分钟内有效，请勿告诉他人。"
     if mobile:
         sms_backend().send(mobile, text)
