@@ -18,6 +18,7 @@ from ninja import Status as Reply
 from ninja.errors import AuthenticationError, ValidationError
 
 from fapiao.api.auth import AUTH, ISSUE, READ, Caller, Forbidden
+from fapiao.authority.api import VerifyIn
 from fapiao.authority.client import Unreachable, authority_client
 from fapiao.closing.certificate import certificate_pdf
 from fapiao.closing.models import Clearing
@@ -644,16 +645,6 @@ def me_(request: HttpRequest) -> dict[str, Any]:
         "roles": sorted(role.value for role in me.roles),
         "taxpayer": {"name": taxpayer.name, "tax_id": taxpayer.tax_id, "kind": taxpayer.kind},
     }
-
-
-class VerifyIn(Schema):
-    code: str = Field("", description="发票代码（数电发票不填）")
-    number: str = Field("", description="发票号码")
-    issued_on: str = Field("", description="开票日期 YYYY-MM-DD")
-    amount: str | None = Field(None, description="不含税金额（专票）")
-    check6: str | None = Field(None, description="校验码后6位（普票）")
-    total: str | None = Field(None, description="价税合计（数电）")
-    qr: str | None = Field(None, description="二维码内容（代替以上各项）")
 
 
 class VerifyOut(Schema):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.security import HttpBearer
 
 from fapiao.authority import services
@@ -134,16 +134,16 @@ def key(request: HttpRequest) -> dict[str, str]:
     return services.public_key()
 
 
-class VerifyInputs(Schema):
-    code: str = ""
-    number: str = ""
-    issued_on: str = ""
-    amount: str | None = None
-    check6: str | None = None
-    total: str | None = None
-    qr: str | None = None
+class VerifyIn(Schema):
+    code: str = Field("", description="发票代码（数电发票不填）")
+    number: str = Field("", description="发票号码")
+    issued_on: str = Field("", description="开票日期 YYYY-MM-DD")
+    amount: str | None = Field(None, description="不含税金额（专票）")
+    check6: str | None = Field(None, description="校验码后6位（普票）")
+    total: str | None = Field(None, description="价税合计（数电）")
+    qr: str | None = Field(None, description="二维码内容（代替以上各项）")
 
 
 @api.post("/verify")
-def verify(request: HttpRequest, inputs: VerifyInputs) -> dict[str, Any]:
+def verify(request: HttpRequest, inputs: VerifyIn) -> dict[str, Any]:
     return services.verify_inputs(inputs.dict(), client=client_of(request))

@@ -15,9 +15,9 @@ from django.db import close_old_connections
 
 from fapiao.authority import services
 from fapiao.domain.errors import DomainError
+from fapiao.domain.verification import INPUT_FIELDS
 
 PATH = "/authority/v1/verify"
-FIELDS = ("code", "number", "issued_on", "amount", "check6", "total", "qr")
 MAX_BODY = 64 * 1024
 
 StartResponse = Callable[..., Any]
@@ -51,7 +51,7 @@ def answer(environ: dict[str, Any], start: StartResponse) -> list[bytes]:
         return _reply(start, "400 Bad Request", _refusal("invalid", "请求体不是有效的JSON"))
     if not isinstance(body, dict) or b"\x00" in raw or b"\\u0000" in raw:
         return _reply(start, "400 Bad Request", _refusal("invalid", "请求体应为JSON对象"))
-    inputs = {name: body.get(name) for name in FIELDS}
+    inputs = {name: body.get(name) for name in INPUT_FIELDS}
     if any(value is not None and not isinstance(value, str) for value in inputs.values()):
         return _reply(start, "422 Unprocessable Entity",
                       _refusal("invalid", "请求格式不正确：各项应为文字"))  # fmt: skip

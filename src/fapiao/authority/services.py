@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -468,36 +468,36 @@ class CheckResult:
         return answer
 
 
-def _count_check(record: RegistryInvoice, day: date) -> int | None:
-    """Count one check of ``record`` today; None once the day's limit is reached."""
-    table = connection.ops.quote_name(CheckCount._meta.db_table)
+def _count_up(model: type[models.Model], keys: dict[str, Any], limit: int | None) -> int | None:
+    """Add one to the count row of ``model`` with ``keys`` (made at 1) in one statement; None
+    when it already stands at ``limit``. Counts are rate limits, not records: on PostgreSQL their
+    commit need not wait for the disk (a crash can forget the last few, nothing else)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(keys)
+    places = ", ".join(["%s"] * len(keys))
+    below = f" WHERE {table}.count < {int(limit)}" if limit is not None else ""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # a count of checks is a rate limit, not a record: it need not wait for the disk
-            # (a crash can forget the last few counts, never corrupt or reorder anything)
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
-            f"INSERT INTO {table} (invoice_id, day, count) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (invoice_id, day) DO UPDATE SET count = {table}.count + 1 "
-            f"WHERE {table}.count < %s RETURNING count",
-            [record.pk, connection.ops.adapt_datefield_value(day), DAILY_LIMIT],
+            f"INSERT INTO {table} ({columns}, count) VALUES ({places}, 1) "  # noqa: S608
+            f"ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + 1{below} "
+            "RETURNING count",
+            list(keys.values()),
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
 
 
-def _count_miss(client: str, now: datetime) -> int:
+def _count_check(record: RegistryInvoice, day: date) -> int | None:
+    """Count one check of ``record`` today; None once the day's limit is reached."""
+    keys = {"invoice_id": record.pk, "day": connection.ops.adapt_datefield_value(day)}
+    return _count_up(CheckCount, keys, DAILY_LIMIT)
+
+
+def _miss_keys(client: str, now: datetime) -> dict[str, Any]:
     hour = now.replace(minute=0, second=0, microsecond=0)
-    table = connection.ops.quote_name(MissCount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (client, hour, count) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (client, hour) DO UPDATE SET count = {table}.count + 1 "
-            "RETURNING count",
-            [client[:64], connection.ops.adapt_datetimefield_value(hour)],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    return {"client": client[:64], "hour": connection.ops.adapt_datetimefield_value(hour)}
 
 
 def misses_allowed() -> int:
@@ -505,12 +505,11 @@ def misses_allowed() -> int:
 
 
 def misses_so_far(client: str, now: datetime) -> int:
-    hour = now.replace(minute=0, second=0, microsecond=0)
     table = connection.ops.quote_name(MissCount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count FROM {table} WHERE client = %s AND hour = %s",  # noqa: S608
-            [client[:64], connection.ops.adapt_datetimefield_value(hour)],
+            list(_miss_keys(client, now).values()),
         )
         row = cursor.fetchone()
     return 0 if row is None else int(row[0])
@@ -526,10 +525,9 @@ def check(query: Query, *, client: str, now: datetime | None = None) -> CheckRes
     now = now or timezone.now()
     if misses_so_far(client, now) >= misses_allowed():
         raise TooManyMisses("查验过于频繁，请稍后再试", field="client")
-    # each statement commits by itself: the count is one atomic upsert
     record = get(RegistryInvoice, code=query.code, number=query.number)
     if record is None:
-        _count_miss(client, now)
+        _count_up(MissCount, _miss_keys(client, now), None)
         return CheckResult(Outcome.NOT_FOUND, NOT_FOUND_MESSAGE)
     count = _count_check(record, now.astimezone(SHANGHAI).date())
     if count is None:

@@ -11,8 +11,7 @@ from fapiao.authority.client import Unreachable, authority_client
 from fapiao.documents.readers import inputs_from_file
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind, spec
-
-FIELDS = ("code", "number", "issued_on", "amount", "check6", "total", "qr")
+from fapiao.domain.verification import INPUT_FIELDS
 
 
 def client_address(request: HttpRequest) -> str:
@@ -22,7 +21,7 @@ def client_address(request: HttpRequest) -> str:
 def verify_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"values": {}, "answer": None, "error": None}
     if request.method == "POST":
-        values = {name: request.POST.get(name, "").strip() for name in FIELDS}
+        values = {name: request.POST.get(name, "").strip() for name in INPUT_FIELDS}
         context["values"] = values
         try:
             upload = request.FILES.get("file")
@@ -38,7 +37,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             if invoice:
                 context["kind_name"] = spec(InvoiceKind(invoice["kind"])).name
     error = context["error"]
-    if error is not None and error.field not in (*FIELDS, "file"):
+    if error is not None and error.field not in (*INPUT_FIELDS, "file"):
         context["general_error"] = error  # not about one field: shown above the result
     status = 429 if getattr(context["error"], "code", "") == "too_many_misses" else 200
     return render(request, "authority/verify.html", context, status=status)

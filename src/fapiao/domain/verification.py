@@ -51,6 +51,10 @@ class RegistryStatus(enum.StrEnum):
     RED = "红冲"
 
 
+#: What a 查验 may carry (typed inputs, or ``qr`` in their place), as the page, the API and the
+#: authority's endpoint read them.
+INPUT_FIELDS = ("code", "number", "issued_on", "amount", "check6", "total", "qr")
+
 FIELD_LABELS = {
     "code": "发票代码",
     "number": "发票号码",
