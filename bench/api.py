@@ -11,18 +11,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
+from functools import partial
 
-import psycopg
+from httpbench import gunicorn, own_database, run_clients
 
-PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE = "fapiao_bench_api"
 PORT = 8765
 BODY = {
@@ -80,58 +75,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
-    env = {
-        **os.environ,
-        "FAPIAO_DATABASE_URL": PG_URL.rsplit("/", 1)[0] + f"/{DATABASE}",
-        "DJANGO_SETTINGS_MODULE": "fapiao.settings",
-        "FAPIAO_VAR_DIR": tempfile.mkdtemp(),
-        "FAPIAO_ALLOWED_HOSTS": "localhost,127.0.0.1",
-    }
-    server = None
-    try:
+    with own_database(DATABASE) as (_, env):
         setup = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True,
                                text=True, check=True)  # fmt: skip
         key = setup.stdout.strip().splitlines()[-1]
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        server = subprocess.Popen(
-            [str(gunicorn), "fapiao.wsgi:application", "-w", str(args.workers),
-             "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-            env=env,
-        )  # fmt: skip
-        for _ in range(100):
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-                probe.request("GET", "/healthz", headers={"Host": "localhost"})
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        latencies: list[float] = []
-        errors: list[int] = []
-        warm = time.perf_counter() + 2
-        client(key, warm, [], [])  # warm the workers
-        stop = time.perf_counter() + args.seconds
-        threads = [threading.Thread(target=client, args=(key, stop, latencies, errors))
-                   for _ in range(args.clients)]  # fmt: skip
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        cuts = statistics.quantiles(latencies, n=100)
-        print(f"HTTP API, gunicorn {args.workers} workers, PostgreSQL, {args.clients} clients:")
-        print(f"  {len(latencies) / elapsed:7.1f} invoices/s   p50 {cuts[49] * 1000:6.1f} ms   "
-              f"p99 {cuts[98] * 1000:6.1f} ms   errors {len(errors)}")  # fmt: skip
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        with gunicorn(env, PORT, args.workers):
+            print(f"HTTP API, gunicorn {args.workers} workers, PostgreSQL, "
+                  f"{args.clients} clients:")  # fmt: skip
+            run_clients(partial(client, key), clients=args.clients, seconds=args.seconds,
+                        unit="invoices")  # fmt: skip
 
 
 if __name__ == "__main__":

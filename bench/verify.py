@@ -14,19 +14,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
+from functools import partial
 
 import psycopg
 
-PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from httpbench import gunicorn, own_database, run_clients
+
 DATABASE = "fapiao_bench_verify"
 PORT = 8766
 
@@ -78,7 +75,7 @@ WHERE id = (SELECT min(id) FROM authority_registryinvoice)
 """
 
 
-def client(stop: float, template: dict[str, str], size: int, latencies: list[float],
+def client(template: dict[str, str], size: int, stop: float, latencies: list[float],
            errors: list[int]) -> None:  # fmt: skip
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
     headers = {"Content-Type": "application/json", "Host": "localhost"}
@@ -114,44 +111,6 @@ def build_registry(url: str, size: int) -> dict[str, str]:
     return {"code": "042002600211", "issued_on": str(row[0]), "check6": row[1][-6:]}
 
 
-def serve(env: dict[str, str], workers: int, threads: int) -> subprocess.Popen[bytes]:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "fapiao.wsgi:application", "-w", str(workers),
-         "--threads", str(threads), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            probe.request("GET", "/healthz", headers={"Host": "localhost"})
-            if probe.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    return server
-
-
-def load(template: dict[str, str], size: int, clients: int, seconds: float) -> None:
-    client(time.perf_counter() + 2, template, size, [], [])  # warm the workers
-    latencies: list[float] = []
-    errors: list[int] = []
-    stop = time.perf_counter() + seconds
-    threads = [
-        threading.Thread(target=client, args=(stop, template, size, latencies, errors))
-        for _ in range(clients)
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    cuts = statistics.quantiles(latencies, n=100)
-    print(f"  {len(latencies) / elapsed:7.1f} checks/s   p50 {cuts[49] * 1000:6.1f} ms   "
-          f"p99 {cuts[98] * 1000:6.1f} ms   errors {len(errors)}")  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registry", type=int, default=1_000_000)
@@ -161,38 +120,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--uploads", type=int, default=3000)
     args = parser.parse_args()
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
-    url = PG_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-    env = {
-        **os.environ,
-        "FAPIAO_DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "fapiao.settings",
-        "FAPIAO_VAR_DIR": tempfile.mkdtemp(),
-        "FAPIAO_ALLOWED_HOSTS": "localhost,127.0.0.1",
-    }
-    server = None
-    try:
+    with own_database(DATABASE) as (url, env):
         setup = subprocess.run([sys.executable, "-c", SETUP, str(args.uploads)], env=env,
                                capture_output=True, text=True, check=True)  # fmt: skip
         uploaded = json.loads(setup.stdout.strip().splitlines()[-1])
         print(f"outbox worker, embedded authority, PostgreSQL, {uploaded['uploads']} uploads:")
         print(f"  {uploaded['uploads'] / uploaded['seconds']:7.1f} invoices/s")
         template = build_registry(url, args.registry)
-        server = serve(env, args.workers, args.threads)
-        print(
-            f"查验 over HTTP, gunicorn {args.workers} workers × {args.threads} threads, "
-            "PostgreSQL, "
-            f"{args.clients} clients, registry {args.registry + uploaded['uploads']:,}:"
-        )
-        load(template, args.registry, args.clients, args.seconds)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        with gunicorn(env, PORT, args.workers, args.threads):
+            print(f"查验 over HTTP, gunicorn {args.workers} workers × {args.threads} threads, "
+                  f"PostgreSQL, {args.clients} clients, "
+                  f"registry {args.registry + uploaded['uploads']:,}:")  # fmt: skip
+            run_clients(partial(client, template, args.registry), clients=args.clients,
+                        seconds=args.seconds, unit="checks")  # fmt: skip
 
 
 if __name__ == "__main__":
