@@ -31,9 +31,9 @@ from fapiao.domain.periods import Cycle, period_of
 from fapiao.invoicing.accounts import is_authority
 from fapiao.invoicing.models import Invoice, Role
 from fapiao.invoicing.services import local_date
-from fapiao.invoicing.uploads import upload_flush
 from fapiao.security.services import confirm_send
 from fapiao.web.context import page
+from fapiao.web.sync_views import send_now
 
 WRITE = {Role.ADMIN, Role.FINANCE}
 
@@ -108,10 +108,7 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
     action = request.POST.get("action", "")
     try:
         if action == "upload":
-            flushed = upload_flush(taxpayer=me.taxpayer, force=True)
-            if flushed.unreachable:
-                return _("税务机关暂时无法连接，后台任务会继续重试")
-            return _("已上传%(count)d张") % {"count": flushed.accepted}
+            return send_now(me.taxpayer)
         if action == "report":
             period_report(channel=channel, period=period, actor=me.actor)
             return _("%(period)s抄报完成") % {"period": period.label}

@@ -56,9 +56,8 @@ class RejectNulMiddleware:
 
 
 def _has_nul(request: HttpRequest) -> bool:
-    if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get(
-        "QUERY_STRING", ""
-    ):
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" in query or "%00" in query:
         return True
     if request.method in ("POST", "PUT", "PATCH"):
         content_type = request.META.get("CONTENT_TYPE", "")

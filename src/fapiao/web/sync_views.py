@@ -44,13 +44,18 @@ def sync(request: HttpRequest) -> HttpResponse:
     return render(request, "web/sync.html", context)
 
 
+def send_now(taxpayer: Any) -> str:
+    """Send the taxpayer's waiting uploads now (立即上传); what happened, for the page."""
+    flushed = upload_flush(taxpayer=taxpayer, force=True)
+    if flushed.unreachable:
+        return _("税务机关暂时无法连接，后台任务会继续重试")
+    return _("已发送%(sent)d条：接受%(accepted)d条，拒绝%(refused)d条") % vars(flushed)
+
+
 def _act(action: str, taxpayer: Any, me: Any) -> str:
     try:
         if action == "send":
-            flushed = upload_flush(taxpayer=taxpayer, force=True)
-            if flushed.unreachable:
-                return _("税务机关暂时无法连接，后台任务会继续重试")
-            return _("已发送%(sent)d条：接受%(accepted)d条，拒绝%(refused)d条") % vars(flushed)
+            return send_now(taxpayer)
         if action == "repair":
             queued = reconcile_repair(taxpayer, reconcile(taxpayer), actor=me.actor)
             return _("已重新排队上传%(count)d张发票") % {"count": queued}
