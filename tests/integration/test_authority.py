@@ -24,7 +24,7 @@ from fapiao.invoicing.models import Channel, Event, Invoice, StockSegment, Uploa
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import (
     _message,
-    backlog,
+    device_state,
     reconcile,
     reconcile_repair,
     upload_flush,
@@ -150,7 +150,9 @@ def test_offline_limits_refuse_while_uploads_wait_and_resume_after(world: World)
         issue(world, "VAT_ORDINARY_ELECTRONIC", amount="99999.99")
     assert upload_flush(client=DOWN, now=NOW).unreachable  # the authority is down
     waiting = Channel.objects.get(pk=world.device.pk).waiting_amount
-    assert waiting == Decimal("999999.90") == backlog(world.device.pk)[1]
+    state = device_state(world.device.pk, "VAT_ORDINARY_ELECTRONIC")
+    assert waiting == Decimal("999999.90") == state.waiting_amount
+    assert state.oldest_waiting == NOW and state.monitoring is not None
     before = (Invoice.objects.count(), Event.objects.count(), Upload.objects.count())
     numbers = list(StockSegment.objects.values_list("next_number", flat=True))
     with pytest.raises(DomainError, match="超过离线限额") as refused:
@@ -167,7 +169,8 @@ def test_offline_limits_refuse_while_uploads_wait_and_resume_after(world: World)
 
     assert upload_flush(client=EmbeddedClient(), now=NOW + timedelta(minutes=1)).accepted == 11
     assert Channel.objects.get(pk=world.device.pk).waiting_amount == 0
-    assert backlog(world.device.pk) == (None, Decimal(0))
+    state = device_state(world.device.pk, "VAT_ORDINARY_ELECTRONIC")
+    assert (state.oldest_waiting, state.waiting_amount) == (None, Decimal(0))
     issue(world, "VAT_ORDINARY_ELECTRONIC", at=later, amount="100.00")
 
 

@@ -77,7 +77,7 @@ def events_append(*, taxpayer: Taxpayer, items: list[EventItem]) -> list[Event]:
         taxpayer.ledger_sequence, taxpayer.ledger_head = event.sequence, event.hash
         events.append(event)
     if events:
-        fastsql.insert(events)
+        fastsql.insert(events, keys=False)  # nothing refers to an event by its id
         fastsql.update(taxpayer, "ledger_sequence", "ledger_head")
     return events
 

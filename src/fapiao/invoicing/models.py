@@ -239,7 +239,11 @@ class Product(models.Model):
 
 
 class Invoice(models.Model):
-    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="invoices")
+    # no index of its own on taxpayer or key: (taxpayer, issued_on) serves the taxpayer's
+    # lookups, and each index costs every issue a write
+    taxpayer = models.ForeignKey(
+        Taxpayer, on_delete=models.PROTECT, related_name="invoices", db_index=False
+    )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=30, choices=_choices(InvoiceKind))
     code = models.CharField("发票代码", max_length=12, blank=True)
@@ -270,7 +274,7 @@ class Invoice(models.Model):
     red_form = models.OneToOneField(
         "RedForm", null=True, blank=True, on_delete=models.PROTECT, related_name="red_invoice"
     )
-    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT)
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, db_index=False)
     signature = models.CharField(max_length=200)
     request_id = models.CharField(max_length=100, null=True, blank=True)
     content_hash = models.CharField(max_length=64)
@@ -293,7 +297,9 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    invoice = models.ForeignKey(  # (invoice, index) is unique, which indexes it
+        Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     index = models.PositiveIntegerField()
     name = models.CharField(max_length=100)
     short_name = models.CharField(max_length=40)
@@ -353,7 +359,9 @@ class RedForm(models.Model):
 class Event(models.Model):
     """One entry of a taxpayer's append-only history; each hashes the one before it."""
 
-    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="events")
+    taxpayer = models.ForeignKey(  # (taxpayer, sequence) is unique, which indexes it
+        Taxpayer, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     sequence = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     invoice = models.ForeignKey(Invoice, null=True, on_delete=models.PROTECT, related_name="events")
@@ -378,7 +386,9 @@ class Upload(models.Model):
     in the transaction that made the change. ``sequence`` is that change's event sequence, so
     a taxpayer's uploads are numbered in the order they were committed."""
 
-    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="uploads")
+    taxpayer = models.ForeignKey(  # (taxpayer, sequence) is unique, which indexes it
+        Taxpayer, on_delete=models.PROTECT, related_name="uploads", db_index=False
+    )
     sequence = models.PositiveBigIntegerField()
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="uploads")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="uploads")

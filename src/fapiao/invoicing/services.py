@@ -37,7 +37,6 @@ from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
 from fapiao.invoicing.models import (
     Channel,
-    Counter,
     Invoice,
     InvoiceLine,
     Monitoring,
@@ -45,7 +44,7 @@ from fapiao.invoicing.models import (
     StockSegment,
     Taxpayer,
 )
-from fapiao.invoicing.uploads import backlog, upload_enqueue
+from fapiao.invoicing.uploads import device_state, upload_enqueue
 from fapiao.jobs.services import job_enqueue
 
 
@@ -76,11 +75,7 @@ def local_date(moment: datetime) -> date:
 
 def counter_next(taxpayer: Taxpayer, series: str) -> int:
     """The next value of a gapless running number; the caller holds the taxpayer's lock."""
-    counter, _ = Counter.objects.get_or_create(taxpayer=taxpayer, series=series)
-    value = counter.next_value
-    counter.next_value = value + 1
-    counter.save(update_fields=["next_value"])
-    return value
+    return fastsql.counter_next(taxpayer_id=taxpayer.pk, series=series)
 
 
 PROFILE_FIELDS = ("name", "address", "phone", "bank", "account", "kind", "cycle", "region")
@@ -369,21 +364,15 @@ def check_channel(
                 credit=channel.monthly_credit, used=credit_used(channel, month), amount=amount
             )
         return
-    monitoring = fastsql.get(Monitoring, channel_id=channel.pk, kind=kind)
-    if monitoring is None:
+    state = device_state(channel.pk, kind)
+    if state.monitoring is None:
         raise IssueRefused(NO_MONITORING_MESSAGE, field="kind")
-    oldest, waiting = backlog(channel.pk)
     channel_rules.check_device(
-        channel_rules.Monitoring(
-            monitoring.lock_date,
-            monitoring.single_limit,
-            monitoring.offline_hours,
-            monitoring.offline_amount,
-        ),
+        state.monitoring,
         amount=amount,
         today=local_date(issued_at),
-        oldest_unuploaded=oldest,
-        unuploaded_amount=waiting,
+        oldest_unuploaded=state.oldest_waiting,
+        unuploaded_amount=state.waiting_amount,
         now=issued_at,
     )
 
@@ -484,7 +473,16 @@ def _replay(
     return existing
 
 
-def invoice_store(
+def invoice_store(**fields: Any) -> Invoice:
+    """Number, sign and store a validated invoice with its event; the caller holds the lock
+    of ``taxpayer`` and has checked the channel. On PostgreSQL the statements run pipelined:
+    the invoice's key travels with its number and the writes go in one round trip (only
+    fastsql statements run inside: an ORM update would miss its row count there)."""
+    with fastsql.pipeline():
+        return _store(**fields)
+
+
+def _store(
     *,
     taxpayer: Taxpayer,
     channel: Channel,
@@ -500,10 +498,9 @@ def invoice_store(
     blue_indices: list[int] | None = None,
     contact: tuple[str, str] = ("", ""),
 ) -> Invoice:
-    """Number, sign and store a validated invoice with its event; the caller holds the lock
-    of ``taxpayer`` and has checked the channel."""
     totals = computed.totals
     issued_on = local_date(issued_at)
+    key_of_invoice = fastsql.reserve_key(Invoice)  # read with the number: one round trip
     code, number = _allocate(
         taxpayer=taxpayer, channel=channel, kind=draft.kind, issued_on=issued_on
     )
@@ -559,6 +556,7 @@ def invoice_store(
         content_hash=content,
         signing_key=key,
     )
+    invoice.pk = key_of_invoice()
     lines = [
         InvoiceLine(
             index=index,
@@ -582,7 +580,7 @@ def invoice_store(
     fastsql.insert([invoice])
     for line in lines:
         line.invoice = invoice
-    fastsql.insert(lines)
+    fastsql.insert(lines, keys=False)  # read back through the invoice when needed
     payload: dict[str, Any] = {
         "number": str(invoice),
         "total": str(totals.total),

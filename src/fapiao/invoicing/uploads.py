@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
+from fapiao.domain import channels as channel_rules
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import Action, Status, can, next_status
 from fapiao.invoicing import fastsql
@@ -34,7 +35,7 @@ from fapiao.invoicing.ledger import (
     invoice_content,
     invoice_digest,
 )
-from fapiao.invoicing.models import Channel, Invoice, Taxpayer, Upload, UploadLease
+from fapiao.invoicing.models import Channel, Invoice, Monitoring, Taxpayer, Upload, UploadLease
 from fapiao.jobs.services import periodic
 from fapiao.signing import signed_answer_valid
 
@@ -59,7 +60,8 @@ def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: 
                 voided=voided,
                 created_at=at,
             )
-        ]
+        ],
+        keys=False,
     )
     if amount > 0:
         _waiting_add(invoice.channel_id, amount)
@@ -67,35 +69,59 @@ def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: 
 
 def _waiting_add(channel_id: int, amount: Decimal) -> None:
     table = connection.ops.quote_name(Channel._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET waiting_amount = waiting_amount + %s "  # noqa: S608
-            "WHERE id = %s",
-            [connection.ops.adapt_decimalfield_value(amount, 18, 2), channel_id],
-        )
+    fastsql.execute(
+        f"UPDATE {table} SET waiting_amount = waiting_amount + %s WHERE id = %s",  # noqa: S608
+        [connection.ops.adapt_decimalfield_value(amount, 18, 2), channel_id],
+    )
 
 
-def backlog(channel_id: int) -> tuple[datetime | None, Decimal]:
-    """When the oldest invoice of the channel still waiting for upload was issued (an index
-    lookup), and the positive amount waiting (离线正数累计金额, kept on the channel)."""
-    uploads = connection.ops.quote_name(Upload._meta.db_table)
-    channels = connection.ops.quote_name(Channel._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT issued_at FROM {uploads} WHERE channel_id = %s "  # noqa: S608
-            "AND answered_at IS NULL ORDER BY issued_at LIMIT 1), waiting_amount "
-            f"FROM {channels} WHERE id = %s",
-            [channel_id, channel_id],
+CENT = Decimal("0.01")
+
+
+def _money(value: Any) -> Decimal:
+    # SQLite reads its NUMERIC columns as floats: back to 分
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0)).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """What decides whether a device may issue a kind now (DOMAIN §7): its 监控数据 of the
+    kind (None when it has none), the issue time of its oldest invoice still waiting for
+    upload (an index lookup), and the positive amount waiting (kept on the channel)."""
+
+    monitoring: channel_rules.Monitoring | None
+    oldest_waiting: datetime | None
+    waiting_amount: Decimal
+
+
+def device_state(channel_id: int, kind: str) -> DeviceState:
+    """The :class:`DeviceState` of a channel and kind, in one statement."""
+    quote = connection.ops.quote_name
+    uploads, channels = quote(Upload._meta.db_table), quote(Channel._meta.db_table)
+    monitoring = quote(Monitoring._meta.db_table)
+    rows = fastsql.query(
+        f"SELECT m.lock_date, m.single_limit, m.offline_hours, m.offline_amount, "  # noqa: S608
+        f"(SELECT issued_at FROM {uploads} WHERE channel_id = c.id AND answered_at IS NULL "
+        "ORDER BY issued_at LIMIT 1), c.waiting_amount "
+        f"FROM {channels} c LEFT JOIN {monitoring} m ON m.channel_id = c.id AND m.kind = %s "
+        "WHERE c.id = %s",
+        [kind, channel_id],
+    )
+    lock_date, single_limit, hours, offline_amount, oldest, waiting = rows[0]
+    limits = None
+    if lock_date is not None:
+        if isinstance(lock_date, str):  # SQLite keeps dates as text
+            lock_date = date.fromisoformat(lock_date)
+        limits = channel_rules.Monitoring(
+            lock_date, _money(single_limit), hours, _money(offline_amount)
         )
-        oldest, amount = cursor.fetchone()
     if oldest is None:
-        return None, Decimal(0)
+        return DeviceState(limits, None, Decimal(0))
     if isinstance(oldest, str):  # SQLite returns the subquery's value as text
         oldest = datetime.fromisoformat(oldest)
     if timezone.is_naive(oldest):
         oldest = oldest.replace(tzinfo=UTC)
-    # SQLite reads its NUMERIC column as a float: back to 分
-    return oldest, Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+    return DeviceState(limits, oldest, _money(waiting))
 
 
 # --- the worker side ---------------------------------------------------------------------------
