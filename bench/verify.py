@@ -1,8 +1,13 @@
 """查验 through the authority's HTTP API against a registry of 1,000,000 invoices on PostgreSQL
-(gunicorn, 2 workers, several concurrent clients), and the upload throughput of the outbox
-worker. Prints requests/s, p50/p99 latency and uploads/s; asserts nothing.
+(gunicorn, 2 workers × 2 threads, several concurrent clients), and the upload throughput of the
+outbox worker. Prints requests/s, p50/p99 latency and uploads/s; asserts nothing.
 
     python bench/verify.py [--registry 1000000] [--clients 8] [--seconds 20] [--uploads 3000]
+                           [--workers 2] [--threads 2]
+
+The authority runs as a service of its own (``FAPIAO_AUTHORITY_URL`` on the taxpayer side), so
+it is served as that service would be: gthread workers, which keep the public's connections
+alive (the sync worker closes each after one answer, and 查验 answers are short).
 
 PostgreSQL is reached at FAPIAO_TEST_PG_URL; the benchmark creates and drops its own database.
 The registry is one real uploaded invoice (signed, with its receipt) copied by SQL under a
@@ -117,7 +122,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     parser.add_argument("--uploads", type=int, default=3000)
     args = parser.parse_args()
     with own_database(DATABASE) as (url, env):

@@ -307,10 +307,22 @@ def test_reconcile_repair_sends_a_lost_record_again(world: World) -> None:
 
 
 class ForgingAuthority(EmbeddedClient):
-    """An authority whose receipts were altered on the way: their signatures do not verify."""
+    """An authority whose receipts were altered on the way: their signatures (and the
+    batch's) do not verify."""
 
-    def upload(self, **kwargs: Any) -> list[dict[str, Any]]:
-        return [{**answer, "status": "正常 "} for answer in super().upload(**kwargs)]
+    def upload(self, **kwargs: Any) -> dict[str, Any]:
+        reply = super().upload(**kwargs)
+        return {**reply, "answers": [{**answer, "status": "正常 "} for answer in reply["answers"]]}
+
+
+class HalfForgingAuthority(EmbeddedClient):
+    """Only the first receipt of each batch was altered: the batch's signature fails, the
+    other receipts still verify one by one."""
+
+    def upload(self, **kwargs: Any) -> dict[str, Any]:
+        reply = super().upload(**kwargs)
+        first, *rest = reply["answers"]
+        return {**reply, "answers": [{**first, "status": "正常 "}, *rest]}
 
 
 def test_a_receipt_that_does_not_verify_leaves_the_upload_waiting(world: World) -> None:
@@ -323,6 +335,25 @@ def test_a_receipt_that_does_not_verify_leaves_the_upload_waiting(world: World) 
     assert Invoice.objects.get(pk=invoice.pk).status == "issued"
     # sent again to an honest authority: the same (kept) answer, now verified
     assert upload_flush(client=EmbeddedClient(), now=NOW).accepted == 1
+
+
+def test_a_batch_with_one_forged_receipt_keeps_the_others(world: World) -> None:
+    first, second, third = (issue(world, "VAT_ORDINARY_ELECTRONIC") for _ in range(3))
+    assert upload_flush(client=HalfForgingAuthority(), now=NOW).accepted == 2
+    statuses = dict(Invoice.objects.values_list("pk", "status"))
+    assert [statuses[i.pk] for i in (first, second, third)] == ["issued", "uploaded", "uploaded"]
+    assert Upload.objects.filter(answered_at__isnull=True).get().invoice_id == first.pk
+
+
+def test_the_authority_signs_each_batch_reply_as_a_whole(world: World) -> None:
+    issue(world, "VAT_ORDINARY_ELECTRONIC")
+    client = EmbeddedClient()
+    message = _message(Upload.objects.select_related("invoice").get())
+    reply = client.upload(tax_id=world.taxpayer.tax_id, name=world.taxpayer.name,
+                          uploads=[message])  # fmt: skip
+    key = client.public_key()
+    assert signed_answer_valid(reply, key) and signed_answer_valid(reply["answers"][0], key)
+    assert not signed_answer_valid({**reply, "answers": []}, key)
     assert Receipt.objects.count() == 1
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fapiao.api.models import ApiKey
 from fapiao.domain.errors import DomainError
+from fapiao.invoicing import fastsql
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Role, Taxpayer
 from fapiao.invoicing.services import taxpayer_lock
@@ -80,7 +81,8 @@ def apikey_check(plaintext: str) -> ApiKey | None:
     prefix, _, secret = rest.partition("_")
     if kind != "fpk" or not prefix or not secret:
         return None
-    key = ApiKey.objects.select_related("taxpayer").filter(prefix=prefix).first()
+    # on every API call: one statement with the taxpayer, no query compiling
+    key = fastsql.get(ApiKey, related="taxpayer", prefix=prefix)
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.key_hash, _hash(secret)):

@@ -69,8 +69,7 @@ class StockRequest(Schema):
 
 @api.post("/uploads", auth=TaxpayerSide())
 def uploads(request: HttpRequest, batch: UploadBatch) -> dict[str, Any]:
-    answers = services.receive(tax_id=batch.tax_id, name=batch.name, uploads=batch.uploads)
-    return {"answers": answers}
+    return services.receive_signed(tax_id=batch.tax_id, name=batch.name, uploads=batch.uploads)
 
 
 @api.get("/records", auth=TaxpayerSide())

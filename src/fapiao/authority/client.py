@@ -28,9 +28,9 @@ class Unreachable(Exception):
 
 
 class AuthorityClient(Protocol):
-    def upload(
-        self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]: ...
+    def upload(self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]) -> dict[str, Any]:
+        """The authority's ``{"answers": [...], "signature"}`` to a batch of uploads."""
+        ...
 
     def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
 
@@ -61,13 +61,12 @@ class AuthorityClient(Protocol):
 class EmbeddedClient:
     """The authority in this process (its own tables of the same database)."""
 
-    def upload(
-        self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+    def upload(self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]) -> dict[str, Any]:
         from fapiao.authority import services
 
         # through JSON, as over HTTP: the authority keeps only what the wire would carry
-        return services.receive(tax_id=tax_id, name=name, uploads=json.loads(json.dumps(uploads)))
+        wire = json.loads(json.dumps(uploads))
+        return services.receive_signed(tax_id=tax_id, name=name, uploads=wire)
 
     def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
         from fapiao.authority import services
@@ -161,12 +160,9 @@ class HttpClient:
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
             raise Unreachable(f"无法连接税务机关服务：{error}") from None
 
-    def upload(
-        self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+    def upload(self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]) -> dict[str, Any]:
         body = {"tax_id": tax_id, "name": name, "uploads": uploads}
-        answer = self._call("POST", "/uploads", body)
-        return list(answer["answers"])
+        return dict(self._call("POST", "/uploads", body))
 
     def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
         query = urllib.parse.urlencode({"tax_id": tax_id, "after": after, "limit": limit})

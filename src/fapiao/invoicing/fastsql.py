@@ -104,18 +104,27 @@ def pipeline() -> Iterator[None]:
 @functools.cache
 def _insert_sql(
     model: type[models.Model], rows: int, returning: bool, with_pk: bool = False
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[str, tuple[Any, ...], bool]:
+    """The INSERT of ``rows`` rows, each field's preparer, and whether the values go column by
+    column: on PostgreSQL several rows are sent as one array per column through UNNEST (as
+    Django's ``bulk_create`` does), so that the statement's text is the same for any number of
+    rows and stays prepared, instead of a VALUES list the driver must parse each time."""
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from _meta
-        f"VALUES {', '.join([row] * rows)}"
-    )
+    table = quote(model._meta.db_table)
+    by_column = rows > 1 and connection.vendor == "postgresql"
+    if by_column:
+        # the type without its length: no truncation, one text for every length; the arrays
+        # travel in binary (%b), which the driver builds without escaping each element
+        arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays})"  # noqa: S608
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
-    return sql, tuple(_preparer(f) for f in fields)
+    return sql, tuple(_preparer(f) for f in fields), by_column
 
 
 def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
@@ -126,11 +135,16 @@ def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
     if not objects:
         return
     with_pk = objects[0].pk is not None
-    sql, fields = _insert_sql(type(objects[0]), len(objects), keys and not with_pk, with_pk)
+    sql, fields, by_column = _insert_sql(
+        type(objects[0]), len(objects), keys and not with_pk, with_pk
+    )
     wrapper = connections[DEFAULT_DB_ALIAS]  # once: each lookup goes through a context-local
     params: list[Any] = []
-    for item in objects:
-        params.extend(prepare(item, wrapper) for prepare in fields)
+    if by_column:
+        params = [[prepare(item, wrapper) for item in objects] for prepare in fields]
+    else:
+        for item in objects:
+            params.extend(prepare(item, wrapper) for prepare in fields)
     if with_pk or not keys:
         execute(sql, params)
         for item in objects:
@@ -141,6 +155,19 @@ def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
         item.pk = row[0]
         item._state.adding = False
         item._state.db = DEFAULT_DB_ALIAS
+
+
+def remember(item: models.Model, related: str, objects: list[models.Model]) -> None:
+    """Let ``item.<related>.all()`` answer with ``objects`` (just written with it) instead of
+    reading them back, the way ``prefetch_related`` fills its cache."""
+    manager = getattr(item, related)
+    cached = manager.get_queryset()
+    cached._result_cache = objects
+    cached._prefetch_done = True
+    item._prefetched_objects_cache = {
+        **getattr(item, "_prefetched_objects_cache", {}),
+        related: cached,
+    }  # type: ignore[attr-defined]
 
 
 @functools.cache
@@ -228,41 +255,88 @@ def counter_next(*, taxpayer_id: int, series: str) -> int:
     return int(rows[0][0])
 
 
-@functools.cache
-def _select(
-    model: type[models.Model], where: tuple[str, ...], lock: bool
-) -> tuple[str, tuple[tuple[Col, list[Any]], ...]]:
-    """The SELECT of every column, and each column's converters (what the ORM applies)."""
-    quote = connection.ops.quote_name
-    meta = model._meta
-    fields = meta.concrete_fields
-    columns = ", ".join(quote(f.column) for f in fields)
-    condition = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in where)  # type: ignore[union-attr]
-    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {condition}"  # noqa: S608
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+def _converters(meta: Any) -> tuple[tuple[Col, list[Any]], ...]:
+    """Each column's converters, as the ORM applies them to what the driver returns."""
     converters = []
-    for field in fields:
+    for field in meta.concrete_fields:
         column = Col(meta.db_table, field)
         found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
         converters.append((column, found))
-    return sql, tuple(converters)
+    return tuple(converters)
 
 
-def get(model: type[M], *, lock: bool = False, **where: Any) -> M | None:
-    """The one row of ``model`` matching ``where`` (or None), optionally locked FOR UPDATE,
-    converted as the ORM converts it."""
-    names = tuple(sorted(where))
-    sql, converters = _select(model, names, lock)
-    wrapper = connections[DEFAULT_DB_ALIAS]
-    rows = query(sql, [where[name] for name in names])
-    if not rows:
-        return None
-    row = rows[0]
+@functools.cache
+def _select(
+    model: type[models.Model], where: tuple[str, ...], lock: bool, related: str = ""
+) -> tuple[str, tuple[tuple[Col, list[Any]], ...], tuple[tuple[Col, list[Any]], ...]]:
+    """The SELECT of every column (and every column of the ``related`` row, joined), and each
+    column's converters."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(f"a.{quote(f.column)}" for f in meta.concrete_fields)
+    condition = " AND ".join(f"a.{quote(meta.get_field(name).column)} = %s" for name in where)  # type: ignore[union-attr]
+    source = f"{quote(meta.db_table)} a"
+    joined: tuple[tuple[Col, list[Any]], ...] = ()
+    if related:
+        link = meta.get_field(related)
+        other = link.related_model._meta  # type: ignore[union-attr]
+        columns += ", " + ", ".join(f"b.{quote(f.column)}" for f in other.concrete_fields)
+        source += (
+            f" JOIN {quote(other.db_table)} b"
+            f" ON b.{quote(other.pk.column)} = a.{quote(link.column)}"  # type: ignore[union-attr]
+        )
+        joined = _converters(other)
+    sql = f"SELECT {columns} FROM {source} WHERE {condition}"  # noqa: S608
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return sql, _converters(meta), joined
+
+
+def _values(
+    row: Sequence[Any], converters: Sequence[tuple[Col, list[Any]]], wrapper: Any
+) -> list[Any]:
     values = []
     for raw, (column, functions) in zip(row, converters, strict=True):
         value = raw
         for function in functions:
             value = function(value, column, wrapper)
         values.append(value)
-    return model.from_db(DEFAULT_DB_ALIAS, None, values)  # type: ignore[arg-type]
+    return values
+
+
+@functools.cache
+def columns(model: type[models.Model], alias: str) -> str:
+    """Every column of ``model`` as ``alias.column``, in the order :func:`from_row` reads."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def from_row(model: type[M], row: Sequence[Any]) -> M:
+    """The object of ``model`` whose :func:`columns` are ``row``, converted as the ORM does."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    values = _values(row, _converters_of(model), wrapper)
+    return model.from_db(DEFAULT_DB_ALIAS, None, values)  # type: ignore[return-value,arg-type]
+
+
+@functools.cache
+def _converters_of(model: type[models.Model]) -> tuple[tuple[Col, list[Any]], ...]:
+    return _converters(model._meta)
+
+
+def get(model: type[M], *, lock: bool = False, related: str = "", **where: Any) -> M | None:
+    """The one row of ``model`` matching ``where`` (or None), optionally locked FOR UPDATE,
+    converted as the ORM converts it; with ``related`` (a foreign key), the row it names is
+    read in the same statement and set on the object."""
+    names = tuple(sorted(where))
+    sql, converters, joined = _select(model, names, lock, related)
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    rows = query(sql, [where[name] for name in names])
+    if not rows:
+        return None
+    row, width = rows[0], len(converters)
+    item = model.from_db(DEFAULT_DB_ALIAS, None, _values(row[:width], converters, wrapper))  # type: ignore[arg-type]
+    if related:
+        other = model._meta.get_field(related).related_model
+        values = _values(row[width:], joined, wrapper)
+        setattr(item, related, other.from_db(DEFAULT_DB_ALIAS, None, values))  # type: ignore[union-attr]
+    return item  # type: ignore[return-value]

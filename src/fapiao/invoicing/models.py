@@ -252,9 +252,10 @@ class Invoice(models.Model):
     issued_on = models.DateField("开票日期")
     status = models.CharField(max_length=20, choices=_choices(Status), default=Status.ISSUED)
     red = models.BooleanField(default=False)
-    blue = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reds"
-    )
+    blue = models.ForeignKey(  # indexed where set (see Meta): most invoices are blue
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reds",
+        db_index=False,
+    )  # fmt: skip
     mode = models.CharField(max_length=10, choices=_choices(PriceMode))
     seller = models.JSONField()
     buyer = models.JSONField()
@@ -290,7 +291,12 @@ class Invoice(models.Model):
                 name="invoice_request_unique",
             ),
         ]
-        indexes = [models.Index(fields=["taxpayer", "issued_on"])]
+        indexes = [
+            models.Index(fields=["taxpayer", "issued_on"]),
+            models.Index(
+                fields=["blue"], condition=models.Q(blue__isnull=False), name="invoice_red_of_blue"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}{self.number}" if self.code else self.number
@@ -365,8 +371,8 @@ class Event(models.Model):
     sequence = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     invoice = models.ForeignKey(Invoice, null=True, on_delete=models.PROTECT, related_name="events")
-    red_form = models.ForeignKey(
-        RedForm, null=True, on_delete=models.PROTECT, related_name="events"
+    red_form = models.ForeignKey(  # indexed where set (see Meta): most events have none
+        RedForm, null=True, on_delete=models.PROTECT, related_name="events", db_index=False
     )
     actor = models.CharField(max_length=150)
     at = models.DateTimeField()
@@ -379,6 +385,12 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["taxpayer", "sequence"], name="event_sequence_unique"),
         ]
+        indexes = [
+            models.Index(
+                fields=["red_form"], condition=models.Q(red_form__isnull=False),
+                name="event_of_red_form",
+            ),
+        ]  # fmt: skip
 
 
 class Upload(models.Model):

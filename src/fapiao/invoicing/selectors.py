@@ -16,6 +16,7 @@ from fapiao.domain.money import quantize_fen
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.taxcodes import display_name
 from fapiao.domain.words import amount_in_words
+from fapiao.invoicing import fastsql
 from fapiao.invoicing.models import Channel, Invoice, Monitoring, RedForm, StockSegment, Taxpayer
 from fapiao.invoicing.services import credit_used
 
@@ -42,6 +43,8 @@ def taxpayer_find(tax_id: str | None) -> Taxpayer:
 def channel_find(taxpayer: Taxpayer, name: str | None, *, device: bool = False) -> Channel:
     """The channel named ``name`` (or with that id); without one, the only channel (the only
     device when ``device``)."""
+    if name and (found := fastsql.get(Channel, taxpayer_id=taxpayer.pk, name=name)):
+        return found  # the usual case, on every API call: no query compiling
     channels = Channel.objects.filter(taxpayer=taxpayer)
     if device and not name:
         channels = channels.filter(type=ChannelType.DEVICE)

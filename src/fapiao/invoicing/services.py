@@ -31,7 +31,7 @@ from fapiao.domain.regions import region_name
 from fapiao.domain.tax import Computed
 from fapiao.domain.taxpayer_id import validate_uscc
 from fapiao.invoicing import fastsql
-from fapiao.invoicing.drafts import contact_from_data, draft_from_data
+from fapiao.invoicing.drafts import contact_from_data, draft_from_data, seller_of
 from fapiao.invoicing.fastsql import allocate_number
 from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
@@ -393,12 +393,27 @@ def invoice_issue(
     if issued_at > now:
         raise IssueRefused(FUTURE_MESSAGE, field="issued_at")
 
+    def validated(seller: Taxpayer) -> tuple[Draft, Computed]:
+        draft = draft_from_data(data, taxpayer=seller)
+        return draft, validate_draft(draft, taxpayer_kind=TaxpayerKind(seller.kind))
+
+    # the draft is checked before the taxpayer is locked, so that concurrent issuers wait for
+    # each other only for numbering and writing; again under the lock if the profile changed.
+    # A refusal is raised under the lock, where a replay of an issued request is recognised.
+    try:
+        before: tuple[Draft, Computed] | DomainError = validated(taxpayer)
+        email, mobile = contact_from_data(data)
+    except DomainError as refused:
+        before = refused
+
     def body(locked: Taxpayer) -> Invoice:
         if channel.taxpayer_id != locked.pk:
             raise IssueRefused("开票渠道不属于该纳税人", field="channel")
-        draft = draft_from_data(data, taxpayer=locked)
-        email, mobile = contact_from_data(data)
-        computed = validate_draft(draft, taxpayer_kind=TaxpayerKind(locked.kind))
+        if isinstance(before, DomainError):
+            raise before
+        draft, computed = before
+        if draft.seller != seller_of(locked) or locked.kind != taxpayer.kind:
+            draft, computed = validated(locked)
         check_channel(
             channel=channel, kind=draft.kind, amount=computed.totals.amount, issued_at=issued_at
         )
@@ -580,7 +595,8 @@ def _store(
     fastsql.insert([invoice])
     for line in lines:
         line.invoice = invoice
-    fastsql.insert(lines, keys=False)  # read back through the invoice when needed
+    fastsql.insert(lines, keys=False)  # nothing refers to a line by its id
+    fastsql.remember(invoice, "lines", lines)
     payload: dict[str, Any] = {
         "number": str(invoice),
         "total": str(totals.total),

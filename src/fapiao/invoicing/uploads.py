@@ -231,7 +231,7 @@ def _flush_batch(
         return False
     taxpayer = Taxpayer.objects.get(pk=taxpayer_id)
     try:
-        answers = client.upload(
+        reply = client.upload(
             tax_id=taxpayer.tax_id, name=taxpayer.name, uploads=[_message(row) for row in rows]
         )
     except (Unreachable, DomainError) as error:
@@ -239,11 +239,14 @@ def _flush_batch(
         Upload.objects.filter(pk__in=[row.pk for row in rows]).update(last_error=text[:500])
         raise
     key = client.public_key()
+    answers = list(reply.get("answers") or [])
+    # one verification vouches for the whole batch; failing that, each receipt on its own
+    whole = signed_answer_valid(reply, key)
     by_sequence = {
         int(answer["sequence"]): answer
         for answer in answers
         # a receipt that does not verify proves nothing: the row stays waiting
-        if not answer.get("accepted") or signed_answer_valid(answer, key)
+        if whole or not answer.get("accepted") or signed_answer_valid(answer, key)
     }
     sent = result.sent
     _apply(taxpayer_id, rows, by_sequence, now or timezone.now(), result)
