@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Sum
 
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import (
@@ -31,7 +32,7 @@ from fapiao.invoicing.corrections import (
 )
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Channel, Event, Invoice, RedForm, StockSegment
-from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.services import credit_used, invoice_issue
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -240,6 +241,9 @@ def test_digital_confirmation_with_the_other_party_and_the_72_hour_lapse(world: 
     )
     invoice.refresh_from_db()
     assert invoice.status == "red_partial"
+    # the month's credit use is kept as invoices are issued, the red one counting negative
+    issued = Invoice.objects.filter(channel=world.digital).aggregate(used=Sum("amount"))["used"]
+    assert credit_used(world.digital, date(2026, 11, 1)) == issued == invoice.amount + red.amount
 
     lapsing = red_form_create(
         blue=invoice, reason=RedReason.RETURN, raised_by=BUYER, buyer_booked=True,

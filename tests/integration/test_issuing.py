@@ -16,6 +16,7 @@ from fapiao.domain.qr import parse_qr
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.ledger import invoice_digest, ledger_verify
 from fapiao.invoicing.models import (
+    CreditUse,
     Event,
     Invoice,
     InvoiceLine,
@@ -29,6 +30,7 @@ from fapiao.invoicing.services import (
     NO_MONITORING_MESSAGE,
     NO_STOCK_MESSAGE,
     IdempotencyConflict,
+    credit_used,
     invoice_issue,
     monitoring_set,
 )
@@ -176,6 +178,18 @@ def test_digital_numbers_and_credit_line(setup: tuple[Taxpayer, Any, Any]) -> No
     with pytest.raises(DomainError, match="超过授信额度"):
         issue(setup, data, channel=setup[2])  # 1471.70 more than the 1056.60 left
     assert Invoice.objects.filter(channel=setup[2]).count() == 2
+
+
+def test_credit_use_is_kept_per_shanghai_month(setup: tuple[Taxpayer, Any, Any]) -> None:
+    data = {**DRAFT, "kind": "DIGITAL_ORDINARY"}
+    issue(setup, data, channel=setup[2])
+    december = datetime(2026, 12, 1, 0, 5, tzinfo=SH)  # still 30 November in UTC
+    issue(setup, data, channel=setup[2], at=december)
+    issue(setup, data, channel=setup[2], at=december)  # December has its own credit line
+    kept = {use.month: use.used for use in CreditUse.objects.filter(channel=setup[2])}
+    assert kept == {date(2026, 11, 1): D("1471.70"), date(2026, 12, 1): D("2943.40")}
+    assert credit_used(setup[2], date(2026, 12, 1)) == D("2943.40")
+    assert credit_used(setup[2], date(2027, 1, 1)) == 0
 
 
 def test_kind_must_match_the_channel(setup: tuple[Taxpayer, Any, Any]) -> None:

@@ -240,6 +240,20 @@ def allocate_number(*, channel_id: int, kind: str) -> tuple[str, int] | None:
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+def credit_add(*, channel_id: int, month: Any, amount: Any) -> None:
+    """Add ``amount`` to the channel's credit use of ``month`` (made at 0), in one statement;
+    the caller holds the taxpayer's lock."""
+    from fapiao.invoicing.models import CreditUse
+
+    table = connection.ops.quote_name(CreditUse._meta.db_table)
+    ops = connection.ops
+    execute(
+        f"INSERT INTO {table} (channel_id, month, used) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (channel_id, month) DO UPDATE SET used = {table}.used + EXCLUDED.used",
+        [channel_id, ops.adapt_datefield_value(month), ops.adapt_decimalfield_value(amount, 18, 2)],
+    )
+
+
 def counter_next(*, taxpayer_id: int, series: str) -> int:
     """Take the next value of a running number (starting at 1) in one statement; the caller
     holds the taxpayer's lock."""

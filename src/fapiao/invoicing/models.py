@@ -79,6 +79,20 @@ class Channel(models.Model):
         return self.name
 
 
+class CreditUse(models.Model):
+    """The net amount (excluding tax) a 数电 channel issued in one month, kept by issuing, so
+    that the credit check reads one row instead of summing the month's invoices."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="credit_uses")
+    month = models.DateField()  # its first day
+    used = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "month"], name="credit_use_unique"),
+        ]
+
+
 class Monitoring(models.Model):
     """监控数据 of one invoice kind on a device, written back by the authority at each 清卡."""
 

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fapiao.authority.client import authority_client
@@ -22,7 +21,6 @@ from fapiao.domain.checkcode import check_code
 from fapiao.domain.errors import DomainError
 from fapiao.domain.invoice import Draft, Party, check_party, validate_draft
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, spec
-from fapiao.domain.lifecycle import Status
 from fapiao.domain.numbering import build_digital_number, format_number, parse_code
 from fapiao.domain.periods import Cycle
 from fapiao.domain.qr import build_qr
@@ -37,6 +35,7 @@ from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
 from fapiao.invoicing.models import (
     Channel,
+    CreditUse,
     Invoice,
     InvoiceLine,
     Monitoring,
@@ -345,10 +344,11 @@ def _allocate(
 
 
 def credit_used(channel: Channel, month: date) -> Decimal:
-    """Net amount (excluding tax) the channel issued in the month starting ``month``."""
-    return Invoice.objects.filter(channel=channel, issued_on__gte=month).exclude(
-        status=Status.VOIDED
-    ).aggregate(used=Sum("amount"))["used"] or Decimal(0)
+    """Net amount (excluding tax) the channel issued in the month starting ``month`` (red
+    invoices count negative; 数电 invoices are never voided)."""
+    day = connection.ops.adapt_datefield_value(month)
+    use = fastsql.get(CreditUse, channel_id=channel.pk, month=day)
+    return Decimal(0) if use is None else use.used
 
 
 def check_channel(
@@ -614,6 +614,10 @@ def _store(
         payload=payload,
     )
     upload_enqueue(taxpayer, invoice, at=issued_at, voided=False)
+    if channel.type == ChannelType.DIGITAL:
+        fastsql.credit_add(
+            channel_id=channel.pk, month=issued_on.replace(day=1), amount=totals.amount
+        )
     return invoice
 
 
