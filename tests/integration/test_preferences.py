@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fapiao.api.keys import apikey_create
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.models import Role
 from fapiao.security.models import AuditEvent
-from tests.integration.world import make_world
+from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SRC = Path(__file__).resolve().parents[2] / "src" / "fapiao"
@@ -30,12 +31,17 @@ def test_chinese_comes_first_and_english_is_chosen() -> None:
     assert "登录 Fapiao" not in page
 
 
-def test_personal_settings_language_theme_and_quiet_hours() -> None:
+def _signed_in_clerk() -> tuple[World, Any, Client]:
     world = make_world()
     user = user_create(username="clerk", password="Str0ng#Pass", email="c@example.cn")
     role_grant(user=user, role=Role.ISSUER, taxpayer=world.taxpayer, actor="root")
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
+    return world, user, client
+
+
+def test_personal_settings_language_theme_and_quiet_hours() -> None:
+    _, user, client = _signed_in_clerk()
     assert "今日开票" in client.get("/").content.decode()
 
     form = {"language": "en", "theme": "dark", "notify_email": "1", "quiet_start": "22:00"}
@@ -56,7 +62,28 @@ def test_personal_settings_language_theme_and_quiet_hours() -> None:
     changed = AuditEvent.objects.filter(type="setting.changed").last()
     assert changed is not None and changed.payload["language"] == "en"
     bad = client.post("/settings/me/", {"language": "fr", "theme": "dark"}).content.decode()
-    assert "不支持该界面语言" in bad
+    assert "This language is not supported" in bad  # the page is English now, refusals too
+
+
+def test_refusals_speak_the_readers_language() -> None:
+    world, _, client = _signed_in_clerk()
+    client.post("/settings/me/", {"language": "en", "theme": "light"})
+    draft = {
+        "kind": "VAT_ORDINARY_ELECTRONIC", "channel": world.device.name,
+        "buyer": {"name": "无锡市安协安全培训中心"},
+        "lines": [{"name": "培训费", "tax_code": "3070201020000000000", "rate": "6%",
+                   "quantity": "2", "unit_price": "0"}],
+    }  # fmt: skip
+    english = client.post("/api/v1/invoices/preview", draft, content_type="application/json")
+    # the template and its argument (the line) are both translated
+    assert english.json()["message"] == "Line 1: the unit price must be greater than 0"
+    assert english.json()["field"] == "lines.0.unit_price"
+    key = apikey_create(taxpayer=world.taxpayer, name="erp", role=Role.ISSUER, actor="root")
+    chinese = Client(HTTP_HOST="localhost").post(
+        "/api/v1/invoices/preview", draft, content_type="application/json",
+        HTTP_X_API_KEY=key.plaintext,
+    )  # fmt: skip
+    assert chinese.json()["message"] == "第1行：单价必须大于0"  # API clients: Chinese
 
 
 def _untranslated(path: Path) -> list[str]:
@@ -82,8 +109,11 @@ def test_every_translatable_text_has_its_english() -> None:
         )
     english = {msgid: msgstr for msgid, msgstr in pairs if msgid}
     assert wanted - set(english) == set()
+    # Chinese stays only where it is the very text meant: a language's own name, and the
+    # words a margin-taxation invoice must carry in its remarks
     assert [m for m, s in english.items() if not s or (re.search(f"[{CJK}]", s) and m != s)] == [
-        "跟随网站（简体中文）"
+        "跟随网站（简体中文）",
+        "差额征税发票须在备注栏注明“差额征税”",
     ]
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyHeader, SessionAuth
 
 from fapiao.api.keys import apikey_check
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.invoicing.models import Membership, Role, Taxpayer
 
 READ = frozenset({Role.ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR})
@@ -35,7 +35,7 @@ class Caller:
     def need(self, allowed: frozenset[Role]) -> None:
         if not self.roles & allowed:
             names = "、".join(sorted(role.label for role in allowed))
-            raise Forbidden(f"没有权限：需要{names}角色", field=None)
+            raise Forbidden(Text("没有权限：需要{0}角色", names), field=None)
 
 
 class KeyAuth(APIKeyHeader):

@@ -68,6 +68,7 @@ from fapiao.invoicing.services import (
     local_date,
 )
 from fapiao.security.services import confirm_send
+from fapiao.web.refusals import say
 
 api = NinjaAPI(
     title="Fapiao 开票系统 API",
@@ -107,7 +108,9 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
     if error.code == "too_many_misses":  # 查验 that look like enumeration
         status = 429
-    return api.create_response(request, error.as_dict(), status=status)
+    # Chinese, unless the caller is a signed-in user who chose another language
+    return api.create_response(request, {**error.as_dict(), "message": say(error.message)},
+                               status=status)  # fmt: skip
 
 
 @api.exception_handler(ValidationError)

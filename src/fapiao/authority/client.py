@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind
 
 
@@ -156,9 +156,9 @@ class HttpClient:
                 raised = DomainError(answer["message"], field=answer.get("field"))
                 raised.code = answer.get("code", "authority_refused")
                 raise raised from None
-            raise Unreachable(f"税务机关服务返回{error.code}") from None
+            raise Unreachable(Text("税务机关服务返回{0}", error.code)) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-            raise Unreachable(f"无法连接税务机关服务：{error}") from None
+            raise Unreachable(Text("无法连接税务机关服务：{0}", error)) from None
 
     def upload(self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]) -> dict[str, Any]:
         body = {"tax_id": tax_id, "name": name, "uploads": uploads}

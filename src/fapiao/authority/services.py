@@ -44,7 +44,7 @@ from fapiao.domain.closing import (
     same_totals,
     summarize,
 )
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, parse_kind, spec
 from fapiao.domain.numbering import build_code
 from fapiao.domain.periods import Period, lock_date_after_clearing
@@ -293,7 +293,7 @@ class _Batch:
                 taxpayer, "conflicting_upload", now,
                 code=code, number=number, registered=record.digest, uploaded=content_digest,
             )  # fmt: skip
-            raise AuthorityRefused(f"发票{record}已登记为内容不同的发票")
+            raise AuthorityRefused(Text("发票{0}已登记为内容不同的发票", record))
         if upload.get("voided") and record.status == RegistryStatus.NORMAL:
             record.status = RegistryStatus.VOIDED
             self._change(record)
@@ -309,7 +309,7 @@ class _Batch:
             code, number = upload.get("blue") or ("", "")
             blue = self.records.get((str(code), str(number)))
             if blue is None or blue.taxpayer_id != self.taxpayer.pk:
-                raise AuthorityRefused(f"红字发票对应的蓝字发票{code}{number}未登记")
+                raise AuthorityRefused(Text("红字发票对应的蓝字发票{0}{1}未登记", code, number))
             if blue.pk is None:  # registered in this batch: written first, to be referred to
                 self._write_created()
             blue.red_total += -Decimal(content["total"])
@@ -415,7 +415,7 @@ def grant_stock(
     if not 1 <= count <= 10_000:
         raise AuthorityRefused("领用份数应为1至10000", field="count")
     if spec(kind).digital:
-        raise AuthorityRefused(f"{spec(kind).name}没有发票库存", field="kind")
+        raise AuthorityRefused(Text("{0}没有发票库存", spec(kind).name), field="kind")
     taxpayer = _registered(tax_id, name)
     code = build_code(kind, region=region, year=now.astimezone(SHANGHAI).year, batch=0)
     # the grants of one code are serialised by the taxpayer lock only within a taxpayer;
@@ -781,7 +781,7 @@ def clearing_decide(
     now = now or timezone.now()
     application = ClearingApplication.objects.select_for_update().filter(number=number).first()
     if application is None:
-        raise AuthorityRefused(f"清卡申请{number}不存在", field="number")
+        raise AuthorityRefused(Text("清卡申请{0}不存在", number), field="number")
     if application.status != ReviewStatus.PENDING:
         raise AuthorityRefused("该申请已审核", field="number")
     if approve:
@@ -800,7 +800,7 @@ def clearing_decide(
 def clearing_status(number: str) -> dict[str, Any]:
     application = ClearingApplication.objects.filter(number=number).first()
     if application is None:
-        raise AuthorityRefused(f"清卡申请{number}不存在", field="number")
+        raise AuthorityRefused(Text("清卡申请{0}不存在", number), field="number")
     return dict(application.answer or _decision(application))
 
 

@@ -30,6 +30,7 @@ from fapiao.domain.closing import (
     summarize,
     vat_return,
 )
+from fapiao.domain.errors import Text
 from fapiao.domain.kinds import ChannelType, InvoiceKind
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.periods import (
@@ -128,15 +129,16 @@ def period_report(
     if channel.type != ChannelType.DEVICE:
         raise ClosingRefused("数电渠道没有抄报和清卡", field="channel")
     if local_date(now) < period.end:
-        raise ClosingRefused(f"{period.label}尚未结束，不能抄报", field="period")
+        raise ClosingRefused(Text("{0}尚未结束，不能抄报", period.label), field="period")
     if PeriodReport.objects.filter(channel=channel, period_start=period.start).exists():
-        raise ClosingRefused(f"{channel.name}{period.label}已抄报", field="period")
+        raise ClosingRefused(Text("{0}{1}已抄报", channel.name, period.label), field="period")
     waiting = waiting_uploads(channel, period)
     if waiting:
         names = "、".join(str(u.invoice) for u in waiting[:5])
         more = "等" if len(waiting) > 5 else ""
         raise ClosingRefused(
-            f"还有{len(waiting)}张发票未上传（{names}{more}），请先上传", field="uploads"
+            Text("还有{0}张发票未上传（{1}{2}），请先上传", len(waiting), names, more),
+            field="uploads",
         )
     invoices = Invoice.objects.filter(_in_period(period), channel=channel)
     summary = summarize(_facts(invoices), device_kinds(channel))
@@ -186,7 +188,7 @@ def period_declare(
     declared again (更正) until the period is cleared."""
     now = now or timezone.now()
     if local_date(now) < period.end:
-        raise ClosingRefused(f"{period.label}尚未结束，不能申报", field="period")
+        raise ClosingRefused(Text("{0}尚未结束，不能申报", period.label), field="period")
     devices = taxpayer.channels.filter(type=ChannelType.DEVICE)
     unreported = [
         d.name
@@ -194,11 +196,11 @@ def period_declare(
         if not PeriodReport.objects.filter(channel=d, period_start=period.start).exists()
     ]
     if unreported:
-        raise ClosingRefused(f"请先完成抄报：{'、'.join(unreported)}", field="period")
+        raise ClosingRefused(Text("请先完成抄报：{0}", "、".join(unreported)), field="period")
     if Clearing.objects.filter(
         taxpayer=taxpayer, period_start=period.start, status=ClearingStatus.APPROVED
     ).exists():
-        raise ClosingRefused(f"{period.label}已清卡，不能更正申报", field="period")
+        raise ClosingRefused(Text("{0}已清卡，不能更正申报", period.label), field="period")
     invoices = Invoice.objects.filter(_in_period(period), taxpayer=taxpayer)
     kinds = sorted({InvoiceKind(k) for k in invoices.values_list("kind", flat=True)})
     summary = summarize(_facts(invoices), kinds)

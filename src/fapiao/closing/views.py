@@ -33,6 +33,7 @@ from fapiao.invoicing.models import Invoice, Role
 from fapiao.invoicing.services import local_date
 from fapiao.security.services import confirm_send
 from fapiao.web.context import page
+from fapiao.web.refusals import say
 from fapiao.web.sync_views import send_now
 
 WRITE = {Role.ADMIN, Role.FINANCE}
@@ -154,7 +155,7 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
     try:
         content = certificate_pdf(clearing)
     except DomainError as error:
-        return HttpResponse(error.message.encode(), status=409)
+        return HttpResponse(say(error.message).encode(), status=409)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="qingka-{clearing.number}.pdf"'
     return response

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from fapiao.documents.model import Document, money
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.regions import SEPARATE_CITIES, region4, region_name
 
 VERSION = "0.36"
@@ -56,7 +56,7 @@ def _label(parent: ET.Element, tag: str, code: str, name: str) -> None:
 def render_xml(doc: Document, *, taxpayer_general: bool = True) -> bytes:
     """The 数电 XML of ``doc`` (UTF-8, with declaration)."""
     if not doc.spec.digital:
-        raise BadXml(f"{doc.spec.name}没有数电XML", field="kind")
+        raise BadXml(Text("{0}没有数电XML", doc.spec.name), field="kind")
     root = ET.Element("EInvoice")
     header = _sub(root, "Header")
     _sub(header, "EIid", doc.number)
@@ -147,7 +147,7 @@ def parse_xml(content: bytes) -> dict[str, Any]:
     try:
         root = ET.fromstring(content)  # noqa: S314 - no entity expansion in ElementTree
     except ET.ParseError as error:
-        raise BadXml(f"XML格式不正确：{error}", field="file") from None
+        raise BadXml(Text("XML格式不正确：{0}", error), field="file") from None
     if root.tag != "EInvoice":
         raise BadXml("不是数电发票XML（根元素应为EInvoice）", field="file")
     data = root.find("EInvoiceData")

@@ -16,6 +16,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from fapiao.domain.errors import Text
+
 CANDIDATES = (
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
@@ -40,7 +42,7 @@ def font_file() -> FontFile:
     if configured:
         path = Path(configured)
         if not path.is_file():
-            raise FontMissing(f"FAPIAO_FONT_PATH 指向的字体文件不存在：{path}")
+            raise FontMissing(Text("FAPIAO_FONT_PATH 指向的字体文件不存在：{0}", path))
         return FontFile(path, int(os.environ.get("FAPIAO_FONT_INDEX", "0") or 0))
     for candidate, index in CANDIDATES:
         if Path(candidate).is_file():

@@ -23,7 +23,7 @@ from fapiao.documents.fonts import font_file
 from fapiao.documents.layout import BLACK, LABEL, PT, RGB, Surface, char_width, draw_document
 from fapiao.documents.layout import page_size as layout_page_size
 from fapiao.documents.model import Document, money
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 NS = "http://www.ofdspec.org/2016"
 INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
@@ -351,7 +351,7 @@ def parse_ofd(content: bytes) -> dict[str, Any]:
         archive = zipfile.ZipFile(io.BytesIO(content))
         ofd = ET.fromstring(archive.read("OFD.xml"))  # noqa: S314
     except (zipfile.BadZipFile, KeyError, ET.ParseError) as error:
-        raise BadOfd(f"不是有效的OFD文件：{error}", field="file") from None
+        raise BadOfd(Text("不是有效的OFD文件：{0}", error), field="file") from None
     names = archive.namelist()
     custom = {item.get("Name", ""): (item.text or "") for item in ofd.iter(f"{{{NS}}}CustomData")}
     texts: dict[int, str] = {}

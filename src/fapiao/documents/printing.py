@@ -8,7 +8,7 @@ from django.db import transaction
 
 from fapiao.documents.models import Printer
 from fapiao.documents.services import document_render
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.lifecycle import Action
 from fapiao.invoicing.corrections import invoice_mark
 from fapiao.invoicing.models import Invoice, Taxpayer
@@ -29,7 +29,7 @@ def printer_save(
         raise PrinterError("请填写打印机名称", field="name")
     for field, value in (("offset_right", offset_right), ("offset_down", offset_down)):
         if abs(value) > OFFSET_LIMIT:
-            raise PrinterError(f"偏移应在±{OFFSET_LIMIT}毫米之内", field=field)
+            raise PrinterError(Text("偏移应在±{0}毫米之内", OFFSET_LIMIT), field=field)
     printer, _ = Printer.objects.update_or_create(
         taxpayer=taxpayer,
         name=name,

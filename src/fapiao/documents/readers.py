@@ -9,7 +9,7 @@ from typing import Any
 
 from fapiao.documents.digital_xml import parse_xml
 from fapiao.documents.ofd import parse_ofd
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 
 class UnreadableFile(DomainError):
@@ -25,7 +25,9 @@ def inputs_from_file(name: str, content: bytes) -> dict[str, Any]:
         return _from_ofd(content)
     if content.lstrip()[:1] == b"<":
         return _from_xml(content)
-    raise UnreadableFile(f"无法识别文件“{name}”：请上传本系统开具的PDF、OFD或XML", field="file")
+    raise UnreadableFile(
+        Text("无法识别文件“{0}”：请上传本系统开具的PDF、OFD或XML", name), field="file"
+    )
 
 
 def _from_pdf(content: bytes) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def _from_pdf(content: bytes) -> dict[str, Any]:
     try:
         subject = (PdfReader(io.BytesIO(content)).metadata or {}).get("/Subject", "")
     except (PyPdfError, ValueError) as error:
-        raise UnreadableFile(f"PDF文件无法读取：{error}", field="file") from None
+        raise UnreadableFile(Text("PDF文件无法读取：{0}", error), field="file") from None
     if not str(subject).startswith("01,"):
         raise UnreadableFile("PDF文件中没有发票二维码信息", field="file")
     return {"qr": str(subject)}

@@ -12,7 +12,7 @@ from fapiao.documents.digital_xml import render_xml
 from fapiao.documents.model import DocLine, Document
 from fapiao.documents.ofd import render_ofd
 from fapiao.documents.pdf import render_pdf
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Party
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.money import format_plain
@@ -89,7 +89,7 @@ def document_render(
         raise DocumentUnavailable("文件格式应为 pdf、xml 或 ofd", field="format")
     kind = spec(InvoiceKind(invoice.kind))
     if format == "xml" and not kind.digital:
-        raise DocumentUnavailable(f"{kind.name}没有数电XML，请下载PDF或OFD", field="format")
+        raise DocumentUnavailable(Text("{0}没有数电XML，请下载PDF或OFD", kind.name), field="format")
     key = digest([invoice_digest(invoice), format, RENDER_VERSION, list(offset)])
     path = _cache_dir() / key[:2] / f"{key}.{format}"
     if path.is_file():  # a cached file needs no document built

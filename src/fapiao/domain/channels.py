@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.periods import LOCKED_MESSAGE, is_locked
 
 SINGLE_LIMIT_MESSAGE = "超过单张发票开票限额"
@@ -69,32 +69,36 @@ def check_device(
         raise DeviceLocked(LOCKED_MESSAGE, field="channel")
     if amount > monitoring.single_limit:
         raise OverSingleLimit(
-            f"{SINGLE_LIMIT_MESSAGE}（{monitoring.single_limit}元）", field="lines"
+            Text("{0}（{1}元）", SINGLE_LIMIT_MESSAGE, monitoring.single_limit), field="lines"
         )
     if oldest_unuploaded is not None and now - oldest_unuploaded > timedelta(
         hours=monitoring.offline_hours
     ):
         raise OverOfflineLimit(
-            f"{OFFLINE_HOURS_MESSAGE}（{monitoring.offline_hours}小时）", field="channel"
+            Text("{0}（{1}小时）", OFFLINE_HOURS_MESSAGE, monitoring.offline_hours), field="channel"
         )
     if (
         oldest_unuploaded is not None
         and unuploaded_amount + max(amount, Decimal(0)) > monitoring.offline_amount
     ):
         raise OverOfflineLimit(
-            f"{OFFLINE_AMOUNT_MESSAGE}（{monitoring.offline_amount}元）", field="channel"
+            Text("{0}（{1}元）", OFFLINE_AMOUNT_MESSAGE, monitoring.offline_amount), field="channel"
         )
 
 
 def check_credit(*, credit: Decimal, used: Decimal, amount: Decimal) -> None:
     """A 数电 channel issues at most ``credit`` (excluding tax) in a month."""
     if amount > 0 and used + amount > credit:
-        raise OverCredit(f"{CREDIT_MESSAGE}（本月剩余{credit - used}元）", field="channel")
+        raise OverCredit(
+            Text("{0}（本月剩余{1}元）", CREDIT_MESSAGE, credit - used), field="channel"
+        )
 
 
 def validate_device_number(value: str) -> str:
     """A tax-control device's 12-digit number (金税盘、税控盘、税务UKey 编号)."""
     value = value.strip()
     if len(value) != DEVICE_NUMBER_DIGITS or not value.isdigit():
-        raise ChannelRefused(f"设备编号应为{DEVICE_NUMBER_DIGITS}位数字", field="device_number")
+        raise ChannelRefused(
+            Text("设备编号应为{0}位数字", DEVICE_NUMBER_DIGITS), field="device_number"
+        )
     return value

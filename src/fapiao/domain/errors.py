@@ -7,6 +7,22 @@ people, a stable ``code`` for programs and the ``field`` it concerns (a dotted p
 
 from __future__ import annotations
 
+from typing import Any
+
+
+class Text(str):
+    """A message (the Chinese text itself) that remembers how it was made: a ``template`` with
+    ``{0}``, ``{1}``… and the ``args`` that fill it, so that the web pages can say it in
+    another language (the domain imports no translation machinery)."""
+
+    template: str
+    args: tuple[Any, ...]
+
+    def __new__(cls, template: str, *args: Any) -> Text:
+        made = super().__new__(cls, template.format(*args))
+        made.template, made.args = template, args
+        return made
+
 
 class DomainError(ValueError):
     """A rule of the domain refused the input."""
@@ -29,4 +45,4 @@ def line_field(index: int, name: str) -> str:
 
 def line_label(index: int) -> str:
     """How a message names a line: 第1行 for index 0."""
-    return f"第{index + 1}行"
+    return Text("第{0}行", index + 1)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fapiao.domain import limits
-from fapiao.domain.errors import DomainError, line_field, line_label
+from fapiao.domain.errors import DomainError, Text, line_field, line_label
 from fapiao.domain.kinds import MAX_LINES, InvoiceKind, spec
 from fapiao.domain.rates import TaxpayerKind, allowed_rates, check_rate_allowed
 from fapiao.domain.tax import Computed, LineInput, PriceMode, compute_lines
@@ -96,18 +96,25 @@ def check_party(party: Party, *, role: str = "", label: str = "", full: bool = F
 
 
 def _explain_party(party: Party, *, role: str, label: str, full: bool) -> None:
-    limits.require(party.name, field=f"{role}name", label=f"{label}名称")
-    limits.check_length(party.name, limits.PARTY_NAME, field=f"{role}name", label=f"{label}名称")
+    limits.require(party.name, field=f"{role}name", label=Text("{0}名称", label))
+    limits.check_length(
+        party.name, limits.PARTY_NAME, field=f"{role}name", label=Text("{0}名称", label)
+    )
     limits.check_length(
         party.address + party.phone,
         limits.ADDRESS_PHONE,
         field=f"{role}address",
-        label=f"{label}地址、电话",
+        label=Text("{0}地址、电话", label),
     )
     limits.check_length(
-        party.account, limits.BANK_ACCOUNT_NUMBER, field=f"{role}account", label=f"{label}银行账号"
+        party.account,
+        limits.BANK_ACCOUNT_NUMBER,
+        field=f"{role}account",
+        label=Text("{0}银行账号", label),
     )
-    limits.check_length(party.bank, limits.BANK_NAME, field=f"{role}bank", label=f"{label}开户行")
+    limits.check_length(
+        party.bank, limits.BANK_NAME, field=f"{role}bank", label=Text("{0}开户行", label)
+    )
     if full:
         for name, text in (
             ("tax_id", "纳税人识别号"),
@@ -117,7 +124,9 @@ def _explain_party(party: Party, *, role: str, label: str, full: bool) -> None:
             ("account", "银行账号"),
         ):
             if not getattr(party, name).strip():
-                raise KindRuleBroken(f"开具专票须填写{label}{text}", field=f"{role}{name}")
+                raise KindRuleBroken(
+                    Text("开具专票须填写{0}{1}", label, text), field=f"{role}{name}"
+                )
 
 
 def _explain_line_lengths(line: LineInput, index: int) -> None:
@@ -127,7 +136,10 @@ def _explain_line_lengths(line: LineInput, index: int) -> None:
         ("unit", line.unit, limits.ITEM_UNIT, "单位"),
     ):
         limits.check_length(
-            value, limit, field=line_field(index, name), label=f"{line_label(index)}{text}"
+            value,
+            limit,
+            field=line_field(index, name),
+            label=Text("{0}{1}", line_label(index), text),
         )
 
 
@@ -138,18 +150,20 @@ def _check_lines(draft: Draft, taxpayer_kind: TaxpayerKind) -> None:
     if not draft.lines:
         raise KindRuleBroken("发票至少需要一行明细", field="lines")
     if len(draft.lines) > MAX_LINES:
-        raise KindRuleBroken(f"每张发票最多{MAX_LINES}行明细", field="lines")
+        raise KindRuleBroken(Text("每张发票最多{0}行明细", MAX_LINES), field="lines")
     allowed = allowed_rates(taxpayer_kind)
     for index, line in enumerate(draft.lines):
         if not line.name.strip():
             limits.require(
-                line.name, field=line_field(index, "name"), label=f"{line_label(index)}项目名称"
+                line.name,
+                field=line_field(index, "name"),
+                label=Text("{0}项目名称", line_label(index)),
             )
         if not line.short_name.strip():
             limits.require(
                 line.short_name,
                 field=line_field(index, "tax_code"),
-                label=f"{line_label(index)}税收分类简称",
+                label=Text("{0}税收分类简称", line_label(index)),
             )
         if len(line.tax_code) != TAX_CODE_DIGITS or not line.tax_code.isdigit():
             validate_tax_code(line.tax_code, field=line_field(index, "tax_code"))
@@ -168,7 +182,12 @@ def _check_lines(draft: Draft, taxpayer_kind: TaxpayerKind) -> None:
             )
         if line.rate.is_zero_kind and not item_spec.allows_zero_rates:
             raise KindRuleBroken(
-                f"{line_label(index)}：{item_spec.short_name}不能使用{line.rate.label}税率",
+                Text(
+                    "{0}：{1}不能使用{2}税率",
+                    line_label(index),
+                    item_spec.short_name,
+                    line.rate.label,
+                ),
                 field=line_field(index, "rate"),
             )
 
@@ -201,7 +220,7 @@ def validate_draft(draft: Draft, *, taxpayer_kind: TaxpayerKind) -> Computed:
     validate_uscc(draft.seller.tax_id, field="seller.tax_id", label="销售方统一社会信用代码")
     if draft.buyer.individual and not item_spec.allows_individual_buyer:
         raise KindRuleBroken(
-            f"不能向消费者个人开具{item_spec.short_name}", field="buyer.individual"
+            Text("不能向消费者个人开具{0}", item_spec.short_name), field="buyer.individual"
         )
     check_party(draft.buyer, role="buyer", label="购买方", full=item_spec.requires_buyer_details)
     if draft.buyer.tax_id:

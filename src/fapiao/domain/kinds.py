@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 
 class InvoiceKind(enum.StrEnum):
@@ -224,7 +224,7 @@ def parse_kind(value: object, *, field: str = "kind") -> InvoiceKind:
     for item in KINDS.values():
         if text in (item.name, item.short_name, item.qr_type):
             return item.kind
-    raise UnknownKind(f"不支持的发票种类“{text}”", field=field)
+    raise UnknownKind(Text("不支持的发票种类“{0}”", text), field=field)
 
 
 def kind_for_qr_type(qr_type: str) -> InvoiceKind | None:

@@ -11,7 +11,7 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, spec
 
 
@@ -106,7 +106,9 @@ def next_status(status: Status, action: Action) -> Status:
         return TRANSITIONS[status, action]
     except KeyError:
         reason = _REFUSALS.get(status, f"发票状态为{status.label}")
-        raise TransitionRefused(f"{reason}，不能{ACTION_LABELS[action]}", field="status") from None
+        raise TransitionRefused(
+            Text("{0}，不能{1}", reason, ACTION_LABELS[action]), field="status"
+        ) from None
 
 
 ACTION_LABELS = {
@@ -121,10 +123,11 @@ def check_void(
     """The status after voiding, or :class:`VoidRefused` naming the rule (DOMAIN §6)."""
     if not spec(kind).voidable:
         raise VoidRefused(
-            f"{VOID_KIND_MESSAGE}，{spec(kind).short_name}请开具红字发票冲销", field="kind"
+            Text("{0}，{1}请开具红字发票冲销", VOID_KIND_MESSAGE, spec(kind).short_name),
+            field="kind",
         )
     if status in _REFUSALS:
-        raise VoidRefused(f"{_REFUSALS[status]}，不能作废", field="status")
+        raise VoidRefused(Text("{0}，不能作废", _REFUSALS[status]), field="status")
     if (issued_on.year, issued_on.month) != (today.year, today.month):
         raise VoidRefused(VOID_MONTH_MESSAGE, field="issued_on")
     if month_reported:
@@ -148,12 +151,12 @@ def check_red(
     if is_red:
         raise RedRefused("红字发票不能再红冲", field="blue")
     if status in (Status.VOIDED, Status.RED_FULL):
-        raise RedRefused(f"{_REFUSALS[status]}，不能红冲", field="blue")
+        raise RedRefused(Text("{0}，不能红冲", _REFUSALS[status]), field="blue")
     remaining = blue_total - already_red
     if requested <= 0:
         raise RedRefused("冲红金额必须大于0", field="amount")
     if requested > remaining:
-        raise RedRefused(f"{RED_EXCEEDS_MESSAGE}（剩余{remaining}元）", field="amount")
+        raise RedRefused(Text("{0}（剩余{1}元）", RED_EXCEEDS_MESSAGE, remaining), field="amount")
     full = requested == remaining
     if reason is RedReason.WRONG and (already_red or not full):
         raise RedRefused("开票有误只能全额红冲", field="reason")

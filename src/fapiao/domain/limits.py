@@ -5,7 +5,7 @@ Lengths count characters, not bytes.
 
 from __future__ import annotations
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 PARTY_NAME = 100
 ADDRESS_PHONE = 100  # 地址、电话 printed together
@@ -28,9 +28,11 @@ class Required(DomainError):
 
 def check_length(value: str, limit: int, *, field: str, label: str) -> None:
     if len(value) > limit:
-        raise TooLong(f"{label}不能超过{limit}个字符（现有{len(value)}个）", field=field)
+        raise TooLong(
+            Text("{0}不能超过{1}个字符（现有{2}个）", label, limit, len(value)), field=field
+        )
 
 
 def require(value: str, *, field: str, label: str) -> None:
     if not value.strip():
-        raise Required(f"请填写{label}", field=field)
+        raise Required(Text("请填写{0}", label), field=field)

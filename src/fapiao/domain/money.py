@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -36,7 +36,7 @@ def to_decimal(value: object, *, field: str, label: str) -> Decimal:
     ``label`` is the Chinese name of the field used in the message.
     """
     if isinstance(value, bool | float):
-        raise NotANumber(f"{label}必须以字符串或整数给出，不接受浮点数", field=field)
+        raise NotANumber(Text("{0}必须以字符串或整数给出，不接受浮点数", label), field=field)
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
@@ -46,11 +46,11 @@ def to_decimal(value: object, *, field: str, label: str) -> Decimal:
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise NotANumber(f"{label}“{value}”不是有效的数字", field=field) from None
+            raise NotANumber(Text("{0}“{1}”不是有效的数字", label, value), field=field) from None
     else:
-        raise NotANumber(f"{label}不是有效的数字", field=field)
+        raise NotANumber(Text("{0}不是有效的数字", label), field=field)
     if not number.is_finite():
-        raise NotANumber(f"{label}“{value}”不是有效的数字", field=field)
+        raise NotANumber(Text("{0}“{1}”不是有效的数字", label, value), field=field)
     return number
 
 
@@ -58,9 +58,9 @@ def parse_money(value: object, *, field: str, label: str) -> Decimal:
     """A money amount as entered: at most two decimals and within :data:`MONEY_MAX`."""
     number = to_decimal(value, field=field, label=label)
     if decimals(number) > 2:
-        raise TooPrecise(f"{label}最多保留两位小数", field=field)
+        raise TooPrecise(Text("{0}最多保留两位小数", label), field=field)
     if abs(number) > MONEY_MAX:
-        raise TooPrecise(f"{label}超出允许的范围", field=field)
+        raise TooPrecise(Text("{0}超出允许的范围", label), field=field)
     return quantize_fen(number)
 
 
@@ -68,9 +68,9 @@ def parse_price(value: object, *, field: str, label: str) -> Decimal:
     """A unit price or quantity as entered: ≤ 13 decimals and ≤ 15 significant digits."""
     number = to_decimal(value, field=field, label=label)
     if decimals(number) > PRICE_MAX_DECIMALS:
-        raise TooPrecise(f"{label}最多保留{PRICE_MAX_DECIMALS}位小数", field=field)
+        raise TooPrecise(Text("{0}最多保留{1}位小数", label, PRICE_MAX_DECIMALS), field=field)
     if significant_digits(number) > PRICE_MAX_DIGITS:
-        raise TooPrecise(f"{label}最多{PRICE_MAX_DIGITS}位有效数字", field=field)
+        raise TooPrecise(Text("{0}最多{1}位有效数字", label, PRICE_MAX_DIGITS), field=field)
     return strip_zeros(number)
 
 

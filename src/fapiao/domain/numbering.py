@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import KINDS, InvoiceKind, spec
 from fapiao.domain.regions import region4, region_name
 
@@ -49,7 +49,7 @@ SEQUENCE_15_MAX = 10**15 - 1
 
 def _year2(year: int) -> str:
     if not 2000 <= year <= 2099:
-        raise BadInvoiceCode(f"年份{year}超出范围", field="year")
+        raise BadInvoiceCode(Text("年份{0}超出范围", year), field="year")
     return f"{year % 100:02d}"
 
 
@@ -66,10 +66,10 @@ def build_code(
     """The 发票代码 of a stock batch; ``length`` defaults to the newest form the kind allows."""
     item = spec(kind)
     if not item.has_code:
-        raise BadInvoiceCode(f"{item.name}没有发票代码", field="code")
+        raise BadInvoiceCode(Text("{0}没有发票代码", item.name), field="code")
     length = length or item.code_lengths[-1]
     if length not in item.code_lengths:
-        raise BadInvoiceCode(f"{item.name}的发票代码不能是{length}位", field="code")
+        raise BadInvoiceCode(Text("{0}的发票代码不能是{1}位", item.name, length), field="code")
     if length == 12:
         if not 0 <= batch <= 999:
             raise BadInvoiceCode("批次必须是0至999", field="batch")
@@ -95,7 +95,7 @@ def parse_code(code: str, *, field: str = "code") -> InvoiceCode:
     try:
         name = region_name(region)
     except DomainError:
-        raise BadInvoiceCode(f"发票代码中的地区“{region}”无效", field=field) from None
+        raise BadInvoiceCode(Text("发票代码中的地区“{0}”无效", region), field=field) from None
     return InvoiceCode(text, region, name, 2000 + int(year), kinds)
 
 
@@ -132,5 +132,5 @@ def parse_digital_number(number: str, *, field: str = "number") -> DigitalNumber
     try:
         name = region_name(text[2:4])
     except DomainError:
-        raise BadInvoiceNumber(f"发票号码中的地区“{text[2:4]}”无效", field=field) from None
+        raise BadInvoiceNumber(Text("发票号码中的地区“{0}”无效", text[2:4]), field=field) from None
     return DigitalNumber(text, 2000 + int(text[:2]), text[2:4], name, text[4], int(text[5:]))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 WINDOW_LAST_DAY = 15
 LOCKED_MESSAGE = "超过开票截止日期，请完成上期抄报、申报和清卡"
@@ -118,7 +118,7 @@ class HolidayCalendar:
                 deadlines={k: date.fromisoformat(v) for k, v in data.get("deadlines", {}).items()},
             )
         except (TypeError, ValueError, AttributeError) as error:
-            raise PeriodError(f"节假日日历格式不正确：{error}", field="calendar") from None
+            raise PeriodError(Text("节假日日历格式不正确：{0}", error), field="calendar") from None
 
     def merged(self, other: HolidayCalendar) -> HolidayCalendar:
         return HolidayCalendar(
@@ -194,13 +194,18 @@ def check_clearing_window(
     特殊 (逾期, replacement, deregistration) clearing is allowed any time after the period.
     """
     if today < period.end:
-        raise OutsideWindow(f"{period.label}尚未结束，不能清卡", field="period")
+        raise OutsideWindow(Text("{0}尚未结束，不能清卡", period.label), field="period")
     if clearing_type is ClearingType.SPECIAL:
         return
     window = filing_window(period, calendar)
     if today not in window:
         raise OutsideWindow(
-            f"不在征期内：{period.label}的征期为{window.opens:%m月%d日}至{window.closes:%m月%d日}",
+            Text(
+                "不在征期内：{0}的征期为{1:%m月%d日}至{2:%m月%d日}",
+                period.label,
+                window.opens,
+                window.closes,
+            ),
             field="period",
         )
 

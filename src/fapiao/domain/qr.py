@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, kind_for_qr_type, spec
 from fapiao.domain.money import format_plain
 
@@ -80,17 +80,17 @@ def parse_qr(payload: str) -> QrPayload:
     try:
         amount = Decimal(amount_text)
     except InvalidOperation:
-        raise BadQrPayload(f"二维码中的金额“{amount_text}”无效", field="qr") from None
+        raise BadQrPayload(Text("二维码中的金额“{0}”无效", amount_text), field="qr") from None
     if not amount.is_finite():
-        raise BadQrPayload(f"二维码中的金额“{amount_text}”无效", field="qr")
+        raise BadQrPayload(Text("二维码中的金额“{0}”无效", amount_text), field="qr")
     if not re.fullmatch(r"\d{8}", date_text):
-        raise BadQrPayload(f"二维码中的开票日期“{date_text}”无效", field="qr")
+        raise BadQrPayload(Text("二维码中的开票日期“{0}”无效", date_text), field="qr")
     try:
         issued_on = date(int(date_text[:4]), int(date_text[4:6]), int(date_text[6:]))
     except ValueError:
-        raise BadQrPayload(f"二维码中的开票日期“{date_text}”无效", field="qr") from None
+        raise BadQrPayload(Text("二维码中的开票日期“{0}”无效", date_text), field="qr") from None
     if not number.isdigit() or len(number) not in (8, 20):
-        raise BadQrPayload(f"二维码中的发票号码“{number}”无效", field="qr")
+        raise BadQrPayload(Text("二维码中的发票号码“{0}”无效", number), field="qr")
     crc_valid = None
     if crc:
         head = payload.strip()[: payload.strip().rfind(crc)]

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 
 class TaxpayerKind(enum.StrEnum):
@@ -108,7 +108,7 @@ def parse_rate(value: object, *, field: str = "rate") -> TaxRate:
     if found is None:
         found = _numeric_rate(text)
     if found is None:
-        raise UnknownRate(f"不支持的税率“{text}”", field=field)
+        raise UnknownRate(Text("不支持的税率“{0}”", text), field=field)
     return found
 
 
@@ -129,4 +129,6 @@ def check_rate_allowed(
     rate: TaxRate, taxpayer_kind: TaxpayerKind, *, field: str, where: str = ""
 ) -> None:
     if rate not in _ALLOWED[taxpayer_kind]:
-        raise RateNotAllowed(f"{where}{taxpayer_kind.label}不能使用{rate.label}税率", field=field)
+        raise RateNotAllowed(
+            Text("{0}{1}不能使用{2}税率", where, taxpayer_kind.label, rate.label), field=field
+        )

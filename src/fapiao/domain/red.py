@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fapiao.domain.channels import validate_device_number
-from fapiao.domain.errors import DomainError, line_field
+from fapiao.domain.errors import DomainError, Text, line_field
 from fapiao.domain.money import quantize_fen, round_price
 from fapiao.domain.tax import Line, LineInput, tax_of
 
@@ -84,16 +84,20 @@ def _part(line: Line, used: Used, pick: Pick) -> tuple[Decimal, Decimal, Decimal
     left_quantity = None if line.quantity is None else line.quantity - used.quantity
     field = line_field(pick.index, "amount")
     if left_amount <= 0:
-        raise RedLineError(f"第{pick.index + 1}行已无可红冲金额", field=field)
+        raise RedLineError(Text("第{0}行已无可红冲金额", pick.index + 1), field=field)
     if pick.quantity is not None:
         if left_quantity is None or line.unit_price is None:
             raise RedLineError(
-                f"第{pick.index + 1}行没有数量，请按金额红冲",
+                Text("第{0}行没有数量，请按金额红冲", pick.index + 1),
                 field=line_field(pick.index, "quantity"),
             )
         if not ZERO < pick.quantity <= left_quantity:
             raise RedLineError(
-                f"第{pick.index + 1}行红冲数量应大于0且不超过剩余数量{left_quantity.normalize():f}",
+                Text(
+                    "第{0}行红冲数量应大于0且不超过剩余数量{1:f}",
+                    pick.index + 1,
+                    left_quantity.normalize(),
+                ),
                 field=line_field(pick.index, "quantity"),
             )
         if pick.quantity == left_quantity:
@@ -103,7 +107,8 @@ def _part(line: Line, used: Used, pick: Pick) -> tuple[Decimal, Decimal, Decimal
     if pick.amount is not None:
         if not ZERO < pick.amount <= left_amount:
             raise RedLineError(
-                f"第{pick.index + 1}行红冲金额应大于0且不超过剩余金额{left_amount}", field=field
+                Text("第{0}行红冲金额应大于0且不超过剩余金额{1}", pick.index + 1, left_amount),
+                field=field,
             )
         if pick.amount == left_amount:
             return left_amount, left_tax, left_quantity or None
@@ -126,11 +131,13 @@ def red_inputs(
     for pick in picks:
         if pick.index not in net:
             raise RedLineError(
-                f"蓝字发票没有第{pick.index + 1}行可红冲（折扣行随被折扣行红冲）",
+                Text("蓝字发票没有第{0}行可红冲（折扣行随被折扣行红冲）", pick.index + 1),
                 field=line_field(pick.index, "index"),
             )
         if pick.index in seen:
-            raise RedLineError(f"第{pick.index + 1}行重复", field=line_field(pick.index, "index"))
+            raise RedLineError(
+                Text("第{0}行重复", pick.index + 1), field=line_field(pick.index, "index")
+            )
         seen.add(pick.index)
         line = net[pick.index]
         amount, tax, quantity = _part(line, used.get(pick.index, Used()), pick)

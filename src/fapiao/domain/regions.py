@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 PROVINCES: dict[str, str] = {
     "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
@@ -30,7 +30,7 @@ def region_name(code: str) -> str:
         return SEPARATE_CITIES[code]
     name = PROVINCES.get(code[:2]) if len(code) in (2, 4) and code.isdigit() else None
     if name is None:
-        raise UnknownRegion(f"未知的地区代码“{code}”", field="region")
+        raise UnknownRegion(Text("未知的地区代码“{0}”", code), field="region")
     return name
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fapiao.domain.errors import DomainError, line_field, line_label
+from fapiao.domain.errors import DomainError, Text, line_field, line_label
 from fapiao.domain.money import ZERO, format_plain, quantize_fen, round_price
 from fapiao.domain.rates import TaxRate
 
@@ -138,15 +138,19 @@ def _figures(item: LineInput, index: int) -> tuple[Decimal, Decimal | None, Deci
     if amount is None:
         if quantity is None or price is None:
             raise LineError(
-                f"{line_label(index)}：请填写金额，或同时填写单价和数量",
+                Text("{0}：请填写金额，或同时填写单价和数量", line_label(index)),
                 field=line_field(index, "amount"),
             )
         return quantize_fen(price * quantity), quantity, price
     if quantity is not None and price is not None:
         if abs(price * quantity - amount) > AMOUNT_TOLERANCE:
             raise AmountMismatch(
-                f"{line_label(index)}：金额{amount}与单价×数量{format_plain(price * quantity)}"
-                "相差超过0.01元",
+                Text(
+                    "{0}：金额{1}与单价×数量{2}相差超过0.01元",
+                    line_label(index),
+                    amount,
+                    format_plain(price * quantity),
+                ),
                 field=line_field(index, "amount"),
             )
     elif quantity is not None and quantity:
@@ -159,19 +163,21 @@ def _figures(item: LineInput, index: int) -> tuple[Decimal, Decimal | None, Deci
 def _check_signs(item: LineInput, index: int, amount: Decimal, red: bool) -> None:
     label = line_label(index)
     if item.unit_price is not None and item.unit_price <= 0:
-        raise LineError(f"{label}：单价必须大于0", field=line_field(index, "unit_price"))
+        raise LineError(Text("{0}：单价必须大于0", label), field=line_field(index, "unit_price"))
     if red:
         if amount >= 0:
-            raise LineError(f"{label}：红字发票的金额必须为负数", field=line_field(index, "amount"))
+            raise LineError(
+                Text("{0}：红字发票的金额必须为负数", label), field=line_field(index, "amount")
+            )
         if item.quantity is not None and item.quantity >= 0:
             raise LineError(
-                f"{label}：红字发票的数量必须为负数", field=line_field(index, "quantity")
+                Text("{0}：红字发票的数量必须为负数", label), field=line_field(index, "quantity")
             )
         return
     if amount <= 0:
-        raise LineError(f"{label}：金额必须大于0", field=line_field(index, "amount"))
+        raise LineError(Text("{0}：金额必须大于0", label), field=line_field(index, "amount"))
     if item.quantity is not None and item.quantity <= 0:
-        raise LineError(f"{label}：数量必须大于0", field=line_field(index, "quantity"))
+        raise LineError(Text("{0}：数量必须大于0", label), field=line_field(index, "quantity"))
 
 
 def _check_discount(
@@ -179,10 +185,12 @@ def _check_discount(
 ) -> None:
     label = line_label(index)
     if red:
-        raise DiscountError(f"{label}：红字发票不能有折扣行", field=line_field(index, "discount"))
+        raise DiscountError(
+            Text("{0}：红字发票不能有折扣行", label), field=line_field(index, "discount")
+        )
     if previous is None or previous.discount:
         raise DiscountError(
-            f"{label}：折扣行必须紧跟在被折扣行之后", field=line_field(index, "discount")
+            Text("{0}：折扣行必须紧跟在被折扣行之后", label), field=line_field(index, "discount")
         )
     for name, value in (
         ("quantity", item.quantity),
@@ -192,13 +200,16 @@ def _check_discount(
     ):
         if value:
             raise DiscountError(
-                f"{label}：折扣行不能填写单价、数量、规格型号或单位", field=line_field(index, name)
+                Text("{0}：折扣行不能填写单价、数量、规格型号或单位", label),
+                field=line_field(index, name),
             )
     if amount >= 0:
-        raise DiscountError(f"{label}：折扣行的金额必须为负数", field=line_field(index, "amount"))
+        raise DiscountError(
+            Text("{0}：折扣行的金额必须为负数", label), field=line_field(index, "amount")
+        )
     if item.rate != previous.rate or item.tax_code != previous.tax_code:
         raise DiscountError(
-            f"{label}：折扣行的税率和税收分类编码必须与被折扣行一致",
+            Text("{0}：折扣行的税率和税收分类编码必须与被折扣行一致", label),
             field=line_field(index, "rate"),
         )
 
@@ -231,7 +242,7 @@ def compute_line(
         and (-amount > previous.amount or -tax > previous.tax)
     ):
         raise DiscountError(
-            f"{line_label(index)}：折扣金额不能超过被折扣行的金额",
+            Text("{0}：折扣金额不能超过被折扣行的金额", line_label(index)),
             field=line_field(index, "amount"),
         )
     line = Line(
@@ -253,12 +264,21 @@ def compute_line(
 def _check_tax(tax: Decimal, amount: Decimal, rate: TaxRate, index: int) -> None:
     label = line_label(index)
     if rate.is_zero_kind and tax:
-        raise TaxMismatch(f"{label}：{rate.label}的税额必须为0", field=line_field(index, "tax"))
+        raise TaxMismatch(
+            Text("{0}：{1}的税额必须为0", label, rate.label), field=line_field(index, "tax")
+        )
     if tax and (tax < 0) != (amount < 0):
-        raise TaxMismatch(f"{label}：税额与金额的正负不一致", field=line_field(index, "tax"))
+        raise TaxMismatch(
+            Text("{0}：税额与金额的正负不一致", label), field=line_field(index, "tax")
+        )
     if abs(tax - amount * rate.value) > LINE_TAX_TOLERANCE:
         raise TaxMismatch(
-            f"{label}：税额{tax}与金额×税率{quantize_fen(amount * rate.value)}相差超过0.06元",
+            Text(
+                "{0}：税额{1}与金额×税率{2}相差超过0.06元",
+                label,
+                tax,
+                quantize_fen(amount * rate.value),
+            ),
             field=line_field(index, "tax"),
         )
 

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.rates import TaxRate, parse_rate
 
 TAX_CODE_DIGITS = 19
@@ -97,13 +97,15 @@ def read_table(rows: Iterable[str]) -> TaxCodeTable:
     reader = csv.DictReader(rows)
     missing = {"code", "short_name", "name", "rate"} - set(reader.fieldnames or ())
     if missing:
-        raise BadTaxCode(f"税收分类编码表缺少列：{'、'.join(sorted(missing))}", field="file")
+        raise BadTaxCode(
+            Text("税收分类编码表缺少列：{0}", "、".join(sorted(missing))), field="file"
+        )
     for row_number, row in enumerate(reader, start=2):
         where = f"row.{row_number}"
         code = validate_tax_code(row["code"], field=f"{where}.code")
         short_name, name = row["short_name"].strip(), row["name"].strip()
         if not short_name or not name:
-            raise BadTaxCode(f"第{row_number}行：简称和名称不能为空", field=where)
+            raise BadTaxCode(Text("第{0}行：简称和名称不能为空", row_number), field=where)
         codes.append(
             TaxCode(code, short_name, name, parse_rate(row["rate"], field=f"{where}.rate"))
         )

@@ -13,7 +13,7 @@ from functools import lru_cache
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 _ID_CHARS = re.compile(r"[0-9A-Z]+")
 BUYER_ID_LENGTHS = (15, 17, 18, 20)
@@ -35,10 +35,10 @@ def validate_uscc(value: str, *, field: str = "tax_id", label: str = "统一社�
     try:
         return str(uscc.validate(number))
     except InvalidChecksum:
-        raise BadTaxpayerId(f"{label}“{number}”校验位不正确", field=field) from None
+        raise BadTaxpayerId(Text("{0}“{1}”校验位不正确", label, number), field=field) from None
     except ValidationError:
         raise BadTaxpayerId(
-            f"{label}“{number}”格式不正确（应为18位数字或大写字母）", field=field
+            Text("{0}“{1}”格式不正确（应为18位数字或大写字母）", label, number), field=field
         ) from None
 
 
@@ -48,7 +48,9 @@ def validate_buyer_id(value: str, *, field: str = "buyer.tax_id") -> str:
     number = compact(value)
     label = "购买方纳税人识别号"
     if len(number) not in BUYER_ID_LENGTHS or not _ID_CHARS.fullmatch(number):
-        raise BadTaxpayerId(f"{label}“{number}”应为15、17、18或20位数字或大写字母", field=field)
+        raise BadTaxpayerId(
+            Text("{0}“{1}”应为15、17、18或20位数字或大写字母", label, number), field=field
+        )
     if len(number) == 18 and not (uscc.is_valid(number) or ric.is_valid(number)):
-        raise BadTaxpayerId(f"{label}“{number}”校验位不正确", field=field)
+        raise BadTaxpayerId(Text("{0}“{1}”校验位不正确", label, number), field=field)
     return number

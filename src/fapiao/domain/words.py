@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.money import quantize_fen
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -105,7 +105,7 @@ def _read_integer(text: str) -> int:
             total = (total + section) * unit if unit > 10**4 else total + section * unit
             section = digit = 0
         else:
-            raise BadAmountWords(f"无法识别的大写金额字符“{char}”", field="total_in_words")
+            raise BadAmountWords(Text("无法识别的大写金额字符“{0}”", char), field="total_in_words")
     return total + section + digit
 
 
@@ -125,9 +125,9 @@ def words_to_amount(text: str) -> Decimal:
             continue
         before = before.lstrip("零")
         if len(before) != 1 or before not in DIGITS:
-            raise BadAmountWords(f"无法识别的大写金额“{text}”", field="total_in_words")
+            raise BadAmountWords(Text("无法识别的大写金额“{0}”", text), field="total_in_words")
         fen += DIGITS.index(before) * unit
     if cents.strip("零"):
-        raise BadAmountWords(f"无法识别的大写金额“{text}”", field="total_in_words")
+        raise BadAmountWords(Text("无法识别的大写金额“{0}”", text), field="total_in_words")
     value = Decimal(_read_integer(yuan_part)) + Decimal(fen) / 100
     return quantize_fen(-value if negative else value)

@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Party, check_party
 from fapiao.domain.limits import (
     ITEM_NAME,
@@ -167,7 +167,7 @@ def catalog(name: str) -> Catalog:
         return CATALOGS[name]
     except KeyError:
         raise CatalogError(
-            f"没有名为“{name}”的目录（customers 或 products）", field="catalog"
+            Text("没有名为“{0}”的目录（customers 或 products）", name), field="catalog"
         ) from None
 
 
@@ -202,7 +202,7 @@ def catalog_delete(*, taxpayer: Taxpayer, name: str, pk: int, actor: str) -> Non
     locked = taxpayer_lock(taxpayer.pk)
     item = book.model.objects.filter(taxpayer=locked, pk=pk).first()  # type: ignore[attr-defined]
     if item is None:
-        raise NotFound(f"{book.label}不存在", field="id")
+        raise NotFound(Text("{0}不存在", book.label), field="id")
     item.delete()
     event_append(
         taxpayer=locked,
@@ -254,7 +254,7 @@ def _records(book: Catalog, content: bytes, filename: str) -> list[tuple[int, di
     names.update({column: column for column in book.columns})
     header = [names.get(str(cell or "").strip()) for cell in rows[0]]
     if "name" not in header:
-        raise CatalogError(f"第1行应为表头，且包含“{book.header('name')}”列", field="file")
+        raise CatalogError(Text("第1行应为表头，且包含“{0}”列", book.header("name")), field="file")
     records = []
     for number, row in enumerate(rows[1:], start=2):
         if all(cell is None or str(cell).strip() == "" for cell in row):

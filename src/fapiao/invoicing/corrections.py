@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Draft, Party, validate_draft
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.kinds import RedForm as FormType
@@ -304,7 +304,8 @@ def red_form_create(
     form_type = spec(InvoiceKind(blue.kind)).red_form
     if form_type is FormType.NONE:
         raise CorrectionRefused(
-            f"{spec(InvoiceKind(blue.kind)).name}无需红字信息表，可直接开具红字发票", field="blue"
+            Text("{0}无需红字信息表，可直接开具红字发票", spec(InvoiceKind(blue.kind)).name),
+            field="blue",
         )
     red_forms_lapse(now=now)
     with transaction.atomic():
@@ -400,11 +401,11 @@ def red_form_confirm(
             raise CorrectionRefused("确认单超过72小时未确认，已自动作废", field="form")
         if form.status != RedFormStatus.PENDING:
             raise CorrectionRefused(
-                f"确认单状态为{RedFormStatus(form.status).label}，无需确认", field="form"
+                Text("确认单状态为{0}，无需确认", RedFormStatus(form.status).label), field="form"
             )
         if party == form.raised_by or party not in PARTY_LABELS:
             raise CorrectionRefused(
-                f"确认单由{PARTY_LABELS[form.raised_by]}提出，须由对方确认", field="party"
+                Text("确认单由{0}提出，须由对方确认", PARTY_LABELS[form.raised_by]), field="party"
             )
         status = RedFormStatus.CONFIRMED if accept else RedFormStatus.REJECTED
         return _set_status(
@@ -424,7 +425,7 @@ def red_form_cancel(*, form: RedForm, actor: str, now: datetime | None = None) -
     locked, form = _fresh_form(form)
     if form.status not in OPEN_FORMS:
         raise CorrectionRefused(
-            f"状态为{RedFormStatus(form.status).label}的信息表/确认单不能撤销", field="form"
+            Text("状态为{0}的信息表/确认单不能撤销", RedFormStatus(form.status).label), field="form"
         )
     return _set_status(
         locked,
@@ -455,10 +456,10 @@ def invoice_issue_red(
     if needs_form:
         if form is None:
             label = "红字发票信息表" if spec(kind).red_form is FormType.INFO_TABLE else "红字确认单"
-            raise CorrectionRefused(f"{spec(kind).name}须先开具{label}", field="form")
+            raise CorrectionRefused(Text("{0}须先开具{1}", spec(kind).name, label), field="form")
         red_forms_lapse(now=now)
     elif form is not None:
-        raise CorrectionRefused(f"{spec(kind).name}无需红字信息表", field="form")
+        raise CorrectionRefused(Text("{0}无需红字信息表", spec(kind).name), field="form")
     elif reason is None:
         raise CorrectionRefused("请选择红冲原因", field="reason")
     content = digest(
@@ -478,7 +479,10 @@ def invoice_issue_red(
                 raise CorrectionRefused("信息表/确认单不属于该蓝字发票", field="form")
             if current.status != RedFormStatus.CONFIRMED:
                 raise CorrectionRefused(
-                    f"信息表/确认单状态为{RedFormStatus(current.status).label}，不能开具红字发票",
+                    Text(
+                        "信息表/确认单状态为{0}，不能开具红字发票",
+                        RedFormStatus(current.status).label,
+                    ),
                     field="form",
                 )
             inputs = [_line_input(item) for item in current.lines]

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from fapiao.domain.errors import DomainError, line_field
+from fapiao.domain.errors import DomainError, Text, line_field
 from fapiao.domain.invoice import Draft, Party
 from fapiao.domain.kinds import parse_kind
 from fapiao.domain.money import parse_money, parse_price
@@ -36,7 +36,7 @@ def _optional(data: dict[str, Any], key: str, parse: Any, field: str, label: str
 
 def _line(data: dict[str, Any], index: int) -> LineInput:
     if not isinstance(data, dict):
-        raise BadDraft(f"第{index + 1}行格式不正确", field=line_field(index, ""))
+        raise BadDraft(Text("第{0}行格式不正确", index + 1), field=line_field(index, ""))
     tax_code = _text(data, "tax_code")
     if tax_code:  # a wrong code is named as such, not as a missing 简称
         validate_tax_code(tax_code, field=line_field(index, "tax_code"))
@@ -88,7 +88,7 @@ def check_email(value: str, *, field: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise BadDraft(f"电子邮箱“{value}”格式不正确", field=field) from None
+        raise BadDraft(Text("电子邮箱“{0}”格式不正确", value), field=field) from None
     return value
 
 
@@ -97,7 +97,7 @@ def check_mobile(value: str, *, field: str) -> str:
     if digits.startswith("+86"):
         digits = digits[3:]
     if not (len(digits) == 11 and digits.isdigit() and digits.startswith("1")):
-        raise BadDraft(f"手机号“{value}”应为1开头的11位数字", field=field)
+        raise BadDraft(Text("手机号“{0}”应为1开头的11位数字", value), field=field)
     return digits
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.money import quantize_fen
@@ -30,7 +30,7 @@ def taxpayer_find(tax_id: str | None) -> Taxpayer:
     if tax_id:
         found = Taxpayer.objects.filter(tax_id=tax_id.strip().upper()).first()
         if found is None:
-            raise NotFound(f"纳税人{tax_id}不存在", field="taxpayer")
+            raise NotFound(Text("纳税人{0}不存在", tax_id), field="taxpayer")
         return found
     taxpayers = list(Taxpayer.objects.all()[:2])
     if len(taxpayers) != 1:
@@ -52,7 +52,7 @@ def channel_find(taxpayer: Taxpayer, name: str | None, *, device: bool = False) 
         query = Q(name=name) | (Q(pk=int(name)) if name.isdigit() else Q(pk__in=[]))
         found = channels.filter(query).first()
         if found is None:
-            raise NotFound(f"开票渠道“{name}”不存在", field="channel")
+            raise NotFound(Text("开票渠道“{0}”不存在", name), field="channel")
         return found
     if channels.count() != 1:
         raise NotFound("请用 --channel 指定开票渠道", field="channel")
@@ -71,16 +71,16 @@ def invoice_find(taxpayer: Taxpayer, ident: str, code: str = "") -> Invoice:
         query = Q(number=ident)
     found = list(invoices.filter(query)[:2])
     if not found:
-        raise NotFound(f"发票{ident}不存在", field="number")
+        raise NotFound(Text("发票{0}不存在", ident), field="number")
     if len(found) > 1:
-        raise NotFound(f"号码{ident}对应多张发票，请同时给出发票代码", field="code")
+        raise NotFound(Text("号码{0}对应多张发票，请同时给出发票代码", ident), field="code")
     return found[0]
 
 
 def red_form_find(taxpayer: Taxpayer, number: str) -> RedForm:
     found = RedForm.objects.filter(taxpayer=taxpayer, number=number.strip()).first()
     if found is None:
-        raise NotFound(f"红字信息表/确认单{number}不存在", field="form")
+        raise NotFound(Text("红字信息表/确认单{0}不存在", number), field="form")
     return found
 
 

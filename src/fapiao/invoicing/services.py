@@ -18,7 +18,7 @@ from django.utils import timezone
 from fapiao.authority.client import authority_client
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.checkcode import check_code
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Draft, Party, check_party, validate_draft
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, spec
 from fapiao.domain.numbering import build_digital_number, format_number, parse_code
@@ -114,7 +114,7 @@ def taxpayer_create(
     )  # fmt: skip
     tax_id = validate_uscc(tax_id)
     if Taxpayer.objects.filter(tax_id=tax_id).exists():
-        raise IssueRefused(f"纳税人{tax_id}已登记", field="tax_id")
+        raise IssueRefused(Text("纳税人{0}已登记", tax_id), field="tax_id")
     taxpayer = Taxpayer.objects.create(tax_id=tax_id, **values)
     taxpayer = taxpayer_lock(taxpayer.pk)
     at = at or timezone.now()
@@ -134,7 +134,9 @@ def taxpayer_update(*, taxpayer: Taxpayer, actor: str, **changes: Any) -> Taxpay
     """Change profile fields (not the 统一社会信用代码); the event lists what changed."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise IssueRefused(f"不能修改：{'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise IssueRefused(
+            Text("不能修改：{0}", "、".join(sorted(unknown))), field=sorted(unknown)[0]
+        )
     locked = taxpayer_lock(taxpayer.pk)
     values = _profile_clean(
         {name: changes.get(name, getattr(locked, name)) for name in PROFILE_FIELDS}
@@ -223,7 +225,7 @@ def monitoring_set(
 ) -> Monitoring:
     """Write a device's 监控数据 for one kind (at 发行, and at each 清卡), recording its source."""
     if channel.type != ChannelType.DEVICE or spec(kind).channel is not ChannelType.DEVICE:
-        raise IssueRefused(f"{spec(kind).name}不能在该渠道开具", field="kind")
+        raise IssueRefused(Text("{0}不能在该渠道开具", spec(kind).name), field="kind")
     if single_limit <= 0 or offline_amount < 0 or offline_hours < 0:
         raise IssueRefused("限额和离线时长不能为负数", field="single_limit")
     locked = taxpayer_lock(channel.taxpayer_id)
@@ -288,9 +290,9 @@ def stock_receive(
 ) -> StockSegment:
     """Record a segment of invoice stock handed to a device, and where it came from."""
     if channel.type != ChannelType.DEVICE or spec(kind).channel is not ChannelType.DEVICE:
-        raise IssueRefused(f"{spec(kind).name}不能领入该渠道", field="kind")
+        raise IssueRefused(Text("{0}不能领入该渠道", spec(kind).name), field="kind")
     if kind not in parse_code(code).kinds:
-        raise IssueRefused(f"发票代码{code}不属于{spec(kind).name}", field="code")
+        raise IssueRefused(Text("发票代码{0}不属于{1}", code, spec(kind).name), field="code")
     if not 1 <= first <= last <= 99_999_999:
         raise IssueRefused("号码段不正确", field="first")
     locked = taxpayer_lock(channel.taxpayer_id)
@@ -356,7 +358,7 @@ def check_channel(
 ) -> None:
     """Refuse what the channel may not issue now: wrong kind, lock date, limits, credit."""
     if spec(kind).channel.value != channel.type:
-        raise IssueRefused(f"{spec(kind).name}不能通过该开票渠道开具", field="channel")
+        raise IssueRefused(Text("{0}不能通过该开票渠道开具", spec(kind).name), field="channel")
     if channel.type == ChannelType.DIGITAL:
         if channel.monthly_credit is not None:
             month = local_date(issued_at).replace(day=1)
@@ -645,7 +647,7 @@ def delivery_enqueue(
 def stock_request(*, channel: Channel, kind: InvoiceKind, count: int, actor: str) -> StockSegment:
     """领用: ask the authority for ``count`` numbers of ``kind`` and receive the segment."""
     if channel.type != ChannelType.DEVICE or spec(kind).channel is not ChannelType.DEVICE:
-        raise IssueRefused(f"{spec(kind).name}不能领入该渠道", field="kind")
+        raise IssueRefused(Text("{0}不能领入该渠道", spec(kind).name), field="kind")
     taxpayer = channel.taxpayer
     grant = authority_client().grant_stock(
         tax_id=taxpayer.tax_id,

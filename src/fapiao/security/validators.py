@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from fapiao.domain.errors import Text
+
 
 class CharacterClassesValidator:
     """At least one letter, one digit and one character that is neither (SPEC: ≥ 8 characters,
@@ -23,7 +25,7 @@ class CharacterClassesValidator:
         ]
         if missing:
             raise ValidationError(
-                f"密码须同时包含字母、数字和特殊字符（缺少{'、'.join(missing)}）",
+                Text("密码须同时包含字母、数字和特殊字符（缺少{0}）", "、".join(missing)),
                 code="password_classes",
             )
 
@@ -40,7 +42,7 @@ class MinimumLengthValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) < self.min_length:
             raise ValidationError(
-                f"密码太短：至少{self.min_length}个字符（现有{len(password)}个）",
+                Text("密码太短：至少{0}个字符（现有{1}个）", self.min_length, len(password)),
                 code="password_too_short",
             )
 

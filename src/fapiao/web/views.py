@@ -57,6 +57,7 @@ from fapiao.security.audit import LABELS as AUDIT_LABELS
 from fapiao.security.audit import audit_append
 from fapiao.security.models import AuditEvent
 from fapiao.web.context import page
+from fapiao.web.refusals import say
 
 READ = (Role.ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
 ISSUE = (Role.ADMIN, Role.ISSUER)
@@ -236,7 +237,9 @@ def invoice_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
         invoice = _invoice(request, pk)
         content = document_render(invoice, format)
     except DomainError as error:
-        return HttpResponse(error.message, status=404, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            say(error.message), status=404, content_type="text/plain; charset=utf-8"
+        )
     response = HttpResponse(content, content_type=FORMATS[format])
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = (

@@ -5,8 +5,12 @@ from typing import Any
 from django import template
 
 from fapiao.domain.lifecycle import Status
+from fapiao.web.refusals import say
 
 register = template.Library()
+
+
+register.filter("say", say)  # a refusal (or any message of the services) in the page's language
 
 
 @register.filter
