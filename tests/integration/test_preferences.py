@@ -97,6 +97,13 @@ def test_every_page_text_is_translatable(path: Path) -> None:
     assert _untranslated(path) == [], "wrap the text in {% translate %} and add it to django.po"
 
 
+@pytest.mark.parametrize("path", sorted(SRC.glob("*/static/**/*.js")), ids=lambda p: p.name)
+def test_scripts_carry_no_text_of_their_own(path: Path) -> None:
+    # what a script shows comes from the page (translated) or from the API (in the language
+    # of the signed-in user)
+    assert re.findall(f"[{CJK}]+", path.read_text("utf-8")) == []
+
+
 def test_every_translatable_text_has_its_english() -> None:
     po = (SRC / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text("utf-8")
     pairs = re.findall(r'msgid "(.*)"\nmsgstr "(.*)"', po)

@@ -117,7 +117,7 @@
     try {
       const result = await call("/invoices", draft(), { "Idempotency-Key": form.dataset.requestId });
       if (result.ok) {
-        window.location.href = "/invoices/" + result.body.id + "/?message=" + encodeURIComponent("已开具 " + result.body.number);
+        window.location.href = "/invoices/" + result.body.id + "/";
         return;
       }
       showErrors(result.body);
