@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+from fapiao.domain.verification import FIELD_LABELS, Outcome, mismatch_message
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "fapiao"
 PO = SRC / "locale" / "en" / "LC_MESSAGES" / "django.po"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -71,13 +73,23 @@ def refusal_messages() -> dict[str, str]:
                 found[constants[first.id]] = where
             elif name in classes and isinstance(first, ast.JoinedStr):
                 found[f"<an f-string: make it a Text> {ast.unparse(first)}"] = where
+    for name, value in constants.items():  # the named messages, raised or shown
+        found.setdefault(value, name)
+    for outcome in Outcome:  # 查验 answers, shown on the public page
+        found.setdefault(outcome.value, "Outcome")
+    for field in FIELD_LABELS:
+        found.setdefault(mismatch_message(field), "mismatch_message")
     return {message: where for message, where in found.items() if CJK.search(message)}
 
 
 def _english() -> dict[str, str]:
     po = PO.read_text("utf-8")
     pairs = re.findall(r'msgid "((?:[^"\\]|\\.)*)"\nmsgstr "((?:[^"\\]|\\.)*)"', po)
-    return {msgid.replace('\\"', '"'): msgstr for msgid, msgstr in pairs if msgid}
+    return {_unescape(msgid): _unescape(msgstr) for msgid, msgstr in pairs if msgid}
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), text)
 
 
 def test_every_refusal_has_its_english() -> None:

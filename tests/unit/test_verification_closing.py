@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fapiao.domain.closing import (
-    ALREADY_CLEARED,
-    COMPARISON_FAILED,
-    MISSING_DECLARATION,
-    MISSING_REPORT,
-    PENDING_REVIEW,
+    ALREADY_CLEARED_MESSAGE,
+    COMPARISON_FAILED_MESSAGE,
+    MISSING_DECLARATION_MESSAGE,
+    MISSING_REPORT_MESSAGE,
+    PENDING_REVIEW_MESSAGE,
     ClearingState,
     ClosingRefused,
     InvoiceFacts,
@@ -195,8 +195,8 @@ def _state(**changes: object) -> ClearingState:
 def test_what_blocks_a_clearing() -> None:
     calendar = HolidayCalendar()
     assert clearing_blockers(_state(), calendar) == []
-    assert clearing_blockers(_state(cleared=True), calendar) == [ALREADY_CLEARED]
-    assert clearing_blockers(_state(under_review=True), calendar) == [PENDING_REVIEW]
+    assert clearing_blockers(_state(cleared=True), calendar) == [ALREADY_CLEARED_MESSAGE]
+    assert clearing_blockers(_state(under_review=True), calendar) == [PENDING_REVIEW_MESSAGE]
     late = clearing_blockers(_state(today=date(2026, 11, 20)), calendar)
     assert len(late) == 1 and "不在征期内" in late[0]
     # a 特殊 (逾期) clearing after the window is allowed
@@ -209,8 +209,12 @@ def test_what_blocks_a_clearing() -> None:
     blockers = clearing_blockers(
         _state(reported=False, declared=False, uploads_pending=2), calendar
     )
-    assert blockers == ["本期还有发票未上传（2张）", MISSING_REPORT, MISSING_DECLARATION]
-    assert clearing_blockers(_state(comparison_ok=False), calendar) == [COMPARISON_FAILED]
+    assert blockers == [
+        "本期还有发票未上传（2张）",
+        MISSING_REPORT_MESSAGE,
+        MISSING_DECLARATION_MESSAGE,
+    ]
+    assert clearing_blockers(_state(comparison_ok=False), calendar) == [COMPARISON_FAILED_MESSAGE]
     assert clearing_blockers(_state(comparison_ok=False, explained=True), calendar) == []
     assert application_number(device_number="661900000001", period=OCTOBER, attempt=2) == (
         "QK66190000000120261002"

@@ -38,8 +38,8 @@ from fapiao.authority.models import (
 )
 from fapiao.calendar import business_calendar
 from fapiao.domain.closing import (
-    ALREADY_CLEARED,
-    PENDING_REVIEW,
+    ALREADY_CLEARED_MESSAGE,
+    PENDING_REVIEW_MESSAGE,
     InvoiceFacts,
     same_totals,
     summarize,
@@ -733,7 +733,9 @@ def clearing_submit(
     ).first()
     if live is not None:
         raise AuthorityRefused(
-            ALREADY_CLEARED if live.status == ReviewStatus.APPROVED else PENDING_REVIEW,
+            ALREADY_CLEARED_MESSAGE
+            if live.status == ReviewStatus.APPROVED
+            else PENDING_REVIEW_MESSAGE,
             field="period",
         )
     if not PeriodFiling.objects.filter(

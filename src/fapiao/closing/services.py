@@ -50,6 +50,7 @@ from fapiao.security.services import notify
 from fapiao.signing import signed_answer_valid
 
 CONFIRM_PURPOSE = "清卡"
+MONTHLY_FILER_MESSAGE = "按月申报的纳税人不能季度清卡"
 
 
 def _period_key(period: Period) -> dict[str, str]:
@@ -282,7 +283,7 @@ def clearing_state(
         calendar,
     )
     if kind == ClearingType.QUARTERLY and Cycle(taxpayer.cycle) is Cycle.MONTHLY:
-        blockers.append("按月申报的纳税人不能季度清卡")
+        blockers.append(MONTHLY_FILER_MESSAGE)
     lock = channel.monitoring.order_by("lock_date").values_list("lock_date", flat=True).first()
     return ClearingView(
         channel, period, kind, window, report, declaration,

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.periods import (
     ClearingType,
@@ -25,12 +25,12 @@ from fapiao.domain.periods import (
 
 ZERO = Decimal("0.00")
 
-MISSING_REPORT = "未完成抄报"
-MISSING_DECLARATION = "未完成申报"
-UPLOADS_PENDING = "本期还有发票未上传"
-COMPARISON_FAILED = "申报比对不通过：申报销售额小于开票销售额，请说明原因"
-ALREADY_CLEARED = "该期已清卡，不能重复清卡"
-PENDING_REVIEW = "该期清卡申请正在税务机关审核中"
+MISSING_REPORT_MESSAGE = "未完成抄报"
+MISSING_DECLARATION_MESSAGE = "未完成申报"
+UPLOADS_PENDING_MESSAGE = "本期还有发票未上传"
+COMPARISON_FAILED_MESSAGE = "申报比对不通过：申报销售额小于开票销售额，请说明原因"
+ALREADY_CLEARED_MESSAGE = "该期已清卡，不能重复清卡"
+PENDING_REVIEW_MESSAGE = "该期清卡申请正在税务机关审核中"
 
 
 class ClosingRefused(DomainError):
@@ -209,9 +209,9 @@ def clearing_blockers(state: ClearingState, calendar: HolidayCalendar) -> list[s
     fixes them."""
     found = []
     if state.cleared:
-        return [ALREADY_CLEARED]
+        return [ALREADY_CLEARED_MESSAGE]
     if state.under_review:
-        return [PENDING_REVIEW]
+        return [PENDING_REVIEW_MESSAGE]
     try:
         check_clearing_window(
             state.period, today=state.today, calendar=calendar, clearing_type=state.clearing_type
@@ -219,13 +219,13 @@ def clearing_blockers(state: ClearingState, calendar: HolidayCalendar) -> list[s
     except OutsideWindow as outside:
         found.append(outside.message)
     if state.uploads_pending:
-        found.append(f"{UPLOADS_PENDING}（{state.uploads_pending}张）")
+        found.append(Text("{0}（{1}张）", UPLOADS_PENDING_MESSAGE, state.uploads_pending))
     if not state.reported:
-        found.append(MISSING_REPORT)
+        found.append(MISSING_REPORT_MESSAGE)
     if not state.declared:
-        found.append(MISSING_DECLARATION)
+        found.append(MISSING_DECLARATION_MESSAGE)
     elif not state.comparison_ok and not state.explained:
-        found.append(COMPARISON_FAILED)
+        found.append(COMPARISON_FAILED_MESSAGE)
     return found
 
 
