@@ -12,7 +12,7 @@ from django.test import Client
 
 from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.management.commands.openapi import COMMITTED, schema_text
-from fapiao.api.v1 import api
+from fapiao.api.v1 import InvoiceOut, api
 from fapiao.documents.delivery import link_create  # noqa: F401 - registers delivery jobs
 from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
@@ -69,6 +69,10 @@ def test_issue_replay_conflict_and_errors(worlds: tuple[World, World]) -> None:
     assert first.status_code == 201, first.json()
     body = first.json()
     assert (body["total"], body["kind"]) == ("1060.00", "DIGITAL_SPECIAL")
+    # answered without ninja's output validation: the same as the validated detail, and of
+    # the documented shape
+    assert issuer.get(f"/invoices/{body['id']}").json() == body
+    assert InvoiceOut.model_validate(body).model_dump(mode="json") == body
     again = issuer.post("/invoices", DRAFT, HTTP_IDEMPOTENCY_KEY="order-1")
     assert (again.status_code, again.json()["id"]) == (201, body["id"])
     changed = {**DRAFT, "remarks": "另一张"}
