@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 from pypdf import PdfReader
 
 from fapiao.authority import services as authority
@@ -25,6 +26,7 @@ from fapiao.closing.services import (
     period_declare,
     period_from,
     period_report,
+    reminders_of,
     reminders_send,
 )
 from fapiao.domain.errors import DomainError
@@ -37,6 +39,7 @@ from fapiao.invoicing.services import invoice_issue, taxpayer_update
 from fapiao.invoicing.uploads import upload_flush
 from fapiao.jobs.services import job_run_due, worker_round
 from fapiao.security.services import confirm_send, preferences_save
+from fapiao.web.refusals import say
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -253,6 +256,14 @@ def test_reminders_five_days_and_one_day_before_the_window_closes(world: World, 
     assert reminders_send(now=at(11, 15, hour=23)) == 1  # 1 day left
     reminder = Reminder.objects.order_by("-at").first()
     assert reminder is not None and "还剩1天" in reminder.text
+    # the pages make it again from its parts, so an English page can say it
+    shown = reminders_of(world.taxpayer, since=at(11, 1))[0]
+    assert str(shown.message) == reminder.text  # type: ignore[attr-defined]
+    with translation.override("en"):
+        assert say(shown.message).endswith(  # type: ignore[attr-defined]
+            "2026-10 is not cleared; its filing window closes on 11-16 (days left: 1), after "
+            "which the device locks"
+        )
     job_run_due(now=at(11, 15, hour=23))
     assert len(mail.outbox) == 1
     job_run_due(now=at(11, 16, hour=8))

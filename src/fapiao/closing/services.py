@@ -465,10 +465,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
             ).exists()
         ):
             continue
-        text = (
-            f"{channel.name}{period.label}尚未清卡，征期{window.closes:%m月%d日}截止"
-            f"（还剩{days}天），逾期设备将锁死"
-        )
+        text = _reminder_text(channel.name, period, window.closes, days)
         remind = min(due)
         _, created = Reminder.objects.get_or_create(
             channel=channel, period_start=period.start, days_before=remind,
@@ -487,9 +484,29 @@ def reminders_send(*, now: datetime | None = None) -> int:
     return sent
 
 
+REMINDER_MESSAGE = "{0}{1}尚未清卡，征期{2:%m月%d日}截止（还剩{3}天），逾期设备将锁死"
+
+
+def _reminder_text(channel_name: str, period: Period, closes: date, days: int) -> Text:
+    return Text(REMINDER_MESSAGE, channel_name, period.label, closes, days)
+
+
 def reminders_of(taxpayer: Taxpayer, *, since: datetime | None = None) -> list[Reminder]:
+    """The taxpayer's recent reminders, each with its ``message`` made again from its parts
+    (a :class:`Text`, so a page in English can say it; ``text`` is what was sent)."""
     since = since or timezone.now() - timedelta(days=20)
-    return list(Reminder.objects.filter(taxpayer=taxpayer, at__gte=since).order_by("-at"))
+    reminders = list(
+        Reminder.objects.filter(taxpayer=taxpayer, at__gte=since)
+        .select_related("channel")
+        .order_by("-at")
+    )
+    calendar = business_calendar()
+    for reminder in reminders:
+        period = period_of(reminder.period_start, Cycle(taxpayer.cycle))
+        closes = filing_window(period, calendar).closes
+        days = (closes - local_date(reminder.at)).days
+        reminder.message = _reminder_text(reminder.channel.name, period, closes, days)  # type: ignore[attr-defined]
+    return reminders
 
 
 def digital_summary(channel: Channel, period: Period) -> dict[str, Any]:

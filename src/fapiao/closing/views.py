@@ -112,7 +112,7 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
             return send_now(me.taxpayer)
         if action == "report":
             period_report(channel=channel, period=period, actor=me.actor)
-            return _("%(period)s抄报完成") % {"period": period.label}
+            return _("%(period)s抄报完成") % {"period": say(period.label)}
         if action == "declare":
             declaration = period_declare(
                 taxpayer=me.taxpayer, period=period, actor=me.actor,
@@ -124,7 +124,7 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
             )  # fmt: skip
             ok = _("比对通过") if declaration.comparison_ok else _("比对不通过")
             return _("%(period)s申报完成，应纳税额%(payable)s元，%(ok)s") % {
-                "period": period.label, "payable": declaration.result["payable"], "ok": ok,
+                "period": say(period.label), "payable": declaration.result["payable"], "ok": ok,
             }  # fmt: skip
         if action == "send_code":
             where = confirm_send(request.user, purpose=CONFIRM_PURPOSE)  # type: ignore[arg-type]

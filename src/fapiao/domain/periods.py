@@ -61,8 +61,8 @@ class Period:
     def label(self) -> str:
         months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
         if months == 1:
-            return f"{self.start.year}年{self.start.month}月"
-        return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+            return Text("{0}年{1}月", self.start.year, self.start.month)
+        return Text("{0}年第{1}季度", self.start.year, (self.start.month - 1) // 3 + 1)
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day < self.end
