@@ -270,14 +270,22 @@ def counter_next(*, taxpayer_id: int, series: str) -> int:
     return int(rows[0][0])
 
 
+@functools.cache
+def _converter(field: models.Field) -> tuple[Col, list[Any]]:
+    """The field's column and the converters the ORM applies to what the driver returns."""
+    column = Col(field.model._meta.db_table, field)
+    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+
 def _converters(meta: Any) -> tuple[tuple[Col, list[Any]], ...]:
-    """Each column's converters, as the ORM applies them to what the driver returns."""
-    converters = []
-    for field in meta.concrete_fields:
-        column = Col(meta.db_table, field)
-        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        converters.append((column, found))
-    return tuple(converters)
+    """Each column's converters, in the order of the model's fields."""
+    return tuple(_converter(field) for field in meta.concrete_fields)
+
+
+def converted(fields: Sequence[Any], row: Sequence[Any]) -> list[Any]:
+    """``row`` (one value read for each of ``fields``) converted as the ORM converts them: for a
+    statement of our own that reads columns of several models."""
+    return _values(row, [_converter(field) for field in fields], connections[DEFAULT_DB_ALIAS])
 
 
 @functools.cache

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -75,14 +75,6 @@ def _waiting_add(channel_id: int, amount: Decimal) -> None:
     )
 
 
-CENT = Decimal("0.01")
-
-
-def _money(value: Any) -> Decimal:
-    # SQLite reads its NUMERIC columns as floats: back to 分
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0)).quantize(CENT)
-
-
 @dataclass(frozen=True)
 class DeviceState:
     """What decides whether a device may issue a kind now (DOMAIN §7): its 监控数据 of the
@@ -107,21 +99,19 @@ def device_state(channel_id: int, kind: str) -> DeviceState:
         "WHERE c.id = %s",
         [kind, channel_id],
     )
-    lock_date, single_limit, hours, offline_amount, oldest, waiting = rows[0]
+    field = Monitoring._meta.get_field
+    lock_date, single_limit, hours, offline_amount, oldest, waiting = fastsql.converted(
+        [field("lock_date"), field("single_limit"), field("offline_hours"),
+         field("offline_amount"), Upload._meta.get_field("issued_at"),
+         Channel._meta.get_field("waiting_amount")],
+        rows[0],
+    )  # fmt: skip
     limits = None
     if lock_date is not None:
-        if isinstance(lock_date, str):  # SQLite keeps dates as text
-            lock_date = date.fromisoformat(lock_date)
-        limits = channel_rules.Monitoring(
-            lock_date, _money(single_limit), hours, _money(offline_amount)
-        )
+        limits = channel_rules.Monitoring(lock_date, single_limit, hours, offline_amount)
     if oldest is None:
         return DeviceState(limits, None, Decimal(0))
-    if isinstance(oldest, str):  # SQLite returns the subquery's value as text
-        oldest = datetime.fromisoformat(oldest)
-    if timezone.is_naive(oldest):
-        oldest = oldest.replace(tzinfo=UTC)
-    return DeviceState(limits, oldest, _money(waiting))
+    return DeviceState(limits, oldest, waiting)
 
 
 # --- the worker side ---------------------------------------------------------------------------
