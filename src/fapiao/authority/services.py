@@ -478,19 +478,25 @@ class CheckResult:
         return answer
 
 
+def _count_sql(model: type[models.Model], columns: list[str], rows: str, limit: int | None) -> str:
+    """The upsert that adds one to the count row of ``model`` for each of ``rows`` (a VALUES or
+    SELECT giving ``columns`` and a first count of 1), unless it stands at ``limit``; it
+    returns the new counts."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(columns)
+    below = f" WHERE {table}.count < {int(limit)}" if limit is not None else ""
+    return (
+        f"INSERT INTO {table} ({names}, count) {rows} "
+        f"ON CONFLICT ({names}) DO UPDATE SET count = {table}.count + 1{below} RETURNING count"
+    )
+
+
 def _count_up(model: type[models.Model], keys: dict[str, Any], limit: int | None) -> int | None:
     """Add one to the count row of ``model`` with ``keys`` (made at 1) in one statement; None
     when it already stands at ``limit``."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(keys)
     places = ", ".join(["%s"] * len(keys))
-    below = f" WHERE {table}.count < {int(limit)}" if limit is not None else ""
-    rows = fastsql.query(
-        f"INSERT INTO {table} ({columns}, count) VALUES ({places}, 1) "  # noqa: S608
-        f"ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + 1{below} "
-        "RETURNING count",
-        list(keys.values()),
-    )
+    sql = _count_sql(model, list(keys), f"VALUES ({places}, 1)", limit)
+    rows = fastsql.query(sql, list(keys.values()))
     return int(rows[0][0]) if rows else None
 
 
@@ -525,15 +531,15 @@ def _look_up(
             return misses, record, None
         keys = {"invoice_id": record.pk, "day": day}
         return misses, record, _count_up(CheckCount, keys, DAILY_LIMIT)
-    quote = connection.ops.quote_name
-    registry, counts = quote(RegistryInvoice._meta.db_table), quote(CheckCount._meta.db_table)
+    registry = connection.ops.quote_name(RegistryInvoice._meta.db_table)
+    counted = _count_sql(
+        CheckCount, ["invoice_id", "day"], "SELECT r.id, %s, 1 FROM r, m WHERE m.misses < %s",
+        DAILY_LIMIT,
+    )  # fmt: skip
     row = fastsql.query(
         f"WITH m AS (SELECT coalesce(({_misses_sql()}), 0) AS misses), "  # noqa: S608
         f"r AS (SELECT * FROM {registry} WHERE code = %s AND number = %s), "
-        f"c AS (INSERT INTO {counts} (invoice_id, day, count) "
-        "SELECT r.id, %s, 1 FROM r, m WHERE m.misses < %s "
-        f"ON CONFLICT (invoice_id, day) DO UPDATE SET count = {counts}.count + 1 "
-        f"WHERE {counts}.count < {DAILY_LIMIT} RETURNING count) "
+        f"c AS ({counted}) "
         f"SELECT m.misses, (SELECT count FROM c), {fastsql.columns(RegistryInvoice, 'r')} "
         "FROM m LEFT JOIN r ON true",
         [*misses_keys, query.code, query.number, day, misses_allowed()],
