@@ -33,6 +33,7 @@ from fapiao.invoicing.services import (
     credit_used,
     invoice_issue,
     monitoring_set,
+    taxpayer_update,
 )
 from tests.integration.world import SPECIAL_BUYER, make_world
 
@@ -114,6 +115,38 @@ def test_issue_stores_numbers_totals_qr_and_event(setup: tuple[Taxpayer, Any, An
     ]
     assert Event.objects.filter(invoice=invoice, type="invoice.issued").count() == 1
     assert ledger_verify(setup[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("channel_at", "kind"), [(1, DRAFT["kind"]), (2, "DIGITAL_ORDINARY")], ids=["device", "digital"]
+)
+def test_a_profile_changed_before_the_lock_is_the_one_issued_with(
+    setup: tuple[Taxpayer, Any, Any], channel_at: int, kind: str
+) -> None:
+    # the caller's taxpayer was read before the profile changed: the draft is made again from
+    # the locked row, and the lines made (and on PostgreSQL written) before the lock are
+    # replaced, not doubled
+    stale = setup[0]
+    taxpayer_update(taxpayer=stale, actor="admin", name="湖北某某科技股份有限公司")
+    invoice = issue(setup, {**DRAFT, "kind": kind}, channel=setup[channel_at])
+    assert invoice.seller["name"] == "湖北某某科技股份有限公司"
+    stored = Invoice.objects.get(pk=invoice.pk)
+    assert stored.seller["name"] == "湖北某某科技股份有限公司"
+    assert [line.index for line in stored.lines.order_by("index")] == [0, 1]
+    assert ledger_verify(stale) == []
+
+
+def test_a_kind_changed_before_the_lock_refuses_what_it_no_longer_allows(
+    setup: tuple[Taxpayer, Any, Any],
+) -> None:
+    stale = setup[0]  # still a general taxpayer in memory: 6 % passes before the lock
+    taxpayer_update(taxpayer=stale, actor="admin", kind="small")
+    events, next_number = Event.objects.count(), segment().next_number
+    with pytest.raises(DomainError) as caught:
+        issue(setup)
+    assert caught.value.field == "lines.0.rate"
+    assert (Invoice.objects.count(), InvoiceLine.objects.count()) == (0, 0)
+    assert (Event.objects.count(), segment().next_number) == (events, next_number)
 
 
 def test_numbers_are_gapless_and_stock_runs_out(setup: tuple[Taxpayer, Any, Any]) -> None:

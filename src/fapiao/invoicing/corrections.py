@@ -539,4 +539,6 @@ def invoice_issue_red(
             )
         return red
 
-    return idempotent(blue.taxpayer, request_id, content, body)
+    return idempotent(
+        blue.taxpayer, request_id, content, lambda: body(taxpayer_lock(blue.taxpayer_id))
+    )

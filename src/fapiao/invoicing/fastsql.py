@@ -73,11 +73,28 @@ def execute(sql: str, params: Sequence[Any] = ()) -> None:
 
 def query(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Run one statement and return its rows."""
+    return ask(sql, params)()
+
+
+def ask(sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+    """Send one statement now and return how to read its rows: in a :func:`pipeline`, the
+    statement travels with the next one whose answer is read, so that several questions cost
+    one round trip; elsewhere it has run already and the reader only fetches."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     with wrapper.wrap_database_errors:
         cursor = _raw(wrapper)
         cursor.execute(_native(sql, wrapper.vendor), params)
-        return cursor.fetchall()
+        if wrapper.vendor != "postgresql":
+            # read at once: a statement left unread would keep SQLite from ending the
+            # transaction (and it has answered in-process anyway)
+            found = cursor.fetchall()
+            return lambda: found
+
+    def rows() -> list[tuple[Any, ...]]:
+        with wrapper.wrap_database_errors:
+            return cursor.fetchall()  # type: ignore[no-any-return]
+
+    return rows
 
 
 def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -205,40 +222,38 @@ def update_many(items: Sequence[models.Model], *names: str) -> None:
 
 def reserve_key(model: type[models.Model]) -> Callable[[], int | None]:
     """On PostgreSQL, ask now for the next primary key of ``model`` (from the sequence its
-    inserts use) and return how to read it: in a :func:`pipeline`, the question travels with
-    the next statement whose answer is read, so that the row's key is known before its insert
-    and what follows need not wait for it. Elsewhere the reader gives None (the insert returns
-    the key; SQLite answers in-process anyway)."""
+    inserts use) and return how to read it (see :func:`ask`), so that the row's key is known
+    before its insert and what refers to it need not wait for it. Elsewhere the reader gives
+    None (the insert returns the key; SQLite answers in-process anyway)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     if wrapper.vendor != "postgresql":
         return lambda: None
     table, column = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
-    with wrapper.wrap_database_errors:
-        cursor = _raw(wrapper)
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
-
-    def read() -> int:
-        with wrapper.wrap_database_errors:
-            return cursor.fetchone()[0]  # type: ignore[no-any-return]
-
-    return read
+    rows = ask("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
+    return lambda: rows()[0][0]  # type: ignore[no-any-return]
 
 
-def allocate_number(*, channel_id: int, kind: str) -> tuple[str, int] | None:
-    """Take the next number of the channel's oldest segment of ``kind`` that has one left, in
-    one statement; ``None`` when the stock is used up. The caller holds the taxpayer's lock."""
+def number_ask(*, channel_id: int, kind: str) -> Callable[[], tuple[str, int] | None]:
+    """Ask for the next number of the channel's oldest segment of ``kind`` that has one left,
+    in one statement, and return how to read it (see :func:`ask`): code and number, or
+    ``None`` when the stock is used up. The caller holds the taxpayer's lock."""
     from fapiao.invoicing.models import StockSegment
 
     q = connection.ops.quote_name
     table, first, last = q(StockSegment._meta.db_table), q("first"), q("last")
-    rows = query(
+    rows = ask(
         f"UPDATE {table} SET next_number = next_number + 1 WHERE id = ("  # noqa: S608
         f" SELECT id FROM {table} WHERE channel_id = %s AND kind = %s"
         f" AND next_number <= {last} ORDER BY received_at, {first} LIMIT 1"
         ") RETURNING code, next_number - 1",
         [channel_id, kind],
     )
-    return (rows[0][0], rows[0][1]) if rows else None
+
+    def taken() -> tuple[str, int] | None:
+        found = rows()
+        return (found[0][0], found[0][1]) if found else None
+
+    return taken
 
 
 def credit_add(*, channel_id: int, month: Any, amount: Any) -> None:
@@ -255,19 +270,19 @@ def credit_add(*, channel_id: int, month: Any, amount: Any) -> None:
     )
 
 
-def counter_next(*, taxpayer_id: int, series: str) -> int:
-    """Take the next value of a running number (starting at 1) in one statement; the caller
-    holds the taxpayer's lock."""
+def counter_ask(*, taxpayer_id: int, series: str) -> Callable[[], int]:
+    """Ask for the next value of a running number (starting at 1), in one statement, and
+    return how to read it (see :func:`ask`); the caller holds the taxpayer's lock."""
     from fapiao.invoicing.models import Counter
 
     table = connection.ops.quote_name(Counter._meta.db_table)
-    rows = query(
+    rows = ask(
         f"INSERT INTO {table} (taxpayer_id, series, next_value) VALUES (%s, %s, 2) "  # noqa: S608
         f"ON CONFLICT (taxpayer_id, series) DO UPDATE SET next_value = {table}.next_value + 1 "
         "RETURNING next_value - 1",
         [taxpayer_id, series],
     )
-    return int(rows[0][0])
+    return lambda: int(rows()[0][0])
 
 
 @functools.cache
@@ -350,16 +365,28 @@ def get(model: type[M], *, lock: bool = False, related: str = "", **where: Any) 
     """The one row of ``model`` matching ``where`` (or None), optionally locked FOR UPDATE,
     converted as the ORM converts it; with ``related`` (a foreign key), the row it names is
     read in the same statement and set on the object."""
+    return get_later(model, lock=lock, related=related, **where)()
+
+
+def get_later(
+    model: type[M], *, lock: bool = False, related: str = "", **where: Any
+) -> Callable[[], M | None]:
+    """:func:`get`, asked now and read by the function returned (see :func:`ask`)."""
     names = tuple(sorted(where))
     sql, converters, joined = _select(model, names, lock, related)
     wrapper = connections[DEFAULT_DB_ALIAS]
-    rows = query(sql, [where[name] for name in names])
-    if not rows:
-        return None
-    row, width = rows[0], len(converters)
-    item = model.from_db(DEFAULT_DB_ALIAS, None, _values(row[:width], converters, wrapper))  # type: ignore[arg-type]
-    if related:
-        other = model._meta.get_field(related).related_model
-        values = _values(row[width:], joined, wrapper)
-        setattr(item, related, other.from_db(DEFAULT_DB_ALIAS, None, values))  # type: ignore[union-attr]
-    return item  # type: ignore[return-value]
+    rows = ask(sql, [where[name] for name in names])
+
+    def read() -> M | None:
+        found = rows()
+        if not found:
+            return None
+        row, width = found[0], len(converters)
+        item = model.from_db(DEFAULT_DB_ALIAS, None, _values(row[:width], converters, wrapper))  # type: ignore[arg-type]
+        if related:
+            other = model._meta.get_field(related).related_model
+            values = _values(row[width:], joined, wrapper)
+            setattr(item, related, other.from_db(DEFAULT_DB_ALIAS, None, values))  # type: ignore[union-attr]
+        return item  # type: ignore[return-value]
+
+    return read

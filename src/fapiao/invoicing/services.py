@@ -7,7 +7,7 @@ issuers never get the same number and a failed or killed transaction leaves no g
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,6 @@ from fapiao.domain.tax import Computed
 from fapiao.domain.taxpayer_id import validate_uscc
 from fapiao.invoicing import fastsql
 from fapiao.invoicing.drafts import contact_from_data, draft_from_data, seller_of
-from fapiao.invoicing.fastsql import allocate_number
 from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
 from fapiao.invoicing.models import (
@@ -62,10 +61,21 @@ FUTURE_MESSAGE = "开票日期不能晚于当前时间"
 
 def taxpayer_lock(pk: int) -> Taxpayer:
     """The taxpayer row, locked: every write of a taxpayer (numbers, ledger) queues on it."""
-    taxpayer = fastsql.get(Taxpayer, lock=True, id=pk)
-    if taxpayer is None:
-        raise Taxpayer.DoesNotExist(pk)
-    return taxpayer
+    return taxpayer_lock_later(pk)()
+
+
+def taxpayer_lock_later(pk: int) -> Callable[[], Taxpayer]:
+    """:func:`taxpayer_lock` asked now and read by the function returned (in a pipeline, what
+    is asked next runs as soon as the lock is granted, in the same round trip)."""
+    read = fastsql.get_later(Taxpayer, lock=True, id=pk)
+
+    def locked() -> Taxpayer:
+        taxpayer = read()
+        if taxpayer is None:
+            raise Taxpayer.DoesNotExist(pk)
+        return taxpayer
+
+    return locked
 
 
 def local_date(moment: datetime) -> date:
@@ -74,7 +84,7 @@ def local_date(moment: datetime) -> date:
 
 def counter_next(taxpayer: Taxpayer, series: str) -> int:
     """The next value of a gapless running number; the caller holds the taxpayer's lock."""
-    return fastsql.counter_next(taxpayer_id=taxpayer.pk, series=series)
+    return fastsql.counter_ask(taxpayer_id=taxpayer.pk, series=series)()
 
 
 PROFILE_FIELDS = ("name", "address", "phone", "bank", "account", "kind", "cycle", "region")
@@ -330,19 +340,39 @@ def _allocate(
     *, taxpayer: Taxpayer, channel: Channel, kind: InvoiceKind, issued_on: date
 ) -> tuple[str, str]:
     """The next code and number of the channel; the caller holds the taxpayer's lock."""
+    return _allocate_later(
+        taxpayer_id=taxpayer.pk, channel=channel, kind=kind, issued_on=issued_on
+    )(taxpayer)
+
+
+def _allocate_later(
+    *, taxpayer_id: int, channel: Channel, kind: InvoiceKind, issued_on: date
+) -> Callable[[Taxpayer], tuple[str, str]]:
+    """:func:`_allocate` asked now (see :func:`fastsql.ask`); the function returned reads the
+    answer and makes the code and number with the locked taxpayer (refused without stock)."""
     if spec(kind).digital:
-        number = build_digital_number(
-            year=issued_on.year,
-            region=taxpayer.region[:2],
-            channel=channel.channel_digit,
-            sequence=counter_next(taxpayer, f"digital:{issued_on.year}"),
-        )
-        return "", number
-    taken = allocate_number(channel_id=channel.pk, kind=kind)
-    if taken is None:
-        raise IssueRefused(NO_STOCK_MESSAGE, field="kind")
-    code, sequence = taken
-    return code, format_number(sequence)
+        sequence = fastsql.counter_ask(taxpayer_id=taxpayer_id, series=f"digital:{issued_on.year}")
+
+        def digital(locked: Taxpayer) -> tuple[str, str]:
+            number = build_digital_number(
+                year=issued_on.year,
+                region=locked.region[:2],
+                channel=channel.channel_digit,
+                sequence=sequence(),
+            )
+            return "", number
+
+        return digital
+    taken = fastsql.number_ask(channel_id=channel.pk, kind=kind)
+
+    def device(locked: Taxpayer) -> tuple[str, str]:
+        found = taken()
+        if found is None:
+            raise IssueRefused(NO_STOCK_MESSAGE, field="kind")
+        code, sequence = found
+        return code, format_number(sequence)
+
+    return device
 
 
 def credit_used(channel: Channel, month: date) -> Decimal:
@@ -394,48 +424,70 @@ def invoice_issue(
     issued_at = issued_at or now
     if issued_at > now:
         raise IssueRefused(FUTURE_MESSAGE, field="issued_at")
+    content = digest({"channel": channel.pk, "data": data})
 
-    def validated(seller: Taxpayer) -> tuple[Draft, Computed]:
+    def staged(seller: Taxpayer) -> Staged:
         draft = draft_from_data(data, taxpayer=seller)
-        return draft, validate_draft(draft, taxpayer_kind=TaxpayerKind(seller.kind))
+        return _stage(
+            channel=channel,
+            draft=draft,
+            computed=validate_draft(draft, taxpayer_kind=TaxpayerKind(seller.kind)),
+            issued_at=issued_at,
+            content=content,
+            request_id=request_id,
+            contact=contact_from_data(data),
+        )
 
-    # the draft is checked before the taxpayer is locked, so that concurrent issuers wait for
-    # each other only for numbering and writing; again under the lock if the profile changed.
-    # A refusal is raised under the lock, where a replay of an issued request is recognised.
+    # Whatever the lock does not decide is done before it: the draft checked, the invoice and
+    # its lines made (on PostgreSQL the lines are even written, in the transaction, before the
+    # lock is asked for), so that concurrent issuers of a taxpayer queue only for the number,
+    # the signature and the writes. Again under the lock if the profile changed. A refusal is
+    # raised under the lock, where a replay of an issued request is recognised.
     try:
-        before: tuple[Draft, Computed] | DomainError = validated(taxpayer)
-        email, mobile = contact_from_data(data)
+        before: Staged | DomainError = staged(taxpayer)
     except DomainError as refused:
         before = refused
 
-    def body(locked: Taxpayer) -> Invoice:
-        if channel.taxpayer_id != locked.pk:
-            raise IssueRefused("开票渠道不属于该纳税人", field="channel")
-        if isinstance(before, DomainError):
-            raise before
-        draft, computed = before
-        if draft.seller != seller_of(locked) or locked.kind != taxpayer.kind:
-            draft, computed = validated(locked)
-        check_channel(
-            channel=channel, kind=draft.kind, amount=computed.totals.amount, issued_at=issued_at
-        )
-        invoice = invoice_store(
-            taxpayer=locked,
-            channel=channel,
-            draft=draft,
-            computed=computed,
-            issued_at=issued_at,
-            actor=actor,
-            request_id=request_id,
-            content=content,
-            contact=(email, mobile),
-        )
-        if email:  # sent by the worker once this transaction commits, never if it rolls back
-            delivery_enqueue(locked, invoice, method="email", to=email, actor=actor)
+    def run() -> Invoice:
+        with fastsql.pipeline():
+            ready = before if isinstance(before, Staged) else None
+            if ready is not None:
+                _lines_write_early(ready)
+            lock = taxpayer_lock_later(taxpayer.pk)
+            # the number is asked in the same round trip; it runs once the lock is granted
+            number = (
+                None
+                if ready is None or channel.taxpayer_id != taxpayer.pk
+                else _allocate_later(
+                    taxpayer_id=taxpayer.pk,
+                    channel=channel,
+                    kind=ready.draft.kind,
+                    issued_on=local_date(issued_at),
+                )
+            )
+            locked = lock()
+            if channel.taxpayer_id != locked.pk:
+                raise IssueRefused("开票渠道不属于该纳税人", field="channel")
+            if ready is None or number is None:
+                raise before  # type: ignore[misc]
+            if ready.draft.seller != seller_of(locked) or locked.kind != taxpayer.kind:
+                ready = _restage(ready, staged(locked))
+            check_channel(
+                channel=channel,
+                kind=ready.draft.kind,
+                amount=ready.computed.totals.amount,
+                issued_at=issued_at,
+            )
+            invoice = _store_staged(
+                taxpayer=locked, channel=channel, staged=ready, numbered=number(locked),
+                actor=actor,
+            )  # fmt: skip
+        if invoice.buyer_email:  # sent by the worker once this transaction commits, never if
+            # it rolls back
+            delivery_enqueue(locked, invoice, method="email", to=invoice.buyer_email, actor=actor)
         return invoice
 
-    content = digest({"channel": channel.pk, "data": data})
-    return idempotent(taxpayer, request_id, content, body)
+    return idempotent(taxpayer, request_id, content, run)
 
 
 def invoice_preview(
@@ -458,13 +510,13 @@ def idempotent(
     taxpayer: Taxpayer,
     request_id: str | None,
     content: str,
-    body: Callable[[Taxpayer], Invoice],
+    body: Callable[[], Invoice],
 ) -> Invoice:
-    """Run ``body`` with the taxpayer locked, in one transaction, once per ``request_id``: a
+    """Run ``body`` (which locks the taxpayer) in one transaction, once per ``request_id``: a
     replay returns the first invoice; the same id with other ``content`` is refused."""
     try:
         with transaction.atomic():
-            return body(taxpayer_lock(taxpayer.pk))
+            return body()
     except IntegrityError:
         # the request was issued before (or by a concurrent replay): the unique request_id
         # refused the second invoice and the transaction rolled back; answer with the first
@@ -499,14 +551,24 @@ def invoice_store(**fields: Any) -> Invoice:
         return _store(**fields)
 
 
-def _store(
+@dataclass
+class Staged:
+    """An invoice made before the taxpayer's lock: all of it but what the lock decides (code,
+    number, check code, QR code, signature, ledger). Its lines may be written already."""
+
+    draft: Draft
+    computed: Computed
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    lines_written: bool = False
+
+
+def _stage(
     *,
-    taxpayer: Taxpayer,
     channel: Channel,
     draft: Draft,
     computed: Computed,
     issued_at: datetime,
-    actor: str,
     content: str,
     request_id: str | None = None,
     blue: Invoice | None = None,
@@ -514,35 +576,14 @@ def _store(
     red_form: RedForm | None = None,
     blue_indices: list[int] | None = None,
     contact: tuple[str, str] = ("", ""),
-) -> Invoice:
+) -> Staged:
     totals = computed.totals
-    issued_on = local_date(issued_at)
-    key_of_invoice = fastsql.reserve_key(Invoice)  # read with the number: one round trip
-    code, number = _allocate(
-        taxpayer=taxpayer, channel=channel, kind=draft.kind, issued_on=issued_on
-    )
-    item = spec(draft.kind)
-    check = (
-        check_code(
-            key=bytes(taxpayer.secret),
-            code=code,
-            number=number,
-            issued_on=issued_on,
-            seller_id=taxpayer.tax_id,
-            total=totals.total,
-        )
-        if item.has_check_code
-        else ""
-    )
-    key = active_key(taxpayer)
     invoice = Invoice(
-        taxpayer=taxpayer,
+        taxpayer_id=channel.taxpayer_id,
         channel=channel,
         kind=draft.kind,
-        code=code,
-        number=number,
         issued_at=issued_at,
-        issued_on=issued_on,
+        issued_on=local_date(issued_at),
         red=blue is not None,
         blue=blue,
         red_reason=red_reason,
@@ -560,20 +601,9 @@ def _store(
         amount=totals.amount,
         tax=totals.tax,
         total=totals.total,
-        check_code=check,
-        qr=build_qr(
-            kind=draft.kind,
-            code=code,
-            number=number,
-            amount=totals.total if item.qr_amount_includes_tax else totals.amount,
-            issued_on=issued_on,
-            check_code=check,
-        ),
         request_id=request_id,
         content_hash=content,
-        signing_key=key,
     )
-    invoice.pk = key_of_invoice()
     lines = [
         InvoiceLine(
             index=index,
@@ -592,13 +622,85 @@ def _store(
         )
         for index, line in enumerate(computed.lines)
     ]
+    return Staged(draft, computed, invoice, lines)
+
+
+def _lines_write_early(staged: Staged) -> None:
+    """On PostgreSQL, take the invoice's key and write its lines now, in the transaction but
+    before the taxpayer's lock is asked for: their foreign key is checked at commit, when the
+    invoice row is there. Elsewhere nothing happens (the lines follow the invoice)."""
+    key = fastsql.reserve_key(Invoice)()
+    if key is None:
+        return
+    staged.invoice.pk = key
+    for line in staged.lines:
+        line.invoice_id = key
+    fastsql.insert(staged.lines, keys=False)  # nothing refers to a line by its id
+    staged.lines_written = True
+
+
+def _restage(old: Staged, new: Staged) -> Staged:
+    """``new`` (made again under the lock, the profile having changed) in place of ``old``:
+    same key, and the lines ``old`` wrote early taken back."""
+    if old.lines_written:
+        table = connection.ops.quote_name(InvoiceLine._meta.db_table)
+        fastsql.execute(f"DELETE FROM {table} WHERE invoice_id = %s", [old.invoice.pk])  # noqa: S608
+    new.invoice.pk = old.invoice.pk
+    return new
+
+
+def _store(*, taxpayer: Taxpayer, actor: str, **fields: Any) -> Invoice:
+    staged = _stage(**fields)
+    key_of_invoice = fastsql.reserve_key(Invoice)  # read with the number: one round trip
+    numbered = _allocate(
+        taxpayer=taxpayer,
+        channel=fields["channel"],
+        kind=staged.draft.kind,
+        issued_on=staged.invoice.issued_on,
+    )
+    staged.invoice.pk = key_of_invoice()
+    return _store_staged(
+        taxpayer=taxpayer, channel=fields["channel"], staged=staged, numbered=numbered,
+        actor=actor,
+    )  # fmt: skip
+
+
+def _store_staged(
+    *, taxpayer: Taxpayer, channel: Channel, staged: Staged, numbered: tuple[str, str], actor: str
+) -> Invoice:
+    """Number, sign and write ``staged``, with its event, upload row and credit use; the
+    caller holds the lock of ``taxpayer`` and has checked the channel."""
+    invoice, lines, totals = staged.invoice, staged.lines, staged.computed.totals
+    invoice.taxpayer = taxpayer
+    invoice.code, invoice.number = numbered
+    item = spec(staged.draft.kind)
+    if item.has_check_code:
+        invoice.check_code = check_code(
+            key=bytes(taxpayer.secret),
+            code=invoice.code,
+            number=invoice.number,
+            issued_on=invoice.issued_on,
+            seller_id=taxpayer.tax_id,
+            total=totals.total,
+        )
+    invoice.qr = build_qr(
+        kind=staged.draft.kind,
+        code=invoice.code,
+        number=invoice.number,
+        amount=totals.total if item.qr_amount_includes_tax else totals.amount,
+        issued_on=invoice.issued_on,
+        check_code=invoice.check_code,
+    )
+    invoice.signing_key = key = active_key(taxpayer)
     content_digest = invoice_digest(invoice, lines)
     invoice.signature = sign(key, content_digest.encode())
     fastsql.insert([invoice])
-    for line in lines:
-        line.invoice = invoice
-    fastsql.insert(lines, keys=False)  # nothing refers to a line by its id
+    if not staged.lines_written:
+        for line in lines:
+            line.invoice = invoice
+        fastsql.insert(lines, keys=False)  # nothing refers to a line by its id
     fastsql.remember(invoice, "lines", lines)
+    blue = invoice.blue
     payload: dict[str, Any] = {
         "number": str(invoice),
         "total": str(totals.total),
@@ -611,14 +713,14 @@ def _store(
         taxpayer=taxpayer,
         type="invoice.red_issued" if blue is not None else "invoice.issued",
         actor=actor,
-        at=issued_at,
+        at=invoice.issued_at,
         invoice=invoice,
         payload=payload,
     )
-    upload_enqueue(taxpayer, invoice, at=issued_at, voided=False)
+    upload_enqueue(taxpayer, invoice, at=invoice.issued_at, voided=False)
     if channel.type == ChannelType.DIGITAL:
         fastsql.credit_add(
-            channel_id=channel.pk, month=issued_on.replace(day=1), amount=totals.amount
+            channel_id=channel.pk, month=invoice.issued_on.replace(day=1), amount=totals.amount
         )
     return invoice
 
