@@ -13,12 +13,20 @@ statements whose answer is not needed at once together with the next one that is
 from __future__ import annotations
 
 import functools
+import json
+import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
+from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.expressions import Col
+from psycopg import Binary
+from psycopg.types.json import Jsonb
 
 M = TypeVar("M", bound=models.Model)
 
@@ -64,11 +72,65 @@ def _raw(wrapper: Any) -> Any:
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> None:
-    """Run one statement whose answer is not read (in a :func:`pipeline`, it is sent with the
-    next statement that is read, or with the commit)."""
+    """Run one statement whose answer is not read (in a :func:`pipeline`, it is held back and
+    sent, with the others held, before the next statement that is read, or when the pipeline
+    ends)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
+    held: _Held | None = getattr(wrapper, "_fastsql_held", None)
+    if held is not None and held.take(sql, params):
+        return
     with wrapper.wrap_database_errors:
         _raw(wrapper).execute(_native(sql, wrapper.vendor), params)
+
+
+_TARGET = re.compile(r'\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+("[^"]+"|\w+)', re.IGNORECASE)
+
+
+class _Held:
+    """Statements held back in a pipeline, sent as one: on PostgreSQL, data-modifying
+    statements can be the parts of a ``WITH`` and all run in one statement (one parse, one
+    execution, one message) instead of several. They run on one snapshot and none sees the
+    others' rows, so a statement joins only if no held statement writes its table (else those
+    held are sent first); foreign keys are checked at commit, so a row may refer to another
+    written beside it."""
+
+    def __init__(self, wrapper: Any) -> None:
+        self.wrapper = wrapper
+        self.statements: list[str] = []
+        self.params: list[Any] = []
+        self.tables: set[str] = set()
+
+    def take(self, sql: str, params: Sequence[Any]) -> bool:
+        target = _TARGET.match(sql)
+        if target is None or " RETURNING " in sql.upper():
+            self.send()
+            return False
+        table = target.group(1).strip('"')
+        if table in self.tables:
+            self.send()
+        self.tables.add(table)
+        self.statements.append(sql)
+        self.params.extend(params)
+        return True
+
+    def send(self) -> None:
+        if not self.statements:
+            return
+        statements, params = self.statements, self.params
+        self.statements, self.params, self.tables = [], [], set()
+        if len(statements) == 1:
+            sql = statements[0]
+        else:
+            parts = ", ".join(f"w{n} AS ({part})" for n, part in enumerate(statements))
+            sql = f"WITH {parts} SELECT 1"
+        with self.wrapper.wrap_database_errors:
+            _raw(self.wrapper).execute(sql, params)
+
+
+def _send_held(wrapper: Any) -> None:
+    held: _Held | None = getattr(wrapper, "_fastsql_held", None)
+    if held is not None:
+        held.send()
 
 
 def query(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -81,6 +143,7 @@ def ask(sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ..
     statement travels with the next one whose answer is read, so that several questions cost
     one round trip; elsewhere it has run already and the reader only fetches."""
     wrapper = connections[DEFAULT_DB_ALIAS]
+    _send_held(wrapper)
     with wrapper.wrap_database_errors:
         cursor = _raw(wrapper)
         cursor.execute(_native(sql, wrapper.vendor), params)
@@ -99,6 +162,7 @@ def ask(sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ..
 
 def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     wrapper = connections[DEFAULT_DB_ALIAS]
+    _send_held(wrapper)
     with wrapper.wrap_database_errors:
         _raw(wrapper).executemany(_native(sql, wrapper.vendor), rows)
 
@@ -106,43 +170,75 @@ def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
 @contextmanager
 def pipeline() -> Iterator[None]:
     """On PostgreSQL, hold back each statement whose answer is not read until one is read or
-    the transaction ends, and send them in one round trip (psycopg's pipeline mode; errors
-    surface there, still inside the transaction). Elsewhere, nothing changes. Inside, run only
-    these statements and reads: an ORM update cannot read its row count there. (Wrapped around
-    a whole transaction, the commit would travel too; measured, that was slower for issuing.)"""
+    the pipeline ends, and send them in one round trip (psycopg's pipeline mode; errors
+    surface there, still inside the transaction), writes that can go together as one statement
+    (see :class:`_Held`). Elsewhere, nothing changes. Inside, run only these statements and
+    reads: an ORM statement would overtake those held, and an ORM update cannot read its row
+    count there. (Wrapped around a whole transaction, the commit would travel too; measured,
+    that was slower for issuing.)"""
     wrapper = connections[DEFAULT_DB_ALIAS]
-    if wrapper.vendor != "postgresql":
+    if wrapper.vendor != "postgresql" or getattr(wrapper, "_fastsql_held", None) is not None:
         yield
         return
     wrapper.ensure_connection()
     with wrapper.wrap_database_errors, wrapper.connection.pipeline():
-        yield
+        wrapper._fastsql_held = held = _Held(wrapper)
+        try:
+            yield
+            held.send()
+        finally:
+            wrapper._fastsql_held = None
 
 
 @functools.cache
 def _insert_sql(
     model: type[models.Model], rows: int, returning: bool, with_pk: bool = False
-) -> tuple[str, tuple[Any, ...], bool]:
-    """The INSERT of ``rows`` rows, each field's preparer, and whether the values go column by
-    column: on PostgreSQL several rows are sent as one array per column through UNNEST (as
-    Django's ``bulk_create`` does), so that the statement's text is the same for any number of
-    rows and stays prepared, instead of a VALUES list the driver must parse each time."""
+) -> tuple[str, tuple[Any, ...], tuple[str, ...] | None]:
+    """The INSERT of ``rows`` rows, each field's preparer, and, when the rows travel as one
+    JSON document, the names of its keys: on PostgreSQL several rows are sent as a JSON array
+    of objects that ``json_populate_recordset`` turns into rows of the table, so that the
+    statement's text is the same for any number of rows and stays prepared, and the driver
+    dumps one string instead of a parameter (or an array) per value."""
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     table = quote(model._meta.db_table)
-    by_column = rows > 1 and connection.vendor == "postgresql"
-    if by_column:
-        # the type without its length: no truncation, one text for every length; the arrays
-        # travel in binary (%b), which the driver builds without escaping each element
-        arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
-        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays})"  # noqa: S608
+    keys: tuple[str, ...] | None = None
+    if rows > 1 and connection.vendor == "postgresql":
+        keys = tuple(f.column for f in fields)
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
+            f"FROM json_populate_recordset(NULL::{table}, %s::json)"
+        )
     else:
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
-    return sql, tuple(_preparer(f) for f in fields), by_column
+    return sql, tuple(_preparer(f) for f in fields), keys
+
+
+def _json_value(value: Any) -> Any:
+    """A value prepared for the database as PostgreSQL reads it from JSON text."""
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, date):  # and datetime: ISO 8601, with its offset
+        return value.isoformat()
+    if isinstance(value, Jsonb):
+        return value.obj
+    if isinstance(value, Binary):  # a BinaryField's value, wrapped
+        value = value.obj
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} cannot travel as JSON")
+
+
+def _rows_json(keys: tuple[str, ...], rows: list[list[Any]]) -> str:
+    return json.dumps(
+        [dict(zip(keys, row, strict=True)) for row in rows],
+        ensure_ascii=False,
+        default=_json_value,
+    )
 
 
 def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
@@ -153,13 +249,12 @@ def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
     if not objects:
         return
     with_pk = objects[0].pk is not None
-    sql, fields, by_column = _insert_sql(
-        type(objects[0]), len(objects), keys and not with_pk, with_pk
-    )
+    sql, fields, names = _insert_sql(type(objects[0]), len(objects), keys and not with_pk, with_pk)
     wrapper = connections[DEFAULT_DB_ALIAS]  # once: each lookup goes through a context-local
     params: list[Any] = []
-    if by_column:
-        params = [[prepare(item, wrapper) for item in objects] for prepare in fields]
+    if names is not None:
+        rows = [[prepare(item, wrapper) for prepare in fields] for item in objects]
+        params = [_rows_json(names, rows)]
     else:
         for item in objects:
             params.extend(prepare(item, wrapper) for prepare in fields)
@@ -220,17 +315,41 @@ def update_many(items: Sequence[models.Model], *names: str) -> None:
     execute_many(sql, rows)
 
 
+#: Keys taken from a model's sequence ahead of use, per database and model, in this process.
+_KEYS: dict[tuple[str, type[models.Model]], deque[int]] = {}
+KEYS_AHEAD = 32
+
+
 def reserve_key(model: type[models.Model]) -> Callable[[], int | None]:
-    """On PostgreSQL, ask now for the next primary key of ``model`` (from the sequence its
-    inserts use) and return how to read it (see :func:`ask`), so that the row's key is known
-    before its insert and what refers to it need not wait for it. Elsewhere the reader gives
-    None (the insert returns the key; SQLite answers in-process anyway)."""
+    """On PostgreSQL, the next primary key of ``model`` (from the sequence its inserts use)
+    and how to read it, so that the row's key is known before its insert and what refers to it
+    need not wait for it. Keys are taken from the sequence :data:`KEYS_AHEAD` at a time and
+    kept in the process, so that most rows cost no question at all; when one is needed, it is
+    asked now and read by the function returned (see :func:`ask`). A key is used once; those
+    a process leaves unused are gaps in the ids, as a rolled-back insert leaves anyway. Elsewhere
+    the reader gives None (the insert returns the key; SQLite answers in-process anyway)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     if wrapper.vendor != "postgresql":
         return lambda: None
+    pool = _KEYS.setdefault((wrapper.settings_dict["NAME"], model), deque())
+    try:
+        key = pool.popleft()
+    except IndexError:
+        pass
+    else:
+        return lambda: key
     table, column = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
-    rows = ask("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
-    return lambda: rows()[0][0]  # type: ignore[no-any-return]
+    rows = ask(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [table, column, KEYS_AHEAD],
+    )
+
+    def read() -> int:
+        first, *rest = (row[0] for row in rows())
+        pool.extend(rest)
+        return first  # type: ignore[no-any-return]
+
+    return read
 
 
 def number_ask(*, channel_id: int, kind: str) -> Callable[[], tuple[str, int] | None]:
