@@ -92,7 +92,8 @@ class _Held:
     execution, one message) instead of several. They run on one snapshot and none sees the
     others' rows, so a statement joins only if no held statement writes its table (else those
     held are sent first); foreign keys are checked at commit, so a row may refer to another
-    written beside it."""
+    written beside it. (Rows travel as JSON, one parameter each insert: the driver keeps its
+    parsing of a statement only up to 50 parameters.)"""
 
     def __init__(self, wrapper: Any) -> None:
         self.wrapper = wrapper
@@ -195,16 +196,17 @@ def _insert_sql(
     model: type[models.Model], rows: int, returning: bool, with_pk: bool = False
 ) -> tuple[str, tuple[Any, ...], tuple[str, ...] | None]:
     """The INSERT of ``rows`` rows, each field's preparer, and, when the rows travel as one
-    JSON document, the names of its keys: on PostgreSQL several rows are sent as a JSON array
-    of objects that ``json_populate_recordset`` turns into rows of the table, so that the
+    JSON document, the names of its keys: on PostgreSQL the rows are sent as a JSON array of
+    objects that ``json_populate_recordset`` turns into rows of the table, so that the
     statement's text is the same for any number of rows and stays prepared, and the driver
-    dumps one string instead of a parameter (or an array) per value."""
+    dumps one string instead of a parameter (or an array) per value (and statements held in a
+    pipeline, sent as one, keep few parameters: see :class:`_Held`)."""
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     table = quote(model._meta.db_table)
     keys: tuple[str, ...] | None = None
-    if rows > 1 and connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
         keys = tuple(f.column for f in fields)
         sql = (
             f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
