@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Body, Field, NinjaAPI, Query, Schema
 from ninja import Status as Reply
 from ninja.errors import AuthenticationError, ValidationError
+from pydantic import BaseModel
 
 from fapiao.api.auth import AUTH, ISSUE, READ, Caller, Forbidden
 from fapiao.authority.api import VerifyIn
@@ -148,9 +149,11 @@ def invoice_of(request: HttpRequest, invoice_id: int) -> Invoice:
 
 
 # --- schemas ------------------------------------------------------------------------------
+# The draft's schemas are plain pydantic models: read on every issuing call, they need none of
+# ninja's Schema (which reads attributes of Django objects for output).
 
 
-class PartyIn(Schema):
+class PartyIn(BaseModel):
     name: str
     tax_id: str = ""
     address: str = ""
@@ -162,7 +165,7 @@ class PartyIn(Schema):
     mobile: str = ""
 
 
-class LineIn(Schema):
+class LineIn(BaseModel):
     name: str
     tax_code: str
     rate: str
@@ -176,7 +179,7 @@ class LineIn(Schema):
     discount: bool = False
 
 
-class DraftIn(Schema):
+class DraftIn(BaseModel):
     kind: str
     channel: str | None = None
     mode: str = "exclusive"
@@ -385,7 +388,7 @@ def invoices(request: HttpRequest, filters: Query[Filters]) -> dict[str, Any]:
 def issue(request: HttpRequest, payload: DraftIn) -> Reply:
     me = caller(request)
     me.need(ISSUE)
-    data = payload.dict(exclude={"channel", "request_id"})
+    data = payload.model_dump(exclude={"channel", "request_id"})
     request_id = payload.request_id or request.headers.get("Idempotency-Key") or None
     invoice = invoice_issue(
         taxpayer=me.taxpayer,
@@ -416,7 +419,7 @@ def preview(request: HttpRequest, payload: DraftIn) -> dict[str, Any]:
     _, computed = invoice_preview(
         taxpayer=me.taxpayer,
         channel=channel_find(me.taxpayer, payload.channel),
-        data=payload.dict(exclude={"channel", "request_id"}),
+        data=payload.model_dump(exclude={"channel", "request_id"}),
     )
     totals = computed.totals
     total = totals.amount + totals.tax
