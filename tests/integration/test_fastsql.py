@@ -22,12 +22,16 @@ def taxpayer() -> Taxpayer:
     return make_world().taxpayer
 
 
-def test_rows_written_together_read_back_as_the_orm_wrote_them(taxpayer: Taxpayer) -> None:
-    payloads = [
+@pytest.mark.parametrize("rows", [3, fastsql.JSON_ROWS + 3], ids=["few", "many"])
+def test_rows_written_together_read_back_as_the_orm_wrote_them(
+    taxpayer: Taxpayer, rows: int
+) -> None:
+    kinds = [
         {"number": "26420000000000000001", "total": "1060.00", "note": '含"引号"与\\反斜杠'},
         {"nested": {"list": [1, 2.5, None, True]}, "empty": ""},
         {},
     ]
+    payloads = [kinds[n % 3] for n in range(rows)]
     events = [
         Event(
             taxpayer=taxpayer, sequence=1000 + n, type="test.row", actor="测试", at=AT,
@@ -41,14 +45,14 @@ def test_rows_written_together_read_back_as_the_orm_wrote_them(taxpayer: Taxpaye
     assert [e.pk for e in stored] == [e.pk for e in events]
     assert [e.payload for e in stored] == payloads
     assert {e.at for e in stored} == {AT}
-    assert [e.actor for e in stored] == ["测试"] * 3
+    assert [e.actor for e in stored] == ["测试"] * rows
 
     keys = [
         SigningKey(
             taxpayer=taxpayer, algorithm="test", public_key=bytes([n, 0, 255, 92]),
             private_key=b"\x00\\x" + bytes(range(n, n + 40)), created_at=AT, active=False,
         )
-        for n in range(2)
+        for n in range(rows)
     ]  # fmt: skip
     fastsql.insert(keys, keys=False)
     stored_keys = SigningKey.objects.filter(algorithm="test").order_by("public_key")

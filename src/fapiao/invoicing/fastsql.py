@@ -12,6 +12,7 @@ statements whose answer is not needed at once together with the next one that is
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
@@ -191,33 +192,46 @@ def pipeline() -> Iterator[None]:
             wrapper._fastsql_held = None
 
 
+#: Up to this many rows, an insert on PostgreSQL travels as one JSON document; more, as one
+#: array per column (measured: JSON is cheaper for a few rows, the arrays for many).
+JSON_ROWS = 8
+
+
+class Shape(enum.Enum):
+    VALUES = "values"  # a parameter per value
+    JSON = "json"  # one JSON document: a parameter for all
+    ARRAYS = "arrays"  # one array per column
+
+
 @functools.cache
 def _insert_sql(
-    model: type[models.Model], rows: int, returning: bool, with_pk: bool = False
-) -> tuple[str, tuple[Any, ...], tuple[str, ...] | None]:
-    """The INSERT of ``rows`` rows, each field's preparer, and, when the rows travel as one
-    JSON document, the names of its keys: on PostgreSQL the rows are sent as a JSON array of
-    objects that ``json_populate_recordset`` turns into rows of the table, so that the
-    statement's text is the same for any number of rows and stays prepared, and the driver
-    dumps one string instead of a parameter (or an array) per value (and statements held in a
-    pipeline, sent as one, keep few parameters: see :class:`_Held`)."""
+    model: type[models.Model], shape: Shape, rows: int, returning: bool, with_pk: bool = False
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
+    """The INSERT of ``rows`` rows in ``shape``, each field's preparer and each one's column.
+
+    On PostgreSQL the statement's text is the same for any number of rows, so that it stays
+    prepared, and the driver does not parse a VALUES list: a few rows travel as a JSON array of
+    objects that ``jsonb_populate_recordset`` turns into rows of the table (one parameter, so
+    that statements held in a pipeline and sent as one keep few: see :class:`_Held`); many as
+    one array per column through UNNEST, as Django's ``bulk_create`` does, in binary (%b), which
+    the driver builds without escaping each element."""
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     table = quote(model._meta.db_table)
-    keys: tuple[str, ...] | None = None
-    if connection.vendor == "postgresql":
-        keys = tuple(f.column for f in fields)
-        sql = (
-            f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608
-            f"FROM json_populate_recordset(NULL::{table}, %s::json)"
-        )
+    if shape is Shape.JSON:
+        source = f"SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"  # noqa: S608
+    elif shape is Shape.ARRAYS:
+        # the type without its length: no truncation, one text for every length
+        arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+        source = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608
     else:
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+        source = f"VALUES {', '.join([row] * rows)}"
+    sql = f"INSERT INTO {table} ({columns}) {source}"
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
-    return sql, tuple(_preparer(f) for f in fields), keys
+    return sql, tuple(_preparer(f) for f in fields), tuple(f.column for f in fields)
 
 
 def _json_value(value: Any) -> Any:
@@ -251,12 +265,20 @@ def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
     if not objects:
         return
     with_pk = objects[0].pk is not None
-    sql, fields, names = _insert_sql(type(objects[0]), len(objects), keys and not with_pk, with_pk)
+    count = len(objects)
+    if connection.vendor != "postgresql":
+        shape = Shape.VALUES
+    else:
+        shape = Shape.JSON if count <= JSON_ROWS else Shape.ARRAYS
+        count = 0  # the same statement for any number
+    sql, fields, names = _insert_sql(type(objects[0]), shape, count, keys and not with_pk, with_pk)
     wrapper = connections[DEFAULT_DB_ALIAS]  # once: each lookup goes through a context-local
     params: list[Any] = []
-    if names is not None:
+    if shape is Shape.JSON:
         rows = [[prepare(item, wrapper) for prepare in fields] for item in objects]
         params = [_rows_json(names, rows)]
+    elif shape is Shape.ARRAYS:
+        params = [[prepare(item, wrapper) for item in objects] for prepare in fields]
     else:
         for item in objects:
             params.extend(prepare(item, wrapper) for prepare in fields)
