@@ -92,9 +92,10 @@ class _Held:
     statements can be the parts of a ``WITH`` and all run in one statement (one parse, one
     execution, one message) instead of several. They run on one snapshot and none sees the
     others' rows, so a statement joins only if no held statement writes its table (else those
-    held are sent first); foreign keys are checked at commit, so a row may refer to another
-    written beside it. (Rows travel as JSON, one parameter each insert: the driver keeps its
-    parsing of a statement only up to 50 parameters.)"""
+    held are sent first), and a held statement must not read, in a subquery, a table another
+    one writes (none of ours does); foreign keys are checked at commit, so a row may refer to
+    another written beside it. (A few rows travel as one JSON parameter per insert: the driver
+    keeps its parsing of a statement only up to 50 parameters.)"""
 
     def __init__(self, wrapper: Any) -> None:
         self.wrapper = wrapper
