@@ -1,5 +1,6 @@
 """Issuing through the HTTP API against a production-style server: gunicorn with 2 workers on
-PostgreSQL, several concurrent clients. Prints invoices/s and p50/p99 latency; asserts nothing.
+PostgreSQL, several concurrent clients. Prints invoices/s, p50/p99 latency and the processor time
+each request cost the server, the database and the clients; asserts nothing.
 
     python bench/api.py [--clients 8] [--seconds 20] [--workers 2]
 
@@ -79,11 +80,11 @@ def main() -> None:
         setup = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True,
                                text=True, check=True)  # fmt: skip
         key = setup.stdout.strip().splitlines()[-1]
-        with gunicorn(env, PORT, args.workers):
+        with gunicorn(env, PORT, args.workers) as server:
             print(f"HTTP API, gunicorn {args.workers} workers, PostgreSQL, "
                   f"{args.clients} clients:")  # fmt: skip
             run_clients(partial(client, key), clients=args.clients, seconds=args.seconds,
-                        unit="invoices")  # fmt: skip
+                        unit="invoices", server=server, database=DATABASE)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -132,12 +132,13 @@ def main() -> None:
         print(f"outbox worker, embedded authority, PostgreSQL, {uploaded['uploads']} uploads:")
         print(f"  {uploaded['uploads'] / uploaded['seconds']:7.1f} invoices/s")
         template = build_registry(url, args.registry)
-        with gunicorn(env, PORT, args.workers, args.threads):
+        with gunicorn(env, PORT, args.workers, args.threads) as server:
             print(f"查验 over HTTP, gunicorn {args.workers} workers × {args.threads} threads, "
                   f"PostgreSQL, {args.clients} clients, "
                   f"registry {args.registry + uploaded['uploads']:,}:")  # fmt: skip
             run_clients(partial(client, template, args.registry), clients=args.clients,
-                        seconds=args.seconds, unit="checks")  # fmt: skip
+                        seconds=args.seconds, unit="checks", server=server,
+                        database=DATABASE)  # fmt: skip
 
 
 if __name__ == "__main__":
