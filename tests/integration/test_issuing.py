@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fapiao.domain.errors import DomainError
-from fapiao.domain.kinds import InvoiceKind
+from fapiao.domain.kinds import ChannelType, InvoiceKind
 from fapiao.domain.qr import parse_qr
+from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.ledger import invoice_digest, ledger_verify
 from fapiao.invoicing.models import (
+    Counter,
     CreditUse,
     Event,
     Invoice,
@@ -30,9 +32,11 @@ from fapiao.invoicing.services import (
     NO_MONITORING_MESSAGE,
     NO_STOCK_MESSAGE,
     IdempotencyConflict,
+    channel_create,
     credit_used,
     invoice_issue,
     monitoring_set,
+    taxpayer_create,
     taxpayer_update,
 )
 from tests.integration.world import SPECIAL_BUYER, make_world
@@ -147,6 +151,22 @@ def test_a_kind_changed_before_the_lock_refuses_what_it_no_longer_allows(
     assert caught.value.field == "lines.0.rate"
     assert (Invoice.objects.count(), InvoiceLine.objects.count()) == (0, 0)
     assert (Event.objects.count(), segment().next_number) == (events, next_number)
+
+
+def test_another_taxpayers_channel_is_refused_and_consumes_nothing(
+    setup: tuple[Taxpayer, Any, Any],
+) -> None:
+    stranger = taxpayer_create(
+        name="湖北某某有限公司", tax_id="9132020013590404XW", kind=TaxpayerKind.GENERAL,
+        region="42", actor="admin",
+    )  # fmt: skip
+    theirs = channel_create(taxpayer=stranger, type=ChannelType.DIGITAL, name="数电", actor="admin")
+    before = (Invoice.objects.count(), InvoiceLine.objects.count(), Event.objects.count())
+    with pytest.raises(DomainError) as caught:
+        issue(setup, {**DRAFT, "kind": "DIGITAL_ORDINARY"}, channel=theirs)
+    assert caught.value.field == "channel"
+    assert (Invoice.objects.count(), InvoiceLine.objects.count(), Event.objects.count()) == before
+    assert not Counter.objects.filter(taxpayer=setup[0], series__startswith="digital:").exists()
 
 
 def test_numbers_are_gapless_and_stock_runs_out(setup: tuple[Taxpayer, Any, Any]) -> None:

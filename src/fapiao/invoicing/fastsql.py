@@ -105,7 +105,7 @@ class _Held:
 
     def take(self, sql: str, params: Sequence[Any]) -> bool:
         target = _TARGET.match(sql)
-        if target is None or " RETURNING " in sql.upper():
+        if target is None:
             self.send()
             return False
         table = target.group(1).strip('"')

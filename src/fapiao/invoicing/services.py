@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -450,26 +450,28 @@ def invoice_issue(
 
     def run() -> Invoice:
         with fastsql.pipeline():
-            ready = before if isinstance(before, Staged) else None
+            ours = channel.taxpayer_id == taxpayer.pk
+            ready = before if isinstance(before, Staged) and ours else None
             if ready is not None:
                 _lines_write_early(ready)
             lock = taxpayer_lock_later(taxpayer.pk)
-            # the number is asked in the same round trip; it runs once the lock is granted
+            # asked after the lock, in its round trip: it runs once the lock is granted (never
+            # before it, or issuers holding the lock would queue behind the counter's row)
             number = (
                 None
-                if ready is None or channel.taxpayer_id != taxpayer.pk
+                if ready is None
                 else _allocate_later(
                     taxpayer_id=taxpayer.pk,
                     channel=channel,
                     kind=ready.draft.kind,
-                    issued_on=local_date(issued_at),
+                    issued_on=ready.invoice.issued_on,
                 )
             )
             locked = lock()
-            if channel.taxpayer_id != locked.pk:
+            if not ours:
                 raise IssueRefused("开票渠道不属于该纳税人", field="channel")
-            if ready is None or number is None:
-                raise before  # type: ignore[misc]
+            if ready is None or number is None:  # the draft was refused before the lock
+                raise cast(DomainError, before)
             if ready.draft.seller != seller_of(locked) or locked.kind != taxpayer.kind:
                 ready = _restage(ready, staged(locked))
             check_channel(
@@ -482,8 +484,8 @@ def invoice_issue(
                 taxpayer=locked, channel=channel, staged=ready, numbered=number(locked),
                 actor=actor,
             )  # fmt: skip
-        if invoice.buyer_email:  # sent by the worker once this transaction commits, never if
-            # it rolls back
+        # sent by the worker once this transaction commits, never if it rolls back
+        if invoice.buyer_email:
             delivery_enqueue(locked, invoice, method="email", to=invoice.buyer_email, actor=actor)
         return invoice
 
