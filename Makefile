@@ -74,6 +74,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/catalog.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fapiao.web.middleware.RequestSizeMiddleware",
     "fapiao.web.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,6 +186,12 @@ FAPIAO_VERIFY_MISSES_PER_HOUR = int(os.environ.get("FAPIAO_VERIFY_MISSES_PER_HOU
 FAPIAO_HOLIDAYS_FILE = os.environ.get("FAPIAO_HOLIDAYS_FILE", "").strip()
 # invoices per upload request of the outbox worker
 FAPIAO_UPLOAD_BATCH = int(os.environ.get("FAPIAO_UPLOAD_BATCH", "500"))
+# the largest request body (an uploaded file included), and the largest invoice file read
+FAPIAO_REQUEST_MAX_BYTES = int(os.environ.get("FAPIAO_REQUEST_MAX_BYTES", str(64 * 2**20)))
+FAPIAO_FILE_MAX_BYTES = int(os.environ.get("FAPIAO_FILE_MAX_BYTES", str(10 * 2**20)))
+# 数电 numbers asked of the authority at a time; the worker asks for more once a channel has
+# fewer than a fifth of a block left, so issuing goes on while the authority is unreachable
+FAPIAO_DIGITAL_BLOCK = int(os.environ.get("FAPIAO_DIGITAL_BLOCK", "1000"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 from django.conf import settings
+
+from fapiao.domain.errors import DomainError
 
 ALGORITHM = "ed25519"
 _NONCE = 12
@@ -53,9 +55,24 @@ def seal(raw: bytes, owner: bytes) -> bytes:
     return nonce + AESGCM(_wrapping_key(settings.SECRET_KEY)).encrypt(nonce, raw, owner)
 
 
+SEAL_MESSAGE = (
+    "签名密钥无法用当前的 FAPIAO_SECRET_KEY 解开：数据库可能来自另一台服务器或密钥已更换。"
+    "请把 FAPIAO_SECRET_KEY 设回开具这些发票时的值并重启；原密钥已无从找回时，请联系管理员"
+)
+
+
+class SealBroken(DomainError):
+    """A sealed private key does not open with this installation's FAPIAO_SECRET_KEY."""
+
+    code = "key_unreadable"
+
+
 @functools.lru_cache(maxsize=1024)
 def _unseal(sealed: bytes, owner: bytes, secret: str) -> Ed25519PrivateKey:
-    raw = AESGCM(_wrapping_key(secret)).decrypt(sealed[:_NONCE], sealed[_NONCE:], owner)
+    try:
+        raw = AESGCM(_wrapping_key(secret)).decrypt(sealed[:_NONCE], sealed[_NONCE:], owner)
+    except InvalidTag:
+        raise SealBroken(SEAL_MESSAGE) from None
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 

@@ -19,13 +19,8 @@ from fapiao.invoicing.accounts import (
     taxpayers_of,
     user_create,
 )
-from fapiao.invoicing.catalog import (
-    ImportRefused,
-    catalog_delete,
-    catalog_export,
-    catalog_import,
-    catalog_save,
-)
+from fapiao.invoicing.catalog import catalog_delete, catalog_save
+from fapiao.invoicing.catalog_files import ImportRefused, catalog_export, catalog_import
 from fapiao.invoicing.models import Customer, Event, Membership, Product, Role
 from fapiao.invoicing.services import taxpayer_create, taxpayer_update
 from tests.integration.world import World, make_world

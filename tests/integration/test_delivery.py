@@ -21,6 +21,7 @@ from fapiao.documents.delivery import (
     link_create,
     link_revoke,
 )
+from fapiao.documents.models import DownloadLink
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.invoicing.models import Event, Invoice
@@ -190,7 +191,8 @@ def test_download_link_and_sms(world: World, settings: Any, tmp_path: Any) -> No
     assert client.get("/d/wrong-token/").status_code == 404
     link_revoke(link=issued.link, actor="clerk")
     assert client.get(path + "pdf").status_code == 404
-    expired = link_create(invoice=invoice, actor="clerk", days=0)
+    expired = link_create(invoice=invoice, actor="clerk", days=1)
+    DownloadLink.objects.filter(pk=expired.link.pk).update(expires_at=timezone.now())
     assert client.get(expired.url.split("8000", 1)[1]).status_code == 404
 
     sent = delivery_sms(invoice=invoice, mobile="138 0013 8000", actor="clerk")

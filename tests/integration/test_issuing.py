@@ -17,8 +17,8 @@ from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.ledger import invoice_digest, ledger_verify
 from fapiao.invoicing.models import (
-    Counter,
     CreditUse,
+    DigitalBlock,
     Event,
     Invoice,
     InvoiceLine,
@@ -166,7 +166,7 @@ def test_another_taxpayers_channel_is_refused_and_consumes_nothing(
         issue(setup, {**DRAFT, "kind": "DIGITAL_ORDINARY"}, channel=theirs)
     assert caught.value.field == "channel"
     assert (Invoice.objects.count(), InvoiceLine.objects.count(), Event.objects.count()) == before
-    assert not Counter.objects.filter(taxpayer=setup[0], series__startswith="digital:").exists()
+    assert not DigitalBlock.objects.filter(channel=theirs).exists()
 
 
 def test_numbers_are_gapless_and_stock_runs_out(setup: tuple[Taxpayer, Any, Any]) -> None:

@@ -109,6 +109,25 @@ def test_login_page_sets_a_session_and_logs_the_client(user: Any) -> None:
     assert failed.actor == "kaipiao"
 
 
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("http://evil.example/", "/"),
+        ("//evil.example/steal", "/"),
+        ("https://localhost.evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/invoices/?kind=DIGITAL_SPECIAL", "/invoices/?kind=DIGITAL_SPECIAL"),
+        ("http://localhost/settings/", "http://localhost/settings/"),
+    ],
+)
+def test_sign_in_follows_next_only_within_the_site(user: Any, target: str, landing: str) -> None:
+    browser = Client(HTTP_HOST="localhost")
+    done = browser.post(f"/accounts/login/?next={target}",
+                        {"username": "kaipiao", "password": PASSWORD})  # fmt: skip
+    assert (done.status_code, done["Location"]) == (302, landing)
+
+
 def test_registration_is_confirmed_by_email_through_smtp(settings: Any) -> None:
     inbox = Inbox()
     server = Server(inbox)

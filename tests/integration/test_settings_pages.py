@@ -90,7 +90,7 @@ def test_catalog_import_export_and_channels(world: World) -> None:
     done = clerk.post("/settings/catalogs/customers/", {"file": good}, follow=True)
     assert "新增1条" in done.content.decode() and Customer.objects.get().email == "a@example.cn"
     exported = clerk.get("/settings/catalogs/customers/export.csv")
-    assert exported.content.decode("utf-8-sig").startswith("名称,")
+    assert b"".join(exported.streaming_content).decode("utf-8-sig").startswith("名称,")
     channels = clerk.get("/settings/channels/").content.decode()
     assert "661807105160" in channels and "VAT_ORDINARY_PAPER" in channels
 

@@ -218,3 +218,30 @@ def test_errors_serialise_for_api_and_ui() -> None:
         "message": "请填写购买方名称",
         "field": "buyer.name",
     }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"buyer": replace(BUYER, name="江苏苏豪\u202e司公限有")}, "buyer.name", "202E"),
+        ({"buyer": replace(BUYER, address="无锡市\x1b[31m梁溪区")}, "buyer.address", "001B"),
+        ({"seller": replace(SELLER, account="3220\u200b00620018")}, "seller.account", "200B"),
+        ({"lines": (replace(TRAINING, name="培训\x07费"),)}, "lines.0.name", "0007"),
+        ({"lines": (TRAINING, replace(TRAINING, unit="人\ufeff"))}, "lines.1.unit", "FEFF"),
+        ({"drawer": "周\u2066煜敏"}, "drawer", "2066"),
+        ({"remarks": "项目\t地址"}, "remarks", "0009"),
+        ({"buyer": replace(BUYER, phone="0510\n8888")}, "buyer.phone", "000A"),
+    ],
+)
+def test_control_and_invisible_characters_are_refused_by_field(
+    changes: dict[str, object], field: str, code: str
+) -> None:
+    with pytest.raises(DomainError) as caught:
+        validate_draft(draft(**changes), taxpayer_kind=GENERAL)
+    assert caught.value.field == field
+    assert f"U+{code}" in caught.value.message and "不可见字符" in caught.value.message
+
+
+def test_remarks_may_break_lines_and_ordinary_text_passes() -> None:
+    text = "项目名称：无锡市梁溪区（一期）\n地址：上马墩路16号 ① ¥ № —"
+    assert validate_draft(draft(remarks=text), taxpayer_kind=GENERAL).totals.total == D("250.00")

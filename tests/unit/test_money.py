@@ -111,3 +111,46 @@ def test_quantize_fen_is_within_half_a_fen_and_symmetric(value: Decimal) -> None
     rounded = quantize_fen(value)
     assert abs(rounded - value) <= Decimal("0.005")
     assert quantize_fen(-value) == -rounded
+
+
+def _digits_of(text: str) -> tuple[int, int]:
+    """Decimals and significant digits of a plain decimal string, counted on the text."""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    fraction = fraction.rstrip("0")
+    digits = (whole + fraction).lstrip("0")
+    if not fraction:
+        digits = digits.rstrip("0") + "0" * (len(whole.lstrip("0")) - len(digits.rstrip("0")))
+    return len(fraction), max(len(digits), 1)
+
+
+@given(
+    st.integers(min_value=0, max_value=10**20),
+    st.integers(min_value=0, max_value=10**35),
+    st.integers(min_value=0, max_value=35),
+)
+def test_price_and_quantity_follow_one_rule_at_any_length(
+    whole: int, fraction: int, width: int
+) -> None:
+    """≤ 13 decimals and ≤ 15 significant digits, else refused: never rounded silently, however
+    many digits are given (beyond Decimal's 28-digit context too)."""
+    text = f"{whole}.{fraction:0{width}d}" if width else str(whole)
+    places, digits = _digits_of(text)
+    if Decimal(text) == 0:
+        return
+    if places <= 13 and digits <= 15:
+        for label in ("单价", "数量"):
+            assert parse_price(text, field="f", label=label) == Decimal(text)
+    else:
+        for label in ("单价", "数量"):
+            with pytest.raises(TooPrecise):
+                parse_price(text, field="f", label=label)
+
+
+def test_thirty_decimals_are_refused_not_rounded() -> None:
+    with pytest.raises(TooPrecise, match="最多保留13位小数"):
+        parse_price("1." + "0" * 29 + "1", field="unit_price", label="单价")
+    with pytest.raises(TooPrecise, match="最多保留两位小数"):
+        parse_money("1." + "0" * 30 + "1", field="amount", label="金额")
+    assert parse_price("3589.38053097345000000000000000000", field="f", label="单价") == Decimal(
+        "3589.38053097345"
+    )

@@ -34,7 +34,7 @@ from fapiao.closing.services import (
     period_report,
     state_as_dict,
 )
-from fapiao.documents.delivery import delivery_email, delivery_sms, link_create
+from fapiao.documents.delivery import LINK_DAYS_MAX, delivery_email, delivery_sms, link_create
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import parse_kind
@@ -63,12 +63,15 @@ from fapiao.invoicing.selectors import (
     red_form_as_dict,
 )
 from fapiao.invoicing.services import (
+    REQUEST_ID_MAX,
+    BadRequestId,
     IdempotencyConflict,
     invoice_issue,
     invoice_preview,
     local_date,
 )
 from fapiao.security.services import confirm_send
+from fapiao.signing import SealBroken
 from fapiao.web.refusals import say
 
 api = NinjaAPI(
@@ -80,7 +83,9 @@ api = NinjaAPI(
     "认证：X-API-Key 或登录会话（写操作需 CSRF）。",
 )
 
-STATUS_OF = {NotFound: 404, Forbidden: 403, IdempotencyConflict: 409}
+STATUS_OF = {
+    NotFound: 404, Forbidden: 403, IdempotencyConflict: 409, BadRequestId: 422, SealBroken: 503,
+}  # fmt: skip
 PYDANTIC_MESSAGES = {
     "missing": "必须填写",
     "string_type": "应为文字",
@@ -95,6 +100,11 @@ PYDANTIC_MESSAGES = {
     "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
     "date_parsing": "应为日期 YYYY-MM-DD",
     "json_invalid": "不是有效的JSON",
+    "string_too_long": "不能超过{max_length}个字符",
+    "string_too_short": "不能少于{min_length}个字符",
+    "greater_than_equal": "不能小于{ge}",
+    "less_than_equal": "不能大于{le}",
+    "int_from_float": "应为整数",
 }
 
 
@@ -120,6 +130,10 @@ def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
     field = ".".join(location[1:] if location[:1] == ["payload"] else location) or None
     reason = PYDANTIC_MESSAGES.get(str(first.get("type", "")), "格式不正确")
+    try:
+        reason = reason.format(**first.get("ctx", {}))
+    except (KeyError, IndexError, ValueError):
+        reason = "格式不正确"
     message = f"请求格式不正确：{field or '请求体'}{reason}"
     return api.create_response(
         request, {"code": "invalid", "message": message, "field": field}, status=422
@@ -190,7 +204,7 @@ class DraftIn(BaseModel):
     reviewer: str = ""
     drawer: str = ""
     difference_taxation: bool = False
-    request_id: str | None = None
+    request_id: str | None = Field(None, max_length=REQUEST_ID_MAX)
 
 
 class LineOut(Schema):
@@ -253,8 +267,8 @@ class Filters(Schema):
     min_total: str | None = None
     max_total: str | None = None
     red: bool | None = None
-    page: int = 1
-    size: int = 50
+    page: int = Field(1, ge=1, le=1_000_000)
+    size: int = Field(50, ge=1, le=10_000)  # more than 200 is answered as 200
 
 
 class PickIn(Schema):
@@ -267,7 +281,7 @@ class RedIn(Schema):
     reason: RedReason | None = None
     form: str | None = None
     lines: list[PickIn] | None = None
-    request_id: str | None = None
+    request_id: str | None = Field(None, max_length=REQUEST_ID_MAX)
 
 
 class RedFormIn(Schema):
@@ -308,9 +322,9 @@ class VoidIn(Schema):
 
 
 class DeliverIn(Schema):
-    email: str | None = None
-    mobile: str | None = None
-    link_days: int | None = None
+    email: str | None = Field(None, max_length=254)
+    mobile: str | None = Field(None, max_length=20)
+    link_days: int | None = Field(None, ge=1, le=LINK_DAYS_MAX)
 
 
 class DeliverOut(Schema):

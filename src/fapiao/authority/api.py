@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.security import HttpBearer
 
-from fapiao.authority import services
+from fapiao.authority import numbers, services
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import parse_kind
 
@@ -84,6 +84,33 @@ def stock(request: HttpRequest, body: StockRequest) -> dict[str, Any]:
         device_number=body.device_number, kind=parse_kind(body.kind), count=body.count,
     )  # fmt: skip
     return {"code": grant.code, "first": grant.first, "last": grant.last, "grant": grant.pk}
+
+
+class DigitalNumbersRequest(Schema):
+    tax_id: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    region: str = Field(max_length=4)
+    channel_digit: str = Field(max_length=1)
+    year: int = Field(ge=2000, le=2099)
+    count: int = Field(ge=1, le=numbers.BLOCK_MAX)
+
+
+class ConfirmationNumberRequest(Schema):
+    tax_id: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    region: str = Field(max_length=4)
+    year: int = Field(ge=2000, le=2099)
+
+
+@api.post("/digital-numbers", auth=TaxpayerSide())
+def digital_numbers(request: HttpRequest, body: DigitalNumbersRequest) -> dict[str, Any]:
+    grant = numbers.digital_numbers_grant(**body.dict())
+    return {"prefix": grant.prefix, "first": grant.first, "last": grant.last, "grant": grant.pk}
+
+
+@api.post("/confirmation-numbers", auth=TaxpayerSide())
+def confirmation_numbers(request: HttpRequest, body: ConfirmationNumberRequest) -> dict[str, Any]:
+    return {"number": numbers.confirmation_number_grant(**body.dict())}
 
 
 @api.get("/credit", auth=TaxpayerSide())

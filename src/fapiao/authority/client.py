@@ -47,6 +47,14 @@ class AuthorityClient(Protocol):
 
     def credit(self, *, tax_id: str) -> Decimal | None: ...
 
+    def digital_numbers(
+        self, *, tax_id: str, name: str, region: str, channel_digit: str, year: int, count: int
+    ) -> dict[str, Any]:
+        """A block of 数电 numbers: ``{"prefix", "first", "last", "grant"}``."""
+        ...
+
+    def confirmation_number(self, *, tax_id: str, name: str, region: str, year: int) -> str: ...
+
     def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]: ...
 
     def public_key(self) -> dict[str, str]: ...
@@ -95,6 +103,22 @@ class EmbeddedClient:
         from fapiao.authority import services
 
         return services.credit_of(tax_id)
+
+    def digital_numbers(
+        self, *, tax_id: str, name: str, region: str, channel_digit: str, year: int, count: int
+    ) -> dict[str, Any]:
+        from fapiao.authority import numbers
+
+        grant = numbers.digital_numbers_grant(
+            tax_id=tax_id, name=name, region=region, channel_digit=channel_digit, year=year,
+            count=count,
+        )  # fmt: skip
+        return {"prefix": grant.prefix, "first": grant.first, "last": grant.last, "grant": grant.pk}
+
+    def confirmation_number(self, *, tax_id: str, name: str, region: str, year: int) -> str:
+        from fapiao.authority import numbers
+
+        return numbers.confirmation_number_grant(tax_id=tax_id, name=name, region=region, year=year)
 
     def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
         from fapiao.authority import services
@@ -188,6 +212,19 @@ class HttpClient:
         answer = self._call("GET", "/credit?" + urllib.parse.urlencode({"tax_id": tax_id}))
         value = answer.get("monthly_credit")
         return None if value is None else Decimal(value)
+
+    def digital_numbers(
+        self, *, tax_id: str, name: str, region: str, channel_digit: str, year: int, count: int
+    ) -> dict[str, Any]:
+        body = {
+            "tax_id": tax_id, "name": name, "region": region, "channel_digit": channel_digit,
+            "year": year, "count": count,
+        }  # fmt: skip
+        return dict(self._call("POST", "/digital-numbers", body))
+
+    def confirmation_number(self, *, tax_id: str, name: str, region: str, year: int) -> str:
+        body = {"tax_id": tax_id, "name": name, "region": region, "year": year}
+        return str(self._call("POST", "/confirmation-numbers", body)["number"])
 
     def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
         return dict(self._call("POST", "/verify", inputs, headers={"X-Fapiao-Client": client}))

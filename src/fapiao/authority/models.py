@@ -204,3 +204,28 @@ class ClearingApplication(models.Model):
                 name="one_live_clearing_per_period",
             )
         ]
+
+
+class DigitalGrant(models.Model):
+    """A block of 数电 numbers handed to one 数电 channel of a taxpayer (赋码): sequences
+    ``first``..``last`` under ``prefix`` (2-digit year, 2-digit region, channel digit). Blocks of
+    one prefix never overlap, whoever they went to, so no two taxpayers share a number."""
+
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT)
+    prefix = models.CharField(max_length=5)
+    first = models.PositiveBigIntegerField()
+    last = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "first"], name="digital_grant_unique"),
+        ]
+
+
+class NumberSeries(models.Model):
+    """A running number the authority hands out one at a time (``confirmation:42:2026`` for the
+    确认单 of a region and year)."""
+
+    series = models.CharField(max_length=40, unique=True)
+    next_value = models.PositiveBigIntegerField(default=1)

@@ -390,9 +390,13 @@ def records(*, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]
     rows = list(
         RegistryInvoice.objects.filter(taxpayer__tax_id=tax_id, pk__gt=after).order_by("pk")[:limit]
     )
+    registered = RegisteredTaxpayer.objects.filter(tax_id=tax_id).first()
     return {
         "records": [record_facts(row) for row in rows],
         "next": rows[-1].pk if len(rows) == limit else None,
+        # the sequence of the last event the authority accepted: the taxpayer's history can
+        # never end before it
+        "last_sequence": registered.last_sequence if registered else 0,
     }
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fapiao.authority.client import Unreachable, authority_client
-from fapiao.documents.readers import inputs_from_file
+from fapiao.documents.readers import file_size_check, inputs_from_file
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.verification import INPUT_FIELDS
@@ -25,6 +25,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         context["values"] = values
         try:
             upload = request.FILES.get("file")
+            if upload:
+                file_size_check(upload.name or "", upload.size or 0)
             inputs = inputs_from_file(upload.name, upload.read()) if upload else values
             answer = authority_client().verify(inputs, client=client_address(request))
         except DomainError as error:

@@ -23,7 +23,7 @@ from django.utils.module_loading import import_string
 
 from fapiao.documents.models import DownloadLink
 from fapiao.documents.services import FORMATS, document_filename, document_render
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Action
 from fapiao.invoicing.corrections import invoice_mark
@@ -34,6 +34,7 @@ from fapiao.invoicing.services import DELIVERY_METHODS, delivery_enqueue, taxpay
 from fapiao.jobs.services import handler
 
 LINK_DAYS = 30
+LINK_DAYS_MAX = 366  # policy: a download link lives at most a year
 
 
 class LinkUnavailable(DomainError):
@@ -128,6 +129,10 @@ def link_url(token: str) -> str:
 @transaction.atomic
 def link_create(*, invoice: Invoice, actor: str, days: int = LINK_DAYS) -> IssuedLink:
     """A new download link; the token is shown once and stored only as its hash."""
+    if not 1 <= days <= LINK_DAYS_MAX:
+        raise LinkUnavailable(
+            Text("下载链接有效天数应为1至{0}天", LINK_DAYS_MAX), field="link_days"
+        )
     token = secrets.token_urlsafe(24)
     now = timezone.now()
     link = DownloadLink.objects.create(

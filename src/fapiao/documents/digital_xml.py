@@ -11,6 +11,9 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_xml
+
 from fapiao.documents.model import Document, money
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.regions import SEPARATE_CITIES, region4, region_name
@@ -145,9 +148,11 @@ def _text(element: ET.Element | None, path: str) -> str:
 def parse_xml(content: bytes) -> dict[str, Any]:
     """The fields of a 数电 XML (ours or the platform's), as plain data."""
     try:
-        root = ET.fromstring(content)  # noqa: S314 - no entity expansion in ElementTree
+        root = safe_xml(content)
     except ET.ParseError as error:
         raise BadXml(Text("XML格式不正确：{0}", error), field="file") from None
+    except DefusedXmlException:
+        raise BadXml("XML文件不能包含DTD或实体声明", field="file") from None
     if root.tag != "EInvoice":
         raise BadXml("不是数电发票XML（根元素应为EInvoice）", field="file")
     data = root.find("EInvoiceData")

@@ -20,6 +20,7 @@ from fapiao.documents.services import document_filename, document_render
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.invoicing.models import Invoice
+from fapiao.spreadsheets import neutralise
 
 COLUMNS = (
     ("发票种类", lambda i: spec(InvoiceKind(i.kind)).name),
@@ -42,7 +43,7 @@ MONEY_COLUMNS = {"合计金额", "合计税额", "价税合计"}
 
 def rows(invoices: Iterable[Invoice]) -> Iterable[list[Any]]:
     for invoice in invoices:
-        yield [value(invoice) for _, value in COLUMNS]
+        yield [neutralise(value(invoice)) for _, value in COLUMNS]
 
 
 def invoices_csv(invoices: Iterable[Invoice]) -> bytes:

@@ -16,9 +16,12 @@ from collections import defaultdict
 from typing import Any
 
 import segno
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_xml
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from fapiao.archives import INVOICE, BoundedZip
 from fapiao.documents.fonts import font_file
 from fapiao.documents.layout import BLACK, LABEL, PT, RGB, Surface, char_width, draw_document
 from fapiao.documents.layout import page_size as layout_page_size
@@ -347,17 +350,21 @@ def render_ofd(doc: Document) -> bytes:
 def parse_ofd(content: bytes) -> dict[str, Any]:
     """What an OFD of an invoice says: CustomData, the text of its pages, the tagged fields,
     and the attached original invoice and signature when present."""
+    archive = BoundedZip(content, INVOICE, label="OFD文件")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        ofd = ET.fromstring(archive.read("OFD.xml"))  # noqa: S314
-    except (zipfile.BadZipFile, KeyError, ET.ParseError) as error:
+        return _parsed(archive)
+    except (KeyError, ET.ParseError, DefusedXmlException) as error:
         raise BadOfd(Text("不是有效的OFD文件：{0}", error), field="file") from None
-    names = archive.namelist()
+
+
+def _parsed(archive: BoundedZip) -> dict[str, Any]:
+    ofd = safe_xml(archive.read("OFD.xml"))
+    names = archive.names()
     custom = {item.get("Name", ""): (item.text or "") for item in ofd.iter(f"{{{NS}}}CustomData")}
     texts: dict[int, str] = {}
     page_texts = []
     for name in sorted(n for n in names if n.endswith("/Content.xml") and "/Pages/" in n):
-        page = ET.fromstring(archive.read(name))  # noqa: S314
+        page = safe_xml(archive.read(name))
         words = []
         for element in page.iter(f"{{{NS}}}TextObject"):
             text = "".join(code.text or "" for code in element.iter(f"{{{NS}}}TextCode"))
@@ -367,7 +374,7 @@ def parse_ofd(content: bytes) -> dict[str, Any]:
     tagged: dict[str, str] = {}
     tag_files = [n for n in names if n.endswith("Tags/CustomTag.xml")]
     if tag_files:
-        root = ET.fromstring(archive.read(tag_files[0]))  # noqa: S314
+        root = safe_xml(archive.read(tag_files[0]))
         for field in root:
             refs = [texts.get(int(ref.text or 0), "") for ref in field.iter(f"{{{NS}}}ObjectRef")]
             tagged[field.tag.split("}")[-1]] = "".join(refs)

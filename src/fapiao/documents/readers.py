@@ -7,6 +7,8 @@ import io
 import re
 from typing import Any
 
+from django.conf import settings
+
 from fapiao.documents.digital_xml import parse_xml
 from fapiao.documents.ofd import parse_ofd
 from fapiao.domain.errors import DomainError, Text
@@ -16,8 +18,20 @@ class UnreadableFile(DomainError):
     code = "unreadable_file"
 
 
+def file_size_check(name: str, size: int) -> None:
+    """Refuse an invoice file larger than ``FAPIAO_FILE_MAX_BYTES`` before it is read."""
+    limit = settings.FAPIAO_FILE_MAX_BYTES
+    if size > limit:
+        raise UnreadableFile(
+            Text("文件“{0}”过大（{1}MB），发票文件不超过{2}MB", name, -(-size // 2**20),
+                 limit // 2**20),
+            field="file",
+        )  # fmt: skip
+
+
 def inputs_from_file(name: str, content: bytes) -> dict[str, Any]:
-    """The 查验 inputs an uploaded PDF, XML or OFD carries."""
+    """The 查验 inputs an uploaded PDF, XML or OFD carries (archives read within bounds)."""
+    file_size_check(name, len(content))
     head = content[:8]
     if head.startswith(b"%PDF"):
         return _from_pdf(content)

@@ -74,9 +74,22 @@ _REMARK_PREFIXES = tuple(rule.prefix for rule in REMARK_RULES)
 DIFFERENCE_TAXATION_MARK = "差额征税"
 
 
+_PARTY_FIELDS = (
+    ("name", "名称"), ("tax_id", "纳税人识别号"), ("address", "地址"), ("phone", "电话"),
+    ("bank", "开户行"), ("account", "银行账号"),
+)  # fmt: skip
+_PEOPLE = (("payee", "收款人"), ("reviewer", "复核人"), ("drawer", "开票人"))
+
+
 def check_party(party: Party, *, role: str = "", label: str = "", full: bool = False) -> None:
     """Name, address and phone, bank and account within their limits (and all present for a
-    专票 when ``full``); fields are named ``role.field``, or just ``field`` without a role."""
+    专票 when ``full``), none with a control or invisible character; fields are named
+    ``role.field``, or just ``field`` without a role."""
+    values = (party.name, party.tax_id, party.address, party.phone, party.bank, party.account)
+    if limits.UNPRINTABLE.search("".join(values)) is not None:
+        prefix = f"{role}." if role else ""
+        for (name, text), value in zip(_PARTY_FIELDS, values, strict=True):
+            limits.check_printable(value, field=prefix + name, label=Text("{0}{1}", label, text))
     if (
         party.name.strip()
         and len(party.name) <= limits.PARTY_NAME
@@ -213,9 +226,35 @@ def _check_remarks(draft: Draft) -> None:
         raise RemarksRequired("差额征税发票须在备注栏注明“差额征税”", field="remarks")
 
 
+def _printed(draft: Draft) -> list[tuple[str, str, str]]:
+    """The printed texts of the draft but the parties' and 备注: (value, field, label)."""
+    texts: list[tuple[str, str, str]] = [
+        (getattr(draft, name), name, text) for name, text in _PEOPLE
+    ]
+    for index, line in enumerate(draft.lines):
+        for name, text in (("name", "项目名称"), ("spec", "规格型号"), ("unit", "单位")):
+            label = Text("{0}{1}", line_label(index), text)
+            texts.append((getattr(line, name), line_field(index, name), label))
+    return texts
+
+
+def check_printable(draft: Draft) -> None:
+    """No control or invisible character in the lines, the people or 备注 (the parties are
+    checked by :func:`check_party`): one search over them all, the field named on a hit."""
+    joined = "".join(
+        (draft.payee, draft.reviewer, draft.drawer,
+         *(line.name + line.spec + line.unit for line in draft.lines))
+    )  # fmt: skip
+    if limits.UNPRINTABLE.search(joined) is not None:
+        for value, field, label in _printed(draft):
+            limits.check_printable(value, field=field, label=label)
+    limits.check_printable(draft.remarks, field="remarks", label="备注", newlines=True)
+
+
 def validate_draft(draft: Draft, *, taxpayer_kind: TaxpayerKind) -> Computed:
     """Check the draft and compute its lines and totals; raises the first broken rule."""
     item_spec = spec(draft.kind)
+    check_printable(draft)
     check_party(draft.seller, role="seller", label="销售方", full=False)
     validate_uscc(draft.seller.tax_id, field="seller.tax_id", label="销售方统一社会信用代码")
     if draft.buyer.individual and not item_spec.allows_individual_buyer:
@@ -225,7 +264,7 @@ def validate_draft(draft: Draft, *, taxpayer_kind: TaxpayerKind) -> Computed:
     check_party(draft.buyer, role="buyer", label="购买方", full=item_spec.requires_buyer_details)
     if draft.buyer.tax_id:
         validate_buyer_id(draft.buyer.tax_id)
-    for name, text in (("payee", "收款人"), ("reviewer", "复核人"), ("drawer", "开票人")):
+    for name, text in _PEOPLE:
         limits.check_length(getattr(draft, name), limits.PERSON_NAME, field=name, label=text)
     _check_lines(draft, taxpayer_kind)
     _check_remarks(draft)

@@ -95,19 +95,33 @@ def strip_zeros(number: Decimal) -> Decimal:
     return normal.quantize(Decimal(1)) if exponent > 0 else normal
 
 
+def _exact(number: Decimal) -> tuple[tuple[int, ...], int]:
+    """The digits and exponent without trailing zeros, exactly: ``normalize()`` would round to
+    the context's 28 digits first, and a 30-decimal price would pass as a short one."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    count = len(digits)
+    while count > 1 and digits[count - 1] == 0:
+        count -= 1
+    exponent += len(digits) - count
+    digits = digits[:count]
+    while len(digits) > 1 and digits[0] == 0:
+        digits = digits[1:]
+    return digits, exponent
+
+
 def decimals(number: Decimal) -> int:
     """How many digits stand after the point, trailing zeros not counted."""
-    exponent = number.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    return max(0, -exponent)
+    if not number:
+        return 0
+    return max(0, -_exact(number)[1])
 
 
 def significant_digits(number: Decimal) -> int:
     """How many digits the number has from its first non-zero digit to its last decimal."""
     if not number:
         return 1
-    _, digits, exponent = number.normalize().as_tuple()
-    assert isinstance(exponent, int)
+    digits, exponent = _exact(number)
     return len(digits) if exponent <= 0 else len(digits) + exponent
 
 

@@ -6,6 +6,8 @@ except the authority's, which belongs to no taxpayer.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
@@ -17,8 +19,9 @@ from django.utils import timezone, translation
 
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
-from fapiao.invoicing.models import Membership, Role, Taxpayer
+from fapiao.invoicing.models import Invitation, Membership, Role, Taxpayer
 from fapiao.invoicing.services import taxpayer_lock
+from fapiao.jobs.services import job_enqueue
 from fapiao.security.audit import audit_append
 
 
@@ -100,3 +103,82 @@ def taxpayers_of(user: AbstractUser) -> list[Taxpayer]:
 
 def is_authority(user: AbstractUser) -> bool:
     return Membership.objects.filter(user=user, role=Role.AUTHORITY).exists()
+
+
+#: how long an invitation to join a taxpayer stays open
+INVITATION_DAYS = 7
+INVITED_MESSAGE = "如该用户存在，已向其发出邀请；对方在“个人设置”中接受后即加入本企业"
+
+
+def invitation_send(
+    *, taxpayer: Taxpayer, username: str, role: Role, actor: str, now: datetime | None = None
+) -> str:
+    """Invite the user named ``username`` to take ``role`` at ``taxpayer``: the user joins only
+    by accepting. The answer is the same whether or not such a user exists, so that a 管理员
+    cannot learn the names of other taxpayers' users."""
+    if role == Role.AUTHORITY:
+        raise AccountError("不能在企业中授予税务机关角色", field="role")
+    now = now or timezone.now()
+    user = get_user_model().objects.filter(username=username.strip()).first()
+    with transaction.atomic():
+        locked = taxpayer_lock(taxpayer.pk)
+        if (
+            user is None
+            or Membership.objects.filter(user=user, taxpayer=locked, role=role).exists()
+        ):
+            named = username.strip()[:150]
+            audit_append("invitation.sent", actor=actor, taxpayer=locked,
+                         payload={"username": named, "role": role.value})  # fmt: skip
+            return INVITED_MESSAGE
+        Invitation.objects.update_or_create(
+            taxpayer=locked, user=user, role=role, answered_at=None,
+            defaults={"invited_by": actor, "created_at": now,
+                      "expires_at": now + timedelta(days=INVITATION_DAYS)},
+        )  # fmt: skip
+        audit_append("invitation.sent", actor=actor, taxpayer=locked,
+                     payload={"username": user.get_username(), "role": role.value})  # fmt: skip
+        if user.email:
+            text = (
+                f"{locked.name}的管理员{actor}邀请您担任{role.label}。"
+                f"请在{INVITATION_DAYS}天内登录Fapiao开票系统，在“个人设置”中接受或拒绝。"
+            )
+            job_enqueue(
+                "notify.email",
+                {"to": user.email, "subject": f"邀请加入{locked.name}", "text": text},
+            )
+    return INVITED_MESSAGE
+
+
+def invitations_open(user: AbstractUser, *, now: datetime | None = None) -> list[Invitation]:
+    """The invitations ``user`` may still answer, newest first."""
+    now = now or timezone.now()
+    found = Invitation.objects.filter(user=user, answered_at__isnull=True, expires_at__gt=now)
+    return list(found.select_related("taxpayer").order_by("-created_at"))
+
+
+def invitation_answer(
+    *, user: AbstractUser, invitation_id: int, accept: bool, now: datetime | None = None
+) -> Invitation:
+    """The invited user accepts (and takes the role) or declines; audited either way."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(pk=invitation_id, user=user, answered_at__isnull=True, expires_at__gt=now)
+            .select_related("taxpayer")
+            .first()
+        )
+        if invitation is None:
+            raise AccountError("该邀请不存在、已处理或已过期", field="invitation")
+        invitation.answered_at, invitation.accepted = now, accept
+        invitation.save(update_fields=["answered_at", "accepted"])
+        username = user.get_username()
+        audit_append(
+            "invitation.accepted" if accept else "invitation.declined",
+            actor=username, taxpayer=invitation.taxpayer,
+            payload={"role": invitation.role, "invited_by": invitation.invited_by},
+        )  # fmt: skip
+        if accept:
+            role_grant(user=user, role=Role(invitation.role), taxpayer=invitation.taxpayer,
+                       actor=username)  # fmt: skip
+    return invitation

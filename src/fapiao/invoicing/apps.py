@@ -6,4 +6,5 @@ class InvoicingConfig(AppConfig):
     verbose_name = "开票"
 
     def ready(self) -> None:
-        from fapiao.invoicing import uploads  # noqa: F401 - registers the upload worker
+        # registered with the worker: the upload outbox, 数电 numbers kept ahead, large imports
+        from fapiao.invoicing import catalog_files, numbers, uploads  # noqa: F401

@@ -1,22 +1,18 @@
-"""Customers (购买方) and products (商品和服务) of a taxpayer, with CSV and Excel import/export.
+"""Customers (购买方) and products (商品和服务) of a taxpayer: their rules, one at a time.
 
-Import is all or nothing: every row is checked first and a file with any bad row changes
-nothing; the report names each bad row and field. Rows are matched on 名称 (customers) or
-名称 + 规格型号 (products): a known one is updated, a new one created.
+Files (CSV and Excel import and export) are :mod:`fapiao.invoicing.catalog_files`. Items are
+matched on 名称 (customers) or 名称 + 规格型号 (products): a known one is updated, a new one
+created.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
 
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Party, check_party
@@ -25,6 +21,7 @@ from fapiao.domain.limits import (
     ITEM_SPEC,
     ITEM_UNIT,
     check_length,
+    check_printable,
     require,
 )
 from fapiao.domain.money import parse_price
@@ -45,32 +42,6 @@ TEXT_COLUMNS = {"tax_id", "account", "phone", "mobile", "tax_code"}
 
 class CatalogError(DomainError):
     code = "catalog"
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as the user counts: the header is row 1
-    field: str
-    message: str
-
-
-class ImportRefused(CatalogError):
-    code = "import_refused"
-
-    def __init__(self, errors: list[RowError]) -> None:
-        first = errors[0]
-        super().__init__(
-            f"导入文件有{len(errors)}处错误，未导入任何记录。第{first.row}行：{first.message}",
-            field=first.field,
-        )
-        self.errors = errors
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -117,6 +88,9 @@ def product_clean(taxpayer: Taxpayer, data: dict[str, Any]) -> dict[str, Any]:
     values["rate"] = rate.key
     check_length(values["spec"], ITEM_SPEC, field="spec", label="规格型号")
     check_length(values["unit"], ITEM_UNIT, field="unit", label="单位")
+    for name, label in (("name", "名称"), ("short_name", "简称"), ("spec", "规格型号"),
+                        ("unit", "单位")):  # fmt: skip
+        check_printable(values[name], field=name, label=label)
     price = values["unit_price"]
     values["unit_price"] = parse_price(price, field="unit_price", label="单价") if price else None
     if values["unit_price"] is not None and values["unit_price"] <= 0:
@@ -211,130 +185,3 @@ def catalog_delete(*, taxpayer: Taxpayer, name: str, pk: int, actor: str) -> Non
         at=timezone.now(),
         payload={"id": pk, "name": item.name},
     )
-
-
-# --- files --------------------------------------------------------------------------------
-
-
-def _cell(value: Any, column: str) -> Any:
-    """A spreadsheet cell as text; refuses identifiers Excel has already turned into floats."""
-    if isinstance(value, float):
-        if column in TEXT_COLUMNS and abs(value) >= 1e15:
-            raise CatalogError(
-                "长数字已被Excel转换为科学计数法而丢失精度，请将该列设置为文本格式后重新填写",
-                field=column,
-            )
-        return str(int(value)) if value.is_integer() else str(Decimal(str(value)))
-    return value
-
-
-def _rows(content: bytes, filename: str) -> Iterable[list[Any]]:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise CatalogError("无法读取该Excel文件", field="file") from None
-        return [list(row) for row in sheet.iter_rows(values_only=True)]  # type: ignore[union-attr]
-    if filename.lower().endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return list(csv.reader(io.StringIO(text)))
-        raise CatalogError("CSV文件编码无法识别（应为UTF-8或GBK）", field="file")
-    raise CatalogError("只支持 .csv 和 .xlsx 文件", field="file")
-
-
-def _records(book: Catalog, content: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
-    rows = list(_rows(content, filename))
-    if not rows:
-        raise CatalogError("文件是空的", field="file")
-    names = {book.header(column): column for column in book.columns}
-    names.update({column: column for column in book.columns})
-    header = [names.get(str(cell or "").strip()) for cell in rows[0]]
-    if "name" not in header:
-        raise CatalogError(Text("第1行应为表头，且包含“{0}”列", book.header("name")), field="file")
-    records = []
-    for number, row in enumerate(rows[1:], start=2):
-        if all(cell is None or str(cell).strip() == "" for cell in row):
-            continue
-        records.append((number, {key: cell for key, cell in zip(header, row, strict=False) if key}))
-    return records
-
-
-def catalog_import(
-    *, taxpayer: Taxpayer, name: str, content: bytes, filename: str, actor: str
-) -> ImportReport:
-    """Import a CSV or Excel file of customers or products; all rows or none."""
-    book = catalog(name)
-    report = ImportReport()
-    cleaned: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for number, record in _records(book, content, filename):
-        try:
-            values = book.clean(taxpayer, {k: _cell(v, k) for k, v in record.items()})
-        except DomainError as error:
-            report.errors.append(RowError(number, error.field, error.message))
-            continue
-        key = tuple(values[k] for k in book.key)
-        if key in cleaned:
-            report.errors.append(RowError(number, "name", f"与前面的行重复：{values['name']}"))
-        cleaned[key] = values
-    if report.errors:
-        raise ImportRefused(report.errors)
-    with transaction.atomic():
-        locked = taxpayer_lock(taxpayer.pk)
-        for values in cleaned.values():
-            _, created = _upsert(locked, book, values)
-            report.created += created
-            report.updated += not created
-        event_append(
-            taxpayer=locked,
-            type=f"{name}.imported",
-            actor=actor,
-            at=timezone.now(),
-            payload={"file": filename, "created": report.created, "updated": report.updated},
-        )
-    return report
-
-
-def _export_value(item: Any, column: str) -> str:
-    value = getattr(item, column)
-    if column == "individual":
-        return "是" if value else "否"
-    if column == "price_mode":
-        return "是" if value == PriceMode.INCLUSIVE else "否"
-    if column == "rate":
-        return parse_rate(value).label
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return "" if value is None else str(value)
-
-
-def catalog_export(*, taxpayer: Taxpayer, name: str, format: str) -> bytes:
-    """Every customer or product as CSV (UTF-8 with BOM, opens in Excel) or Excel."""
-    book = catalog(name)
-    items = book.model.objects.filter(taxpayer=taxpayer)  # type: ignore[attr-defined]
-    header = [book.header(column) for column in book.columns]
-    rows = [[_export_value(item, column) for column in book.columns] for item in items]
-    if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return out.getvalue().encode("utf-8-sig")
-    if format != "xlsx":
-        raise CatalogError("导出格式应为 csv 或 xlsx", field="format")
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = book.label  # type: ignore[union-attr]
-    sheet.append(header)  # type: ignore[union-attr]
-    for row in rows:
-        sheet.append(row)  # type: ignore[union-attr]
-    for index, column in enumerate(book.columns, start=1):
-        if column in TEXT_COLUMNS:
-            for (cell,) in sheet.iter_rows(min_col=index, max_col=index, min_row=2):  # type: ignore[union-attr]
-                cell.number_format = "@"
-    out_bytes = io.BytesIO()
-    workbook.save(out_bytes)
-    return out_bytes.getvalue()

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from fapiao.authority.client import Unreachable, authority_client
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Draft, Party, validate_draft
 from fapiao.domain.kinds import InvoiceKind, spec
@@ -24,7 +25,6 @@ from fapiao.domain.rates import TaxpayerKind, parse_rate
 from fapiao.domain.red import (
     Pick,
     Used,
-    confirmation_number,
     info_table_number,
     red_inputs,
     red_remarks,
@@ -39,6 +39,7 @@ from fapiao.invoicing.services import (
     invoice_store,
     local_date,
     taxpayer_lock,
+    with_numbers,
 )
 from fapiao.invoicing.uploads import upload_enqueue
 
@@ -49,6 +50,9 @@ OPEN_FORMS = (RedFormStatus.PENDING, RedFormStatus.CONFIRMED)
 
 class CorrectionRefused(DomainError):
     code = "correction_refused"
+
+
+UNREACHABLE_MESSAGE = "暂时无法连接税务机关，确认单未能提交，请稍后再试"
 
 
 SELLER, BUYER = "seller", "buyer"
@@ -319,12 +323,7 @@ def red_form_create(
             )
             status, expires = RedFormStatus.CONFIRMED, None
         else:
-            year = local_date(now).year
-            number = confirmation_number(
-                region=locked.region[:2],
-                year=year,
-                sequence=counter_next(locked, f"confirmation:{year}"),
-            )
+            number = _confirmation_number(locked, local_date(now).year)
             pending = buyer_booked
             status = RedFormStatus.PENDING if pending else RedFormStatus.CONFIRMED
             expires = now + CONFIRMATION_WINDOW if pending else None
@@ -360,6 +359,16 @@ def red_form_create(
             },
         )
         return form
+
+
+def _confirmation_number(taxpayer: Taxpayer, year: int) -> str:
+    """The platform numbers every 确认单 (unique nationwide): asked of the authority."""
+    try:
+        return authority_client().confirmation_number(
+            tax_id=taxpayer.tax_id, name=taxpayer.name, region=taxpayer.region, year=year
+        )
+    except Unreachable:
+        raise CorrectionRefused(UNREACHABLE_MESSAGE, field="blue") from None
 
 
 def _fresh_form(form: RedForm) -> tuple[Taxpayer, RedForm]:
@@ -539,6 +548,9 @@ def invoice_issue_red(
             )
         return red
 
-    return idempotent(
-        blue.taxpayer, request_id, content, lambda: body(taxpayer_lock(blue.taxpayer_id))
-    )
+    return with_numbers(
+        blue.channel, local_date(now).year, actor,
+        lambda: idempotent(
+            blue.taxpayer, request_id, content, lambda: body(taxpayer_lock(blue.taxpayer_id))
+        ),
+    )  # fmt: skip

@@ -377,25 +377,53 @@ def reserve_key(model: type[models.Model]) -> Callable[[], int | None]:
     return read
 
 
+def _next_of(
+    model: type[models.Model], where: str, order: str, returning: str, params: list[Any]
+) -> Callable[[], list[tuple[Any, ...]]]:
+    """Take the next number of the first row (by ``order``) of a table of number segments that
+    matches ``where`` and has one left, in one statement (see :func:`ask`)."""
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    return ask(
+        f"UPDATE {table} SET next_number = next_number + 1 WHERE id = ("  # noqa: S608
+        f" SELECT id FROM {table} WHERE {where} AND next_number <= {q('last')}"
+        f" ORDER BY {order} LIMIT 1) RETURNING {returning}",
+        params,
+    )
+
+
 def number_ask(*, channel_id: int, kind: str) -> Callable[[], tuple[str, int] | None]:
     """Ask for the next number of the channel's oldest segment of ``kind`` that has one left,
     in one statement, and return how to read it (see :func:`ask`): code and number, or
     ``None`` when the stock is used up. The caller holds the taxpayer's lock."""
     from fapiao.invoicing.models import StockSegment
 
-    q = connection.ops.quote_name
-    table, first, last = q(StockSegment._meta.db_table), q("first"), q("last")
-    rows = ask(
-        f"UPDATE {table} SET next_number = next_number + 1 WHERE id = ("  # noqa: S608
-        f" SELECT id FROM {table} WHERE channel_id = %s AND kind = %s"
-        f" AND next_number <= {last} ORDER BY received_at, {first} LIMIT 1"
-        ") RETURNING code, next_number - 1",
+    rows = _next_of(
+        StockSegment, "channel_id = %s AND kind = %s",
+        f"received_at, {connection.ops.quote_name('first')}", "code, next_number - 1",
         [channel_id, kind],
-    )
+    )  # fmt: skip
 
     def taken() -> tuple[str, int] | None:
         found = rows()
         return (found[0][0], found[0][1]) if found else None
+
+    return taken
+
+
+def digital_ask(*, channel_id: int, year: int) -> Callable[[], tuple[str, int] | None]:
+    """:func:`number_ask` for a 数电 channel: the prefix and sequence of the next number of its
+    oldest block of ``year`` with one left, or ``None``."""
+    from fapiao.invoicing.models import DigitalBlock
+
+    rows = _next_of(
+        DigitalBlock, "channel_id = %s AND year = %s", connection.ops.quote_name("first"),
+        "prefix, next_number - 1", [channel_id, year],
+    )  # fmt: skip
+
+    def taken() -> tuple[str, int] | None:
+        found = rows()
+        return (found[0][0], int(found[0][1])) if found else None
 
     return taken
 

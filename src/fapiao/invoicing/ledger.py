@@ -13,9 +13,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from fapiao.authority.client import AuthorityClient, Unreachable
 from fapiao.invoicing import fastsql
 from fapiao.invoicing.keys import verify
-from fapiao.invoicing.models import Event, Invoice, InvoiceLine, RedForm, Taxpayer
+from fapiao.invoicing.models import (
+    DigitalBlock,
+    Event,
+    Invoice,
+    InvoiceLine,
+    RedForm,
+    StockSegment,
+    Taxpayer,
+)
 from fapiao.signing import digest
 
 GENESIS = "0" * 64
@@ -151,8 +160,15 @@ def walk_chain(
     yield None, [] if head == (expected - 1, previous) else ["最后的事件被删除或链头被修改"]
 
 
-def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
-    """Every way the stored history disagrees with itself or with the invoices."""
+#: what a block of 数电 numbers issued before the authority handed them out says it came from
+LEGACY_BLOCK = "启用赋码前已开具"
+#: at most this many missing numbers are named per segment
+NAMED = 5
+
+
+def ledger_verify(taxpayer: Taxpayer, *, authority: AuthorityClient | None = None) -> list[Problem]:
+    """Every way the stored history disagrees with itself, with the invoices, with the numbers
+    the channels have used and, given ``authority``, with what the authority has received."""
     taxpayer = Taxpayer.objects.get(pk=taxpayer.pk)  # the stored head, not a stale copy
     problems: list[Problem] = []
     name = taxpayer.tax_id
@@ -188,4 +204,86 @@ def ledger_verify(taxpayer: Taxpayer) -> list[Problem]:
     for form in RedForm.objects.filter(taxpayer=taxpayer):
         if form_statuses.get(form.id) != form.status:
             problems.append(Problem(name, f"红字信息表/确认单{form}", "状态与事件记录不一致"))
+    problems += _numbers_used(taxpayer, events)
+    if authority is not None:
+        problems += _anchored(taxpayer, authority)
+    return problems
+
+
+def _gaps(
+    where: str, taxpayer: str, used: list[int], first: int, next_number: int
+) -> list[Problem]:
+    """A segment's numbers must be exactly ``first`` .. ``next_number - 1``: a number the
+    counter has passed with no invoice is a deleted invoice (or a rewound history)."""
+    found = set(used)
+    missing = [n for n in range(first, next_number) if n not in found]
+    beyond = sorted(n for n in found if n >= next_number)
+    problems = []
+    if missing:
+        named = "、".join(str(n) for n in missing[:NAMED]) + ("等" if len(missing) > NAMED else "")
+        problems.append(Problem(taxpayer, where, f"已用号码{named}没有发票（共{len(missing)}个）"))
+    if beyond:
+        problems.append(Problem(taxpayer, where, f"发票号码{beyond[0]}超出号码段的已用位置"))
+    if len(used) != len(found):
+        problems.append(Problem(taxpayer, where, "号码重复"))
+    return problems
+
+
+def _numbers_used(taxpayer: Taxpayer, events: Any) -> list[Problem]:
+    """Each stock segment and 数电 block: received by an event of the history, its numbers
+    gapless up to its counter, and no invoice beyond it."""
+    name = taxpayer.tax_id
+    received = {
+        (e.payload.get("code") or e.payload.get("prefix"), e.payload["first"], e.payload["last"])
+        for e in events.filter(type__in=("stock.received", "numbers.received"))
+    }
+    invoices = Invoice.objects.filter(taxpayer=taxpayer)
+    problems: list[Problem] = []
+    for segment in StockSegment.objects.filter(channel__taxpayer=taxpayer):
+        where = f"号码段{segment.code} {segment.first}-{segment.last}"
+        if (segment.code, segment.first, segment.last) not in received:
+            problems.append(Problem(name, where, "号码段没有领入记录"))
+        used = [
+            int(n)
+            for n in invoices.filter(code=segment.code).values_list("number", flat=True)
+            if segment.first <= int(n) <= segment.last
+        ]
+        problems += _gaps(where, name, used, segment.first, segment.next_number)
+    for block in DigitalBlock.objects.filter(channel__taxpayer=taxpayer):
+        where = f"数电号码段{block.prefix} {block.first}-{block.last}"
+        legacy = block.received_from == LEGACY_BLOCK
+        if not legacy and (block.prefix, block.first, block.last) not in received:
+            problems.append(Problem(name, where, "号码段没有领入记录"))
+        numbers = invoices.filter(code="", number__startswith=block.prefix)
+        used = [
+            int(n[5:])
+            for n in numbers.values_list("number", flat=True)
+            if block.first <= int(n[5:]) <= block.last
+        ]
+        problems += _gaps(where, name, used, block.first, block.next_number)
+    return problems
+
+
+def _anchored(taxpayer: Taxpayer, authority: AuthorityClient) -> list[Problem]:
+    """The history against what the authority holds: it cannot end before the last event the
+    authority accepted, and every invoice it registered is here."""
+    name = taxpayer.tax_id
+    ours = {str(i) for i in Invoice.objects.filter(taxpayer=taxpayer)}
+    problems: list[Problem] = []
+    after: int | None = 0
+    try:
+        while after is not None:
+            page = authority.records(tax_id=taxpayer.tax_id, after=after)
+            if after == 0 and int(page.get("last_sequence", 0)) > taxpayer.ledger_sequence:
+                problems.append(
+                    Problem(name, "链头", f"税务机关已收到事件#{page['last_sequence']}，本地历史"
+                            f"只到#{taxpayer.ledger_sequence}")
+                )  # fmt: skip
+            for record in page["records"]:
+                number = record["code"] + record["number"]
+                if number not in ours:
+                    problems.append(Problem(name, f"发票{number}", "税务机关已登记，本地没有"))
+            after = page["next"]
+    except Unreachable as error:
+        problems.append(Problem(name, "税务机关", f"未能核对：{error}"))
     return problems

@@ -133,9 +133,37 @@ class StockSegment(models.Model):
         ]
 
 
+class DigitalBlock(models.Model):
+    """A block of 数电 numbers the authority handed to a 数电 channel (赋码): the 15-digit
+    sequences ``first``..``last`` after ``prefix`` (year, region, channel digit);
+    ``next_number`` is the next to issue. Granted ahead, so that issuing does not ask the
+    authority each time and goes on while it cannot be reached."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="digital_blocks")
+    year = models.PositiveSmallIntegerField()
+    prefix = models.CharField(max_length=5)
+    first = models.PositiveBigIntegerField()
+    last = models.PositiveBigIntegerField()
+    next_number = models.PositiveBigIntegerField()
+    received_from = models.CharField("来源", max_length=100)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "first"], name="digital_block_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first__lte=models.F("last"))
+                & models.Q(next_number__gte=models.F("first"))
+                & models.Q(next_number__lte=models.F("last") + 1),
+                name="digital_block_bounds",
+            ),
+        ]
+        indexes = [models.Index(fields=["channel", "year", "first"])]
+
+
 class Counter(models.Model):
-    """A gapless running number of one taxpayer: ``series`` names it (``digital:2026`` for the
-    15-digit sequence of 数电 numbers, ``info:<channel>`` for 信息表 numbers, …)."""
+    """A gapless running number of one taxpayer: ``series`` names it (``info:<channel>`` for
+    信息表 numbers, …). 数电 and 确认单 numbers are the authority's (:class:`DigitalBlock`)."""
 
     taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT)
     series = models.CharField(max_length=40)
@@ -199,6 +227,30 @@ class Membership(models.Model):
                 name="authority_outside_taxpayers",
             ),
         ]
+
+
+class Invitation(models.Model):
+    """A taxpayer's 管理员 asking an existing user to take a role there: the user joins only by
+    accepting it (from 个人设置), before ``expires_at``."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    invited_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxpayer", "user", "role"], condition=models.Q(answered_at__isnull=True),
+                name="one_open_invitation",
+            ),
+        ]  # fmt: skip
 
 
 class Customer(models.Model):

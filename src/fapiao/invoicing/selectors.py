@@ -3,6 +3,7 @@ plain-data form shared by the CLI and the API."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,14 @@ from fapiao.domain.words import amount_in_words
 from fapiao.invoicing import fastsql
 from fapiao.invoicing.models import Channel, Invoice, Monitoring, RedForm, StockSegment, Taxpayer
 from fapiao.invoicing.services import credit_used
+
+#: a name that may be a row's id: ASCII digits that fit a 64-bit key (``'²'.isdigit()`` is true)
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: str) -> int | None:
+    """A row id given as text (a form field, a URL part), or ``None`` when it cannot be one."""
+    return int(text) if _ID.fullmatch(text.strip()) else None
 
 
 class NotFound(DomainError):
@@ -49,7 +58,8 @@ def channel_find(taxpayer: Taxpayer, name: str | None, *, device: bool = False) 
     if device and not name:
         channels = channels.filter(type=ChannelType.DEVICE)
     if name:
-        query = Q(name=name) | (Q(pk=int(name)) if name.isdigit() else Q(pk__in=[]))
+        key = parse_id(name)
+        query = Q(name=name) | (Q(pk=key) if key is not None else Q(pk__in=[]))
         found = channels.filter(query).first()
         if found is None:
             raise NotFound(Text("开票渠道“{0}”不存在", name), field="channel")

@@ -21,7 +21,7 @@ from fapiao.domain.checkcode import check_code
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Draft, Party, check_party, validate_draft
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, spec
-from fapiao.domain.numbering import build_digital_number, format_number, parse_code
+from fapiao.domain.numbering import format_number, parse_code
 from fapiao.domain.periods import Cycle
 from fapiao.domain.qr import build_qr
 from fapiao.domain.rates import TaxpayerKind
@@ -42,6 +42,7 @@ from fapiao.invoicing.models import (
     StockSegment,
     Taxpayer,
 )
+from fapiao.invoicing.numbers import USED_UP_MESSAGE, NumbersUsedUp, digital_numbers_refill
 from fapiao.invoicing.uploads import device_state, upload_enqueue
 from fapiao.jobs.services import job_enqueue
 
@@ -52,6 +53,14 @@ class IssueRefused(DomainError):
 
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
+
+
+class BadRequestId(DomainError):
+    code = "invalid"
+
+
+#: the longest request id (Idempotency-Key) kept with an invoice
+REQUEST_ID_MAX = 100
 
 
 NO_STOCK_MESSAGE = "发票库存不足，请领购发票"
@@ -351,16 +360,14 @@ def _allocate_later(
     """:func:`_allocate` asked now (see :func:`fastsql.ask`); the function returned reads the
     answer and makes the code and number with the locked taxpayer (refused without stock)."""
     if spec(kind).digital:
-        sequence = fastsql.counter_ask(taxpayer_id=taxpayer_id, series=f"digital:{issued_on.year}")
+        block = fastsql.digital_ask(channel_id=channel.pk, year=issued_on.year)
 
         def digital(locked: Taxpayer) -> tuple[str, str]:
-            number = build_digital_number(
-                year=issued_on.year,
-                region=locked.region[:2],
-                channel=channel.channel_digit,
-                sequence=sequence(),
-            )
-            return "", number
+            found = block()
+            if found is None:
+                raise NumbersUsedUp(USED_UP_MESSAGE, field="channel")
+            prefix, sequence = found
+            return "", f"{prefix}{sequence:015d}"
 
         return digital
     taken = fastsql.number_ask(channel_id=channel.pk, kind=kind)
@@ -489,7 +496,21 @@ def invoice_issue(
             delivery_enqueue(locked, invoice, method="email", to=invoice.buyer_email, actor=actor)
         return invoice
 
-    return idempotent(taxpayer, request_id, content, run)
+    return with_numbers(
+        channel, local_date(issued_at).year, actor,
+        lambda: idempotent(taxpayer, request_id, content, run),
+    )  # fmt: skip
+
+
+def with_numbers(channel: Channel, year: int, actor: str, body: Callable[[], Invoice]) -> Invoice:
+    """``body`` (which issues on ``channel``), once more after a block of 数电 numbers was
+    received if the channel had none left for ``year`` (the worker keeps them ahead, so this
+    happens to a new channel or after the authority was unreachable for long)."""
+    try:
+        return body()
+    except NumbersUsedUp:
+        digital_numbers_refill(channel, year, actor=actor)
+        return body()
 
 
 def invoice_preview(
@@ -516,6 +537,10 @@ def idempotent(
 ) -> Invoice:
     """Run ``body`` (which locks the taxpayer) in one transaction, once per ``request_id``: a
     replay returns the first invoice; the same id with other ``content`` is refused."""
+    if request_id is not None and not 1 <= len(request_id) <= REQUEST_ID_MAX:
+        raise BadRequestId(
+            Text("请求号（request_id）应为1至{0}个字符", REQUEST_ID_MAX), field="request_id"
+        )
     try:
         with transaction.atomic():
             return body()

@@ -23,6 +23,12 @@ class Job(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
+    # whose work it is (a taxpayer's id: the pages show a job only to its own taxpayer), how far
+    # it is, and what it found
+    taxpayer_id = models.BigIntegerField(null=True, db_index=True)
+    progress = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    result = models.JSONField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "run_at"])]

@@ -8,6 +8,7 @@ so handlers must be safe to repeat.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +26,10 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF = timedelta(seconds=30)  # then 1, 2, 4 … minutes, at most a day
 
-Handler = Callable[[dict[str, Any]], None]
+#: a handler may return what it found (kept as the job's ``result``)
+Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
+#: the job being run in this thread, for :func:`job_progress`
+_CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("job", default=None)
 HANDLERS: dict[str, Handler] = {}
 #: Work the worker does on every round besides jobs (such as the upload outbox); each returns
 #: how much it did, 0 when there was nothing to do.
@@ -45,10 +49,27 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def job_enqueue(kind: str, payload: dict[str, Any], *, at: datetime | None = None) -> Job:
+def job_enqueue(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    at: datetime | None = None,
+    taxpayer_id: int | None = None,
+) -> Job:
     """A job, in the caller's transaction: it exists only if the caller commits."""
     now = timezone.now()
-    return Job.objects.create(kind=kind, payload=payload, run_at=at or now, created_at=now)
+    return Job.objects.create(
+        kind=kind, payload=payload, run_at=at or now, created_at=now, taxpayer_id=taxpayer_id
+    )
+
+
+def job_progress(done: int, total: int) -> None:
+    """How far the running job is (``total`` 0 while unknown), committed at once so that a page
+    can show it. Nothing outside a job, nor inside a transaction of the job's (it would not be
+    seen before the end, and on SQLite it would wait for the job's own lock)."""
+    job = _CURRENT.get()
+    if job is not None and not transaction.get_connection().in_atomic_block:
+        Job.objects.filter(pk=job).update(progress=done, total=total)
 
 
 def delay(attempts: int) -> timedelta:
@@ -84,9 +105,10 @@ def job_run_due(*, now: datetime | None = None, limit: int | None = None) -> int
         if job is None:
             break
         count += 1
+        token = _CURRENT.set(job.pk)
         try:
             run = HANDLERS[job.kind]
-            run(job.payload)
+            job.result = run(job.payload)
         except Exception as error:  # a handler's failure is recorded, never fatal to the worker
             log.warning("job %s failed (attempt %d): %s", job, job.attempts, error)
             job.last_error = f"{type(error).__name__}: {error}"[:2000]
@@ -96,8 +118,19 @@ def job_run_due(*, now: datetime | None = None, limit: int | None = None) -> int
                 job.status, job.run_at = JobStatus.PENDING, moment + delay(job.attempts)
         else:
             job.status, job.finished_at, job.last_error = JobStatus.DONE, moment, ""
+        finally:
+            _CURRENT.reset(token)
         job.locked_until = None
-        job.save(update_fields=["status", "finished_at", "last_error", "run_at", "locked_until"])
+        job.save(
+            update_fields=[
+                "status",
+                "finished_at",
+                "last_error",
+                "run_at",
+                "locked_until",
+                "result",
+            ]
+        )
     return count
 
 

@@ -20,7 +20,8 @@ LABELS = {
     "register.confirmed": "邮箱确认",
     "password.reset": "重置密码", "otp.sent": "发送验证码", "role.granted": "授予角色",
     "role.revoked": "撤销角色", "apikey.created": "创建API密钥", "apikey.revoked": "撤销API密钥",
-    "export": "导出", "setting.changed": "修改设置",
+    "export": "导出", "setting.changed": "修改设置", "invitation.sent": "发出邀请",
+    "invitation.accepted": "接受邀请", "invitation.declined": "拒绝邀请",
 }  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
 AVAILABLE = {code for code, _ in settings.LANGUAGES}
@@ -36,6 +36,32 @@ class LanguageMiddleware:
         return response
 
 
+def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    if request.path.startswith(("/api/", "/authority/v1/")):
+        body = {"code": "invalid", "message": message, "field": None}
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(message.encode(), status=status, content_type="text/plain; charset=utf-8")
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body over ``FAPIAO_REQUEST_MAX_BYTES`` with 413 before any of it is
+    read (uploads included: Django would otherwise spool a file of any size to disk)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _refusal(request, "请求长度（Content-Length）不正确", 400)
+        limit = settings.FAPIAO_REQUEST_MAX_BYTES
+        if length > limit:
+            message = f"上传内容过大（{-(-length // 2**20)}MB），上限为{limit // 2**20}MB"
+            return _refusal(request, message, 413)
+        return self.get_response(request)
+
+
 NUL_MESSAGE = "请求中含有不允许的空字符（\\0）"
 
 
@@ -48,10 +74,7 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
-            if request.path.startswith(("/api/", "/authority/v1/")):
-                body = {"code": "invalid", "message": NUL_MESSAGE, "field": None}
-                return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
-            return HttpResponseBadRequest(NUL_MESSAGE.encode())
+            return _refusal(request, NUL_MESSAGE, 400)
         return self.get_response(request)
 
 

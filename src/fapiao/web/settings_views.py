@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -20,11 +22,27 @@ from fapiao.api.models import ApiKey
 from fapiao.domain.errors import DomainError
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
-from fapiao.invoicing.accounts import role_grant, role_revoke, user_create
-from fapiao.invoicing.catalog import CATALOGS, ImportRefused, catalog_export, catalog_import
+from fapiao.invoicing.accounts import (
+    invitation_answer,
+    invitation_send,
+    invitations_open,
+    role_grant,
+    role_revoke,
+    user_create,
+)
+from fapiao.invoicing.catalog import CATALOGS
+from fapiao.invoicing.catalog_files import (
+    BACKGROUND_BYTES,
+    ImportRefused,
+    catalog_export,
+    catalog_import,
+    catalog_import_enqueue,
+    catalog_rows,
+)
 from fapiao.invoicing.models import Membership, Role
-from fapiao.invoicing.selectors import channel_as_dict
+from fapiao.invoicing.selectors import channel_as_dict, parse_id
 from fapiao.invoicing.services import PROFILE_FIELDS, local_date, taxpayer_update
+from fapiao.jobs.models import Job, JobStatus
 from fapiao.security.services import preferences_of, preferences_save, unlock
 from fapiao.web.context import page
 
@@ -60,6 +78,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+#: catalog rows a page shows (the export has them all)
+SHOWN = 500
+
+
 @page(ADMIN)
 def users(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
@@ -85,8 +107,16 @@ def users_change(request: HttpRequest) -> HttpResponse:
             raise DomainError("不能在企业中授予税务机关角色", field="role")
         model = get_user_model()
         user = model.objects.filter(username=username).first()
-        if action == "add":
-            if user is None:
+        member = (
+            user is not None and Membership.objects.filter(user=user, taxpayer=me.taxpayer).exists()
+        )
+        if action == "add" and not member and not request.POST.get("password"):
+            # someone outside the enterprise joins only by accepting an invitation, and the
+            # answer is the same whether or not the name exists
+            message = invitation_send(taxpayer=me.taxpayer, username=username, role=role,  # type: ignore[arg-type]
+                                      actor=me.actor)  # fmt: skip
+        elif action == "add":
+            if not member:  # a new user: made here (a taken name is refused, as on sign-up)
                 user = user_create(username=username, password=request.POST.get("password", ""),
                                    email=request.POST.get("email", ""))  # fmt: skip
             role_grant(user=user, role=role, taxpayer=me.taxpayer, actor=me.actor)  # type: ignore[arg-type]
@@ -127,6 +157,12 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
     if request.method == "POST" and request.FILES.get("file"):
         upload = request.FILES["file"]
         try:
+            if (upload.size or 0) > BACKGROUND_BYTES:  # a large file: background work
+                job = catalog_import_enqueue(
+                    taxpayer=me.taxpayer, name=name, content=upload.read(),
+                    filename=upload.name or "", actor=me.actor,
+                )  # fmt: skip
+                return redirect(f"/settings/catalogs/{name}/imports/{job.pk}/")
             report = catalog_import(taxpayer=me.taxpayer, name=name, content=upload.read(),
                                     filename=upload.name or "", actor=me.actor)  # fmt: skip
         except ImportRefused as refused:
@@ -137,12 +173,34 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
             return _done(request, f"/settings/catalogs/{name}/",
                          gettext("导入完成：新增%(created)d条，更新%(updated)d条")
                          % {"created": report.created, "updated": report.updated})  # fmt: skip
-    items = book.model.objects.filter(taxpayer=me.taxpayer)  # type: ignore[attr-defined]
+    items = book.model.objects.filter(taxpayer=me.taxpayer).order_by("pk")  # type: ignore[attr-defined]
     columns = [(column, book.header(column)) for column in book.columns]
-    rows = [[getattr(item, column) for column, _ in columns] for item in items]
+    rows = [[getattr(item, column) for column, _ in columns] for item in items[:SHOWN]]
     return render(request, "web/settings/catalog.html", {
         "book": book, "columns": columns, "rows": rows, "errors": errors, "message": message,
+        "count": items.count(), "shown": SHOWN,
     })  # fmt: skip
+
+
+@page(ADMIN, Role.ISSUER)
+def catalog_import_status(request: HttpRequest, name: str, job_id: int) -> HttpResponse:
+    """A background import: its progress while it runs (the page refreshes itself), then what
+    it did or the rows it refused."""
+    me = request.caller  # type: ignore[attr-defined]
+    job = Job.objects.filter(pk=job_id, kind="catalog.import", taxpayer_id=me.taxpayer.pk).first()
+    if name not in CATALOGS or job is None or job.payload.get("catalog") != name:
+        return render(request, "web/missing.html", status=404)
+    running = job.status in (JobStatus.PENDING, JobStatus.RUNNING)
+    return render(request, "web/settings/catalog_import.html", {
+        "book": CATALOGS[name], "job": job, "running": running, "result": job.result or {},
+    })  # fmt: skip
+
+
+class _Echo:
+    """A file that hands back what is written to it, for a streamed CSV."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 @page(ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
@@ -150,13 +208,16 @@ def catalog_download(request: HttpRequest, name: str, format: str) -> HttpRespon
     me = request.caller  # type: ignore[attr-defined]
     if name not in CATALOGS or format not in ("csv", "xlsx"):
         return render(request, "web/missing.html", status=404)
-    content = catalog_export(taxpayer=me.taxpayer, name=name, format=format)
-    kind = (
-        "text/csv"
-        if format == "csv"
-        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    )
-    response = HttpResponse(content, content_type=kind)
+    response: HttpResponse | StreamingHttpResponse
+    if format == "csv":  # streamed: a large catalog never sits in memory whole
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in catalog_rows(taxpayer=me.taxpayer, name=name))
+        body = itertools.chain(["\ufeff"], lines)
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    else:
+        content = catalog_export(taxpayer=me.taxpayer, name=name, format=format)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f"attachment; filename={name}.{format}"
     return response
 
@@ -177,8 +238,8 @@ def keys(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("revoke"):
-                key = ApiKey.objects.filter(taxpayer=me.taxpayer,
-                                            pk=int(request.POST["revoke"])).first()  # fmt: skip
+                chosen = parse_id(request.POST["revoke"])
+                key = ApiKey.objects.filter(taxpayer=me.taxpayer, pk=chosen).first()
                 if key is None:
                     raise DomainError("密钥不存在", field="revoke")
                 apikey_revoke(key=key, actor=me.actor)
@@ -234,7 +295,22 @@ def personal(request: HttpRequest) -> HttpResponse:
     return render(request, "web/settings/personal.html", {
         "profile": profile, "error": error, "message": _flash(request),
         "languages": settings.LANGUAGES,
+        "invitations": invitations_open(request.user),  # type: ignore[arg-type]
     })  # fmt: skip
+
+
+@require_POST
+@login_required
+def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """The signed-in user accepts or declines an invitation to join a taxpayer."""
+    accept = request.POST.get("answer") == "accept"
+    try:
+        answered = invitation_answer(user=request.user, invitation_id=invitation_id,  # type: ignore[arg-type]
+                                     accept=accept)  # fmt: skip
+    except DomainError as refused:
+        return _done(request, "/settings/me/", refused.message)
+    done = gettext("已加入 %(name)s") if accept else gettext("已拒绝 %(name)s 的邀请")
+    return _done(request, "/settings/me/", done % {"name": answered.taxpayer.name})
 
 
 def _time(text: str, field: str) -> Any:

@@ -17,9 +17,19 @@ urlpatterns = [
     path("audit/export.csv", views.audit_export, name="audit-export"),
     path("settings/", settings_views.profile, name="settings"),
     path("settings/me/", settings_views.personal, name="settings-personal"),
+    path(
+        "settings/me/invitations/<int:invitation_id>",
+        settings_views.invitation,
+        name="settings-invitation",
+    ),
     path("settings/users/", settings_views.users, name="settings-users"),
     path("settings/users/change", settings_views.users_change, name="settings-users-change"),
     path("settings/catalogs/<str:name>/", settings_views.catalogs, name="settings-catalog"),
+    path(
+        "settings/catalogs/<str:name>/imports/<int:job_id>/",
+        settings_views.catalog_import_status,
+        name="settings-catalog-import",
+    ),
     path(
         "settings/catalogs/<str:name>/export.<str:format>",
         settings_views.catalog_download,

@@ -50,12 +50,14 @@ from fapiao.invoicing.selectors import (
     channel_as_dict,
     invoice_as_dict,
     invoice_list,
+    parse_id,
 )
 from fapiao.invoicing.services import local_date
 from fapiao.invoicing.uploads import upload_state
 from fapiao.security.audit import LABELS as AUDIT_LABELS
 from fapiao.security.audit import audit_append
 from fapiao.security.models import AuditEvent
+from fapiao.spreadsheets import neutralise
 from fapiao.web.context import page
 from fapiao.web.refusals import say
 
@@ -151,7 +153,7 @@ def _kind_names() -> dict[str, str]:
 @require_POST
 @page()
 def switch_taxpayer(request: HttpRequest) -> HttpResponse:
-    wanted = int(request.POST.get("taxpayer", "0") or 0)
+    wanted = parse_id(request.POST.get("taxpayer", ""))
     if any(t.pk == wanted for t in taxpayers_of(request.user)):  # type: ignore[arg-type]
         request.session["taxpayer_id"] = wanted
     return redirect("/")
@@ -339,11 +341,11 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(out)
     writer.writerow(["序号", "时间", "事件", "操作人", "IP", "浏览器", "内容"])
     for event in _audit_events(request).iterator():
-        writer.writerow([
+        writer.writerow([neutralise(value) for value in (
             event.sequence, timezone.localtime(event.at).isoformat(),
             AUDIT_LABELS.get(event.type, event.type), event.actor, event.ip or "",
             event.user_agent, json.dumps(event.payload, ensure_ascii=False),
-        ])  # fmt: skip
+        )])  # fmt: skip
     me = request.caller  # type: ignore[attr-defined]
     audit_append("export", actor=me.actor, taxpayer=me.taxpayer, request=request,
                  payload={"what": "audit"})  # fmt: skip

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fapiao.domain.errors import DomainError
+from fapiao.authority.client import Unreachable
+from fapiao.domain.errors import DomainError, Text
 from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.selectors import NotFound, taxpayer_find
 
@@ -89,6 +90,10 @@ class FapiaoCommand(BaseCommand):
             data, text = self.run(**options)
         except NotFound as error:
             self._fail(error, as_json, EXIT_NOT_FOUND)
+        except Unreachable as error:
+            unreachable = DomainError(Text("无法连接税务机关：{0}；请稍后再试", error))
+            unreachable.code = "unreachable"
+            self._fail(unreachable, as_json, EXIT_PROBLEMS)
         except DomainError as error:
             self._fail(error, as_json, EXIT_REFUSED)
         self.emit(data, text, as_json)

@@ -7,14 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from fapiao.invoicing.catalog import (
-    ImportRefused,
-    catalog,
-    catalog_delete,
-    catalog_export,
-    catalog_import,
-    catalog_save,
-)
+from fapiao.invoicing.catalog import catalog, catalog_delete, catalog_save
+from fapiao.invoicing.catalog_files import ImportRefused, catalog_export, catalog_import
 from fapiao.invoicing.management.base import FapiaoCommand, key_values, table
 
 
@@ -68,6 +62,7 @@ class CatalogCommand(FapiaoCommand):
                     content=path.read_bytes(),
                     filename=path.name,
                     actor=actor,
+                    progress=None if options["as_json"] else self._progress,
                 )
             except ImportRefused as refused:
                 for error in refused.errors:
@@ -83,6 +78,13 @@ class CatalogCommand(FapiaoCommand):
         items = list(book.model.objects.filter(taxpayer=taxpayer))  # type: ignore[attr-defined]
         rows = [[str(item.pk), str(item), *(self.summary(item))] for item in items]
         return [self.as_dict(item) for item in items], table(rows)
+
+    def _progress(self, done: int, total: int) -> None:
+        """On standard error, as rows are checked, then when they are being written."""
+        if total:
+            self.stderr.write(f"已校验{done}行，正在写入……")
+        else:
+            self.stderr.write(f"已校验{done}行……")
 
     def as_dict(self, item: Any) -> dict[str, Any]:
         book = catalog(self.catalog_name)

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from fapiao.authority.client import authority_client
-from fapiao.documents.readers import inputs_from_file
+from fapiao.documents.readers import file_size_check, inputs_from_file
 from fapiao.invoicing.management.base import EXIT_PROBLEMS, FapiaoCommand
 
 
@@ -29,7 +29,13 @@ class Command(FapiaoCommand):
 
     def run(self, **options: Any) -> tuple[Any, str]:
         if options["file"]:
-            inputs = inputs_from_file(options["file"].name, options["file"].read_bytes())
+            path = options["file"]
+            try:
+                file_size_check(path.name, path.stat().st_size)
+                content = path.read_bytes()
+            except OSError as error:
+                raise CommandError(f"无法读取文件“{path}”：{error.strerror}") from None
+            inputs = inputs_from_file(path.name, content)
         else:
             names = ("code", "number", "issued_on", "amount", "check6", "total", "qr")
             inputs = {name: options[name] for name in names}

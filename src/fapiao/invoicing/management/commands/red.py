@@ -29,7 +29,7 @@ REASONS = [reason.value for reason in RedReason]
 def parse_pick(text: str) -> Pick:
     """``3`` (all of line 3), ``3:quantity=2`` or ``3:amount=100.00``; lines count from 1."""
     head, _, rest = text.partition(":")
-    if not head.isdigit() or int(head) < 1:
+    if not (head.isascii() and head.isdigit() and len(head) <= 6) or int(head) < 1:
         raise CommandError(
             f"--line 应为行号（从1开始），如 2 或 2:quantity=1：{text}", returncode=2
         )
