@@ -49,6 +49,7 @@ check: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao makemigrations --check --dry-run
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/fapiao openapi --check
 

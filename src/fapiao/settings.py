@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fapiao.api",
     "fapiao.security",
     "fapiao.web",
+    "fapiao.cli",
     "ninja",
 ]
 
@@ -175,7 +176,7 @@ if os.environ.get("FAPIAO_SMTP_HOST"):
     EMAIL_TIMEOUT = 30
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-FAPIAO_SMS_BACKEND = os.environ.get("FAPIAO_SMS_BACKEND", "fapiao.documents.delivery.FileSms")
+FAPIAO_SMS_BACKEND = os.environ.get("FAPIAO_SMS_BACKEND", "fapiao.core.sms.FileSms")
 
 # The authority side: embedded unless FAPIAO_AUTHORITY_URL names a separate service.
 FAPIAO_AUTHORITY_URL = os.environ.get("FAPIAO_AUTHORITY_URL", "").strip()

@@ -9,9 +9,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("authority/v1/", authority_api.urls),
-    path("accounts/", include("fapiao.security.urls")),
-    path("", include("fapiao.authority.urls")),
-    path("", include("fapiao.closing.urls")),
-    path("", include("fapiao.documents.urls")),
+    path("accounts/", include("fapiao.web.accounts_urls")),
+    path("", include("fapiao.web.verify_urls")),
+    path("", include("fapiao.web.closing_urls")),
+    path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, user_create
-from fapiao.invoicing.models import Invoice, Role
+from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import SPECIAL_BUYER, make_world
 

@@ -11,14 +11,16 @@ import pytest
 from django.test import Client
 
 from fapiao.api.keys import apikey_create, apikey_revoke
-from fapiao.api.management.commands.openapi import COMMITTED, schema_text
-from fapiao.api.v1 import InvoiceOut, api
+from fapiao.api.v1 import api
+from fapiao.api.v1.schemas import InvoiceOut
+from fapiao.cli.management.commands.openapi import COMMITTED, schema_text
+from fapiao.core.roles import Role
 from fapiao.documents.delivery import link_create  # noqa: F401 - registers delivery jobs
 from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.corrections import red_form_create
-from fapiao.invoicing.models import Invoice, Role
+from fapiao.invoicing.models import Invoice
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

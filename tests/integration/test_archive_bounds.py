@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from fapiao.archives import INVOICE, ArchiveRefused, BoundedZip, Limits
+from fapiao.core.archives import INVOICE, ArchiveRefused, BoundedZip, Limits
 from fapiao.documents.digital_xml import parse_xml
 from fapiao.invoicing.catalog_files import catalog_import
 from fapiao.invoicing.models import Customer

@@ -14,6 +14,7 @@ import pytest
 from fapiao.authority import services as authority
 from fapiao.authority.client import EmbeddedClient, HttpClient
 from fapiao.authority.models import Receipt, RegistryInvoice, Risk
+from fapiao.core.signing import digest, signed_answer_valid
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import RedReason
 from fapiao.domain.red import Pick
@@ -29,7 +30,6 @@ from fapiao.invoicing.uploads import (
     reconcile_repair,
     upload_flush,
 )
-from fapiao.signing import digest, signed_answer_valid
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError
 from openpyxl import Workbook, load_workbook
 
+from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.accounts import (
@@ -21,7 +22,12 @@ from fapiao.invoicing.accounts import (
 )
 from fapiao.invoicing.catalog import catalog_delete, catalog_save
 from fapiao.invoicing.catalog_files import ImportRefused, catalog_export, catalog_import
-from fapiao.invoicing.models import Customer, Event, Membership, Product, Role
+from fapiao.invoicing.models import (
+    Customer,
+    Event,
+    Membership,
+    Product,
+)
 from fapiao.invoicing.services import taxpayer_create, taxpayer_update
 from tests.integration.world import World, make_world
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog_files import BACKGROUND_BYTES, catalog_import
-from fapiao.invoicing.models import Customer, Product, Role
+from fapiao.invoicing.models import Customer, Product
 from fapiao.jobs.models import Job, JobStatus
 from fapiao.jobs.services import job_run_due
 from tests.integration.world import World, make_world

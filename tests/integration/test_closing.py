@@ -29,17 +29,18 @@ from fapiao.closing.services import (
     reminders_of,
     reminders_send,
 )
+from fapiao.core.refusals import say
+from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
 from fapiao.domain.periods import ClearingType, Cycle, Period
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import Event, Invoice, Monitoring, Role
+from fapiao.invoicing.models import Event, Invoice, Monitoring
 from fapiao.invoicing.services import invoice_issue, taxpayer_update
 from fapiao.invoicing.uploads import upload_flush
 from fapiao.jobs.services import job_run_due, worker_round
 from fapiao.security.services import confirm_send, preferences_save
-from fapiao.web.refusals import say
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

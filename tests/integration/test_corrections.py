@@ -32,7 +32,8 @@ from fapiao.invoicing.corrections import (
 )
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Channel, Event, Invoice, RedForm, StockSegment
-from fapiao.invoicing.services import credit_used, invoice_issue
+from fapiao.invoicing.selectors import credit_used
+from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, transaction
 
-from fapiao.invoicing import fastsql
+from fapiao.core import fastsql
+from fapiao.invoicing import statements
 from fapiao.invoicing.models import Counter, Event, Invoice, SigningKey, Taxpayer
 from tests.integration.world import make_world
 
@@ -74,7 +75,7 @@ def test_a_held_write_is_sent_before_a_write_of_its_table(taxpayer: Taxpayer) ->
         )
         fastsql.insert([Counter(taxpayer=taxpayer, series="other", next_value=7)], keys=False)
         fastsql.update(taxpayer, "ledger_sequence", "ledger_head")
-        taken = fastsql.counter_ask(taxpayer_id=taxpayer.pk, series="held")
+        taken = statements.counter_ask(taxpayer_id=taxpayer.pk, series="held")
         assert taken() == 42
     assert Counter.objects.get(series="held").next_value == 43
     assert Counter.objects.get(series="other").next_value == 7

@@ -12,15 +12,16 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from fapiao.core.roles import Role
+from fapiao.core.spreadsheets import FORMULA_MESSAGE
 from fapiao.documents.exports import invoices_csv, invoices_xlsx
 from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.catalog_files import ImportRefused, catalog_export, catalog_import
 from fapiao.invoicing.corrections import invoice_issue_red
-from fapiao.invoicing.models import Customer, Invoice, Role
+from fapiao.invoicing.models import Customer, Invoice
 from fapiao.invoicing.services import invoice_issue
-from fapiao.spreadsheets import FORMULA_MESSAGE
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

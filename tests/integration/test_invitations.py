@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import (
     INVITED_MESSAGE,
     AccountError,
@@ -19,7 +20,7 @@ from fapiao.invoicing.accounts import (
     roles_of,
     user_create,
 )
-from fapiao.invoicing.models import Invitation, Role
+from fapiao.invoicing.models import Invitation
 from fapiao.jobs.models import Job
 from fapiao.security.models import AuditEvent
 from tests.integration.world import World, make_world

@@ -27,13 +27,13 @@ from fapiao.invoicing.models import (
     StockSegment,
     Taxpayer,
 )
+from fapiao.invoicing.selectors import credit_used
 from fapiao.invoicing.services import (
     FUTURE_MESSAGE,
     NO_MONITORING_MESSAGE,
     NO_STOCK_MESSAGE,
     IdempotencyConflict,
     channel_create,
-    credit_used,
     invoice_issue,
     monitoring_set,
     taxpayer_create,

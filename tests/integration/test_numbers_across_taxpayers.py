@@ -19,10 +19,16 @@ from stdnum.cn import uscc
 
 from fapiao.api.keys import apikey_create
 from fapiao.authority.models import DigitalGrant
+from fapiao.core.roles import Role
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import DigitalBlock, Invoice, RedForm, Role, Taxpayer
+from fapiao.invoicing.models import (
+    DigitalBlock,
+    Invoice,
+    RedForm,
+    Taxpayer,
+)
 from fapiao.invoicing.numbers import digital_numbers_top_up
 from fapiao.invoicing.services import (
     channel_create,

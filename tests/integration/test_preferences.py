@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from fapiao.api.keys import apikey_create
+from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, user_create
-from fapiao.invoicing.models import Role
 from fapiao.security.models import AuditEvent
 from tests.integration.world import World, make_world
 

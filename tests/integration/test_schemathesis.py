@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from fapiao.api.keys import apikey_create
-from fapiao.api.management.commands.openapi import COMMITTED
-from fapiao.invoicing.models import Role
+from fapiao.cli.management.commands.openapi import COMMITTED
+from fapiao.core.roles import Role
 from fapiao.wsgi import application
 from tests.integration.world import make_world
 

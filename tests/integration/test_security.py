@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.accounts import AccountError, role_grant, user_create
-from fapiao.invoicing.models import Role
 from fapiao.security.audit import audit_verify
 from fapiao.security.models import AuditEvent, Profile
 from fapiao.security.services import (

@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from fapiao.api.models import ApiKey
+from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, roles_of, user_create
-from fapiao.invoicing.models import Customer, Role, Taxpayer
+from fapiao.invoicing.models import Customer, Taxpayer
 from fapiao.security.services import LoginFailure
 from tests.integration.world import World, make_world
 

@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from fapiao.api.keys import apikey_create
+from fapiao.core.roles import Role
+from fapiao.core.signing import SEAL_MESSAGE, SealBroken
 from fapiao.documents.delivery import LinkUnavailable, link_create
-from fapiao.invoicing.models import Invoice, Role
+from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
-from fapiao.signing import SEAL_MESSAGE, SealBroken
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

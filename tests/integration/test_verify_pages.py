@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from fapiao.authority.models import RegistryInvoice
+from fapiao.core.roles import Role
 from fapiao.documents.services import document_render
 from fapiao.invoicing.accounts import role_grant, user_create
-from fapiao.invoicing.models import Invoice, Role
+from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
 from tests.integration.world import SPECIAL_BUYER, World, make_world

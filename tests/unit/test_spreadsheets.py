@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fapiao.spreadsheets import is_formula, neutralise, restore
+from fapiao.core.spreadsheets import is_formula, neutralise, restore
 
 STARTS = st.sampled_from(["", "=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "'", "'="])
 

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from fapiao.api.models import ApiKey
+from fapiao.core import fastsql
+from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
-from fapiao.invoicing import fastsql
 from fapiao.invoicing.ledger import event_append
-from fapiao.invoicing.models import Role, Taxpayer
-from fapiao.invoicing.services import taxpayer_lock
+from fapiao.invoicing.locks import taxpayer_lock
+from fapiao.invoicing.models import Taxpayer
 from fapiao.security.audit import audit_append
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from fapiao.invoicing.models import Role, Taxpayer
+from fapiao.core.roles import Role
+from fapiao.invoicing.models import Taxpayer
 
 
 class ApiKey(models.Model):

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from fapiao.authority import numbers, services
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind
 
@@ -70,15 +71,11 @@ class EmbeddedClient:
     """The authority in this process (its own tables of the same database)."""
 
     def upload(self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]) -> dict[str, Any]:
-        from fapiao.authority import services
-
         # through JSON, as over HTTP: the authority keeps only what the wire would carry
         wire = json.loads(json.dumps(uploads))
         return services.receive_signed(tax_id=tax_id, name=name, uploads=wire)
 
     def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
-        from fapiao.authority import services
-
         return services.records(tax_id=tax_id, after=after, limit=limit)
 
     def grant_stock(
@@ -91,8 +88,6 @@ class EmbeddedClient:
         kind: InvoiceKind,
         count: int,
     ) -> dict[str, Any]:
-        from fapiao.authority import services
-
         grant = services.grant_stock(
             tax_id=tax_id, name=name, region=region, device_number=device_number,
             kind=kind, count=count,
@@ -100,15 +95,11 @@ class EmbeddedClient:
         return {"code": grant.code, "first": grant.first, "last": grant.last, "grant": grant.pk}
 
     def credit(self, *, tax_id: str) -> Decimal | None:
-        from fapiao.authority import services
-
         return services.credit_of(tax_id)
 
     def digital_numbers(
         self, *, tax_id: str, name: str, region: str, channel_digit: str, year: int, count: int
     ) -> dict[str, Any]:
-        from fapiao.authority import numbers
-
         grant = numbers.digital_numbers_grant(
             tax_id=tax_id, name=name, region=region, channel_digit=channel_digit, year=year,
             count=count,
@@ -116,33 +107,21 @@ class EmbeddedClient:
         return {"prefix": grant.prefix, "first": grant.first, "last": grant.last, "grant": grant.pk}
 
     def confirmation_number(self, *, tax_id: str, name: str, region: str, year: int) -> str:
-        from fapiao.authority import numbers
-
         return numbers.confirmation_number_grant(tax_id=tax_id, name=name, region=region, year=year)
 
     def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
-        from fapiao.authority import services
-
         return services.verify_inputs(inputs, client=client)
 
     def public_key(self) -> dict[str, str]:
-        from fapiao.authority import services
-
         return services.public_key()
 
     def file_period(self, filing: dict[str, Any]) -> dict[str, Any]:
-        from fapiao.authority import services
-
         return services.file_period(**json.loads(json.dumps(filing)))
 
     def clearing_submit(self, application: dict[str, Any]) -> dict[str, Any]:
-        from fapiao.authority import services
-
         return services.clearing_submit(**json.loads(json.dumps(application)))
 
     def clearing_status(self, number: str) -> dict[str, Any]:
-        from fapiao.authority import services
-
         return services.clearing_status(number)
 
 

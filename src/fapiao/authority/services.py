@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -36,7 +35,20 @@ from fapiao.authority.models import (
     StockGrant,
     TaxpayerKey,
 )
-from fapiao.calendar import business_calendar
+from fapiao.core import fastsql
+from fapiao.core.calendar import business_calendar
+from fapiao.core.clock import SHANGHAI
+from fapiao.core.fastsql import get, insert, update_many
+from fapiao.core.signing import (
+    ALGORITHM,
+    canonical,
+    digest,
+    fingerprint_of,
+    key_pair,
+    seal,
+    sign_sealed,
+    verify_raw,
+)
 from fapiao.domain.closing import (
     ALREADY_CLEARED_MESSAGE,
     PENDING_REVIEW_MESSAGE,
@@ -62,20 +74,7 @@ from fapiao.domain.verification import (
     mismatch_message,
     query_from_qr,
 )
-from fapiao.invoicing import fastsql
-from fapiao.invoicing.fastsql import get, insert, update_many
-from fapiao.signing import (
-    ALGORITHM,
-    canonical,
-    digest,
-    fingerprint_of,
-    key_pair,
-    seal,
-    sign_sealed,
-    verify_raw,
-)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _OWNER = b"authority"
 
 

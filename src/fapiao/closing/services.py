@@ -19,8 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
-from fapiao.calendar import business_calendar
 from fapiao.closing.models import Clearing, ClearingStatus, Declaration, PeriodReport, Reminder
+from fapiao.core.calendar import business_calendar
+from fapiao.core.clock import local_date
+from fapiao.core.roles import Role
+from fapiao.core.signing import signed_answer_valid
 from fapiao.domain.closing import (
     ClearingState,
     ClosingRefused,
@@ -43,11 +46,18 @@ from fapiao.domain.periods import (
     previous_period,
 )
 from fapiao.invoicing.ledger import event_append
-from fapiao.invoicing.models import Channel, Invoice, Membership, Monitoring, Role, Taxpayer, Upload
-from fapiao.invoicing.services import local_date, monitoring_set, taxpayer_lock
+from fapiao.invoicing.locks import taxpayer_lock
+from fapiao.invoicing.models import (
+    Channel,
+    Invoice,
+    Membership,
+    Monitoring,
+    Taxpayer,
+    Upload,
+)
+from fapiao.invoicing.services import monitoring_set
 from fapiao.jobs.services import periodic
-from fapiao.security.services import notify
-from fapiao.signing import signed_answer_valid
+from fapiao.security.services import confirm_check, notify
 
 CONFIRM_PURPOSE = "清卡"
 MONTHLY_FILER_MESSAGE = "按月申报的纳税人不能季度清卡"
@@ -329,8 +339,6 @@ def clearing_apply(
 ) -> Clearing:
     """清卡: confirmed with the one-time code just sent to ``user``; goes to the authority for
     review and, once approved, moves the device's lock date. Irreversible."""
-    from fapiao.security.services import confirm_check
-
     now = now or timezone.now()
     if channel.type != ChannelType.DEVICE:
         raise ClosingRefused("数电渠道没有抄报和清卡", field="channel")

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -19,18 +18,19 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from fapiao.core.contacts import check_email, check_mobile
+from fapiao.core.sms import FileSms, sms_backend  # noqa: F401 - FileSms: the old setting's name
 from fapiao.documents.models import DownloadLink
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Action
 from fapiao.invoicing.corrections import invoice_mark
-from fapiao.invoicing.drafts import check_email, check_mobile
 from fapiao.invoicing.ledger import event_append
+from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Invoice
-from fapiao.invoicing.services import DELIVERY_METHODS, delivery_enqueue, taxpayer_lock
+from fapiao.invoicing.services import DELIVERY_METHODS, delivery_enqueue
 from fapiao.jobs.services import handler
 
 LINK_DAYS = 30
@@ -175,20 +175,6 @@ def qr_png(text: str) -> bytes:
 
 
 # --- SMS ----------------------------------------------------------------------------------
-
-
-class FileSms:
-    """Writes each message to ``var/sms.log`` (the default backend, for development)."""
-
-    def send(self, mobile: str, text: str) -> None:
-        path = Path(settings.VAR_DIR) / "sms.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"{timezone.now().isoformat()}\t{mobile}\t{text}\n")
-
-
-def sms_backend() -> Any:
-    return import_string(settings.FAPIAO_SMS_BACKEND)()
 
 
 def delivery_sms(*, invoice: Invoice, mobile: str, actor: str) -> IssuedLink:

@@ -16,11 +16,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from fapiao.core.spreadsheets import neutralise
 from fapiao.documents.services import document_filename, document_render
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.invoicing.models import Invoice
-from fapiao.spreadsheets import neutralise
 
 COLUMNS = (
     ("发票种类", lambda i: spec(InvoiceKind(i.kind)).name),

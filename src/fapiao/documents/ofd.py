@@ -21,7 +21,7 @@ from defusedxml.ElementTree import fromstring as safe_xml
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from fapiao.archives import INVOICE, BoundedZip
+from fapiao.core.archives import INVOICE, BoundedZip
 from fapiao.documents.fonts import font_file
 from fapiao.documents.layout import BLACK, LABEL, PT, RGB, Surface, char_width, draw_document
 from fapiao.documents.layout import page_size as layout_page_size

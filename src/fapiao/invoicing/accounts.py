@@ -7,6 +7,7 @@ except the authority's, which belongs to no taxpayer.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,10 +18,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 
+from fapiao.core.caller import Caller
+from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
-from fapiao.invoicing.models import Invitation, Membership, Role, Taxpayer
-from fapiao.invoicing.services import taxpayer_lock
+from fapiao.invoicing.locks import taxpayer_lock
+from fapiao.invoicing.models import Invitation, Membership, Taxpayer
 from fapiao.jobs.services import job_enqueue
 from fapiao.security.audit import audit_append
 
@@ -85,6 +88,21 @@ def _record(
     audit_append(type, actor=actor, taxpayer=taxpayer, payload=payload)
     if taxpayer is not None:
         event_append(taxpayer=taxpayer, type=type, actor=actor, at=timezone.now(), payload=payload)
+
+
+def caller_of_user(user: Any, tax_id: str = "", taxpayer_id: int | None = None) -> Caller | None:
+    """The caller a signed-in user is at one taxpayer: the one named (by tax id or id), else
+    the only one; None when that is not one of the user's taxpayers."""
+    memberships = Membership.objects.filter(user=user, taxpayer__isnull=False)
+    if tax_id:
+        memberships = memberships.filter(taxpayer__tax_id=tax_id.strip().upper())
+    elif taxpayer_id is not None:
+        memberships = memberships.filter(taxpayer_id=taxpayer_id)
+    taxpayers = {m.taxpayer_id for m in memberships}
+    if len(taxpayers) != 1:
+        return None
+    taxpayer = Taxpayer.objects.get(pk=taxpayers.pop())
+    return Caller(taxpayer, frozenset(Role(m.role) for m in memberships), user.get_username())
 
 
 def roles_of(user: AbstractUser, taxpayer: Taxpayer) -> set[Role]:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from fapiao.core.contacts import check_email, check_mobile
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Party, check_party
 from fapiao.domain.limits import (
@@ -29,11 +30,10 @@ from fapiao.domain.rates import TaxpayerKind, check_rate_allowed, parse_rate
 from fapiao.domain.tax import PriceMode
 from fapiao.domain.taxcodes import builtin_table, validate_tax_code
 from fapiao.domain.taxpayer_id import validate_buyer_id
-from fapiao.invoicing.drafts import check_email, check_mobile
 from fapiao.invoicing.ledger import event_append
+from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Customer, Product, Taxpayer
 from fapiao.invoicing.selectors import NotFound
-from fapiao.invoicing.services import taxpayer_lock
 
 YES = {"是", "y", "yes", "true", "1", "含税"}
 #: Columns whose values look like numbers but are identifiers: kept as text in Excel.

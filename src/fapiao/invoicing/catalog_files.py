@@ -24,18 +24,18 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
-from fapiao.archives import WORKBOOK, BoundedZip
+from fapiao.core import fastsql
+from fapiao.core.archives import WORKBOOK, BoundedZip
+from fapiao.core.spreadsheets import FORMULA_MESSAGE, is_formula, neutralise, restore
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.tax import PriceMode
-from fapiao.invoicing import fastsql
 from fapiao.invoicing.catalog import TEXT_COLUMNS, Catalog, CatalogError, catalog
 from fapiao.invoicing.ledger import event_append
+from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Taxpayer
-from fapiao.invoicing.services import taxpayer_lock
 from fapiao.jobs.models import Job
 from fapiao.jobs.services import handler, job_enqueue, job_progress
-from fapiao.spreadsheets import FORMULA_MESSAGE, is_formula, neutralise, restore
 
 #: rows written per statement
 BATCH = 1000

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fapiao.authority.client import Unreachable, authority_client
+from fapiao.core.clock import local_date
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Draft, Party, validate_draft
 from fapiao.domain.kinds import InvoiceKind, spec
@@ -31,14 +32,13 @@ from fapiao.domain.red import (
 )
 from fapiao.domain.tax import Line, LineInput
 from fapiao.invoicing.ledger import digest, event_append
+from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Invoice, InvoiceLine, RedForm, RedFormStatus, Taxpayer
 from fapiao.invoicing.services import (
     check_channel,
     counter_next,
     idempotent,
     invoice_store,
-    local_date,
-    taxpayer_lock,
     with_numbers,
 )
 from fapiao.invoicing.uploads import upload_enqueue

@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from fapiao.core.clock import local_date
+from fapiao.core.roles import Role
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.numbering import build_code
 from fapiao.domain.periods import (
@@ -27,11 +29,10 @@ from fapiao.domain.periods import (
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
-from fapiao.invoicing.models import Role, Taxpayer
+from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.services import (
     channel_create,
     invoice_issue,
-    local_date,
     monitoring_set,
     stock_receive,
     taxpayer_create,

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
+from fapiao.core.contacts import check_email, check_mobile
 from fapiao.domain.errors import DomainError, Text, line_field
 from fapiao.domain.invoice import Draft, Party
 from fapiao.domain.kinds import parse_kind
@@ -82,23 +80,6 @@ def contact_from_data(data: dict[str, Any]) -> tuple[str, str]:
     if mobile:
         mobile = check_mobile(mobile, field="buyer.mobile")
     return email, mobile
-
-
-def check_email(value: str, *, field: str) -> str:
-    try:
-        validate_email(value)
-    except ValidationError:
-        raise BadDraft(Text("电子邮箱“{0}”格式不正确", value), field=field) from None
-    return value
-
-
-def check_mobile(value: str, *, field: str) -> str:
-    digits = value.replace(" ", "").replace("-", "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    if not (len(digits) == 11 and digits.isdigit() and digits.startswith("1")):
-        raise BadDraft(Text("手机号“{0}”应为1开头的11位数字", value), field=field)
-    return digits
 
 
 def draft_from_data(data: dict[str, Any], *, taxpayer: Taxpayer, red: bool = False) -> Draft:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fapiao.core.signing import ALGORITHM, fingerprint_of, key_pair, seal, sign_sealed, verify_raw
 from fapiao.invoicing.models import SigningKey, Taxpayer
-from fapiao.signing import ALGORITHM, fingerprint_of, key_pair, seal, sign_sealed, verify_raw
 
 
 def key_create(taxpayer: Taxpayer, *, at: datetime) -> SigningKey:

@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from fapiao.core.roles import Role
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.kinds import RedForm as RedFormType
 from fapiao.domain.lifecycle import Status
@@ -191,15 +192,6 @@ class SigningKey(models.Model):
                 fields=["taxpayer"], condition=models.Q(active=True), name="one_active_key"
             ),
         ]
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "管理员"
-    ISSUER = "issuer", "开票员"
-    FINANCE = "finance", "财务"
-    AUDITOR = "auditor", "审计员"
-    CLAIMANT = "claimant", "报销人"
-    AUTHORITY = "authority", "税务机关"
 
 
 class Membership(models.Model):

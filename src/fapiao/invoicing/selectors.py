@@ -8,8 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
+from fapiao.core import fastsql
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
@@ -17,9 +19,15 @@ from fapiao.domain.money import quantize_fen
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.taxcodes import display_name
 from fapiao.domain.words import amount_in_words
-from fapiao.invoicing import fastsql
-from fapiao.invoicing.models import Channel, Invoice, Monitoring, RedForm, StockSegment, Taxpayer
-from fapiao.invoicing.services import credit_used
+from fapiao.invoicing.models import (
+    Channel,
+    CreditUse,
+    Invoice,
+    Monitoring,
+    RedForm,
+    StockSegment,
+    Taxpayer,
+)
 
 #: a name that may be a row's id: ASCII digits that fit a 64-bit key (``'²'.isdigit()`` is true)
 _ID = re.compile(r"[0-9]{1,18}")
@@ -28,6 +36,14 @@ _ID = re.compile(r"[0-9]{1,18}")
 def parse_id(text: str) -> int | None:
     """A row id given as text (a form field, a URL part), or ``None`` when it cannot be one."""
     return int(text) if _ID.fullmatch(text.strip()) else None
+
+
+def credit_used(channel: Channel, month: date) -> Decimal:
+    """Net amount (excluding tax) the channel issued in the month starting ``month`` (red
+    invoices count negative; 数电 invoices are never voided)."""
+    day = connection.ops.adapt_datefield_value(month)
+    use = fastsql.get(CreditUse, channel_id=channel.pk, month=day)
+    return Decimal(0) if use is None else use.used
 
 
 class NotFound(DomainError):

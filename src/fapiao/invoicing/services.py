@@ -16,6 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fapiao.authority.client import authority_client
+from fapiao.core import fastsql
+from fapiao.core.clock import local_date
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.checkcode import check_code
 from fapiao.domain.errors import DomainError, Text
@@ -28,13 +30,13 @@ from fapiao.domain.rates import TaxpayerKind
 from fapiao.domain.regions import region_name
 from fapiao.domain.tax import Computed
 from fapiao.domain.taxpayer_id import validate_uscc
-from fapiao.invoicing import fastsql
+from fapiao.invoicing import statements
 from fapiao.invoicing.drafts import contact_from_data, draft_from_data, seller_of
 from fapiao.invoicing.keys import active_key, key_create, sign
 from fapiao.invoicing.ledger import digest, event_append, invoice_digest
+from fapiao.invoicing.locks import taxpayer_lock, taxpayer_lock_later
 from fapiao.invoicing.models import (
     Channel,
-    CreditUse,
     Invoice,
     InvoiceLine,
     Monitoring,
@@ -43,6 +45,7 @@ from fapiao.invoicing.models import (
     Taxpayer,
 )
 from fapiao.invoicing.numbers import USED_UP_MESSAGE, NumbersUsedUp, digital_numbers_refill
+from fapiao.invoicing.selectors import credit_used
 from fapiao.invoicing.uploads import device_state, upload_enqueue
 from fapiao.jobs.services import job_enqueue
 
@@ -68,32 +71,9 @@ NO_MONITORING_MESSAGE = "该设备没有此票种的监控数据，不能开具"
 FUTURE_MESSAGE = "开票日期不能晚于当前时间"
 
 
-def taxpayer_lock(pk: int) -> Taxpayer:
-    """The taxpayer row, locked: every write of a taxpayer (numbers, ledger) queues on it."""
-    return taxpayer_lock_later(pk)()
-
-
-def taxpayer_lock_later(pk: int) -> Callable[[], Taxpayer]:
-    """:func:`taxpayer_lock` asked now and read by the function returned (in a pipeline, what
-    is asked next runs as soon as the lock is granted, in the same round trip)."""
-    read = fastsql.get_later(Taxpayer, lock=True, id=pk)
-
-    def locked() -> Taxpayer:
-        taxpayer = read()
-        if taxpayer is None:
-            raise Taxpayer.DoesNotExist(pk)
-        return taxpayer
-
-    return locked
-
-
-def local_date(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
-
-
 def counter_next(taxpayer: Taxpayer, series: str) -> int:
     """The next value of a gapless running number; the caller holds the taxpayer's lock."""
-    return fastsql.counter_ask(taxpayer_id=taxpayer.pk, series=series)()
+    return statements.counter_ask(taxpayer_id=taxpayer.pk, series=series)()
 
 
 PROFILE_FIELDS = ("name", "address", "phone", "bank", "account", "kind", "cycle", "region")
@@ -360,7 +340,7 @@ def _allocate_later(
     """:func:`_allocate` asked now (see :func:`fastsql.ask`); the function returned reads the
     answer and makes the code and number with the locked taxpayer (refused without stock)."""
     if spec(kind).digital:
-        block = fastsql.digital_ask(channel_id=channel.pk, year=issued_on.year)
+        block = statements.digital_ask(channel_id=channel.pk, year=issued_on.year)
 
         def digital(locked: Taxpayer) -> tuple[str, str]:
             found = block()
@@ -370,7 +350,7 @@ def _allocate_later(
             return "", f"{prefix}{sequence:015d}"
 
         return digital
-    taken = fastsql.number_ask(channel_id=channel.pk, kind=kind)
+    taken = statements.number_ask(channel_id=channel.pk, kind=kind)
 
     def device(locked: Taxpayer) -> tuple[str, str]:
         found = taken()
@@ -380,14 +360,6 @@ def _allocate_later(
         return code, format_number(sequence)
 
     return device
-
-
-def credit_used(channel: Channel, month: date) -> Decimal:
-    """Net amount (excluding tax) the channel issued in the month starting ``month`` (red
-    invoices count negative; 数电 invoices are never voided)."""
-    day = connection.ops.adapt_datefield_value(month)
-    use = fastsql.get(CreditUse, channel_id=channel.pk, month=day)
-    return Decimal(0) if use is None else use.used
 
 
 def check_channel(
@@ -746,7 +718,7 @@ def _store_staged(
     )
     upload_enqueue(taxpayer, invoice, at=invoice.issued_at, voided=False)
     if channel.type == ChannelType.DIGITAL:
-        fastsql.credit_add(
+        statements.credit_add(
             channel_id=channel.pk, month=invoice.issued_on.replace(day=1), amount=totals.amount
         )
     return invoice

@@ -24,10 +24,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
+from fapiao.core import fastsql
+from fapiao.core.signing import signed_answer_valid
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import Action, Status, can, next_status
-from fapiao.invoicing import fastsql
 from fapiao.invoicing.ledger import (
     EventItem,
     event_append,
@@ -35,9 +36,9 @@ from fapiao.invoicing.ledger import (
     invoice_content,
     invoice_digest,
 )
+from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Channel, Invoice, Monitoring, Taxpayer, Upload, UploadLease
 from fapiao.jobs.services import periodic
-from fapiao.signing import signed_answer_valid
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -277,8 +278,6 @@ def _apply(
 ) -> None:
     """Record the authority's answers: each row answered, its invoice 已上传 on a receipt, and
     one event per answer, in one transaction and a few statements."""
-    from fapiao.invoicing.services import taxpayer_lock
-
     locked = taxpayer_lock(taxpayer_id)
     answered: list[Upload] = []
     uploaded: list[int] = []
@@ -411,8 +410,6 @@ def _local_fact(invoice: Invoice, fact: str) -> str:
 def reconcile_repair(taxpayer: Taxpayer, found: list[Disagreement], *, actor: str) -> int:
     """Send again what re-sending can repair (missing records, a void the authority missed);
     the worker delivers them. Returns how many were queued."""
-    from fapiao.invoicing.services import taxpayer_lock
-
     locked = taxpayer_lock(taxpayer.pk)
     now = timezone.now()
     count = 0

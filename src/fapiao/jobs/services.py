@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from fapiao.core.sms import sms_backend
 from fapiao.jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,4 @@ def _notify_email(payload: dict[str, Any]) -> None:
 
 @handler("notify.sms")
 def _notify_sms(payload: dict[str, Any]) -> None:
-    from fapiao.documents.delivery import sms_backend
-
     sms_backend().send(payload["to"], payload["text"])

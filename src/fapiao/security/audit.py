@@ -1,18 +1,21 @@
 """The audit log: sign-ins, lockouts, permission and setting changes, exports … Append-only
-and hash-chained with the same mechanism as the invoice history (``ledger.walk_chain``)."""
+and hash-chained with the same mechanism as the invoice history (``core.chain.walk_chain``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from fapiao.invoicing.ledger import digest, walk_chain
-from fapiao.invoicing.models import Taxpayer
+from fapiao.core.chain import walk_chain
+from fapiao.core.signing import digest
 from fapiao.security.models import AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    from fapiao.invoicing.models import Taxpayer
 
 LABELS = {
     "login.ok": "登录成功", "login.failed": "登录失败", "login.locked": "账户被锁定",

@@ -21,9 +21,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
-from fapiao.documents.delivery import sms_backend
+from fapiao.core.contacts import check_mobile
+from fapiao.core.sms import sms_backend
 from fapiao.domain.errors import DomainError
-from fapiao.invoicing.drafts import check_mobile
+from fapiao.jobs.services import job_enqueue
 from fapiao.security.audit import audit_append, client_of
 from fapiao.security.models import LoginFailure, OneTimeCode, Profile
 
@@ -300,8 +301,6 @@ def _quiet_end(profile: Profile, moment: datetime) -> datetime:
 def notify(user: AbstractUser, *, subject: str, text: str, now: datetime | None = None) -> int:
     """Send ``user`` a notice by the channels they chose (e-mail, SMS), held back until their
     quiet hours end; returns how many were queued. In-app notices are read off the pages."""
-    from fapiao.jobs.services import job_enqueue
-
     now = now or timezone.now()
     profile = preferences_of(user)
     at = _quiet_end(profile, now) if in_quiet_hours(profile, now) else now

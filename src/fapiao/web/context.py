@@ -10,9 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils.translation import gettext
 
-from fapiao.api.auth import Caller, caller_of_user
-from fapiao.invoicing.accounts import is_authority, taxpayers_of
-from fapiao.invoicing.models import Role
+from fapiao.core.caller import Caller
+from fapiao.core.roles import Role
+from fapiao.invoicing.accounts import caller_of_user, is_authority, taxpayers_of
 
 
 def current(request: HttpRequest) -> Caller | None:

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.models import ApiKey
+from fapiao.core.clock import local_date
+from fapiao.core.roles import ISSUE, READ, SETUP, TAXPAYER_ROLES, Role
 from fapiao.domain.errors import DomainError
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
@@ -39,15 +41,12 @@ from fapiao.invoicing.catalog_files import (
     catalog_import_enqueue,
     catalog_rows,
 )
-from fapiao.invoicing.models import Membership, Role
+from fapiao.invoicing.models import Membership
 from fapiao.invoicing.selectors import channel_as_dict, parse_id
-from fapiao.invoicing.services import PROFILE_FIELDS, local_date, taxpayer_update
+from fapiao.invoicing.services import PROFILE_FIELDS, taxpayer_update
 from fapiao.jobs.models import Job, JobStatus
 from fapiao.security.services import preferences_of, preferences_save, unlock
 from fapiao.web.context import page
-
-ADMIN = Role.ADMIN
-TAXPAYER_ROLES = [role for role in Role if role != Role.AUTHORITY]
 
 
 def _done(request: HttpRequest, path: str, message: str) -> HttpResponse:
@@ -59,7 +58,7 @@ def _flash(request: HttpRequest) -> str:
     return str(request.session.pop("flash", ""))
 
 
-@page(ADMIN)
+@page(*SETUP)
 def profile(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     error: DomainError | None = None
@@ -82,7 +81,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 SHOWN = 500
 
 
-@page(ADMIN)
+@page(*SETUP)
 def users(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     memberships = Membership.objects.filter(taxpayer=me.taxpayer).select_related("user")
@@ -96,7 +95,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@page(ADMIN)
+@page(*SETUP)
 def users_change(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     action = request.POST.get("action", "")
@@ -146,7 +145,7 @@ def users_change(request: HttpRequest) -> HttpResponse:
     return _done(request, "/settings/users/", message)
 
 
-@page(ADMIN, Role.ISSUER)
+@page(*ISSUE)
 def catalogs(request: HttpRequest, name: str) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     if name not in CATALOGS:
@@ -182,7 +181,7 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
     })  # fmt: skip
 
 
-@page(ADMIN, Role.ISSUER)
+@page(*ISSUE)
 def catalog_import_status(request: HttpRequest, name: str, job_id: int) -> HttpResponse:
     """A background import: its progress while it runs (the page refreshes itself), then what
     it did or the rows it refused."""
@@ -203,7 +202,7 @@ class _Echo:
         return value
 
 
-@page(ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
+@page(*READ)
 def catalog_download(request: HttpRequest, name: str, format: str) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     if name not in CATALOGS or format not in ("csv", "xlsx"):
@@ -222,7 +221,7 @@ def catalog_download(request: HttpRequest, name: str, format: str) -> HttpRespon
     return response
 
 
-@page(ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
+@page(*READ)
 def channels(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     today = local_date(timezone.now())
@@ -230,7 +229,7 @@ def channels(request: HttpRequest) -> HttpResponse:
     return render(request, "web/settings/channels.html", {"channels": found})
 
 
-@page(ADMIN)
+@page(*SETUP)
 def keys(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     shown = ""

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fapiao.authority.client import Unreachable
+from fapiao.core.roles import OVERSEE, Role
 from fapiao.domain.errors import DomainError
-from fapiao.invoicing.models import Role, Upload
+from fapiao.invoicing.models import Upload
 from fapiao.invoicing.uploads import reconcile, reconcile_repair, upload_flush, upload_state
 from fapiao.web.context import page
 
 
-@page(Role.ADMIN, Role.FINANCE, Role.AUDITOR)
+@page(*OVERSEE)
 def sync(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     taxpayer = me.taxpayer

@@ -23,6 +23,10 @@ from django.views.decorators.http import require_POST
 
 import fapiao
 from fapiao.closing.services import reminders_of
+from fapiao.core.clock import local_date
+from fapiao.core.refusals import say
+from fapiao.core.roles import AUDIT, ISSUE, READ
+from fapiao.core.spreadsheets import neutralise
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
@@ -43,7 +47,6 @@ from fapiao.invoicing.models import (
     Membership,
     Product,
     RedForm,
-    Role,
 )
 from fapiao.invoicing.selectors import (
     NotFound,
@@ -52,17 +55,11 @@ from fapiao.invoicing.selectors import (
     invoice_list,
     parse_id,
 )
-from fapiao.invoicing.services import local_date
 from fapiao.invoicing.uploads import upload_state
 from fapiao.security.audit import LABELS as AUDIT_LABELS
 from fapiao.security.audit import audit_append
 from fapiao.security.models import AuditEvent
-from fapiao.spreadsheets import neutralise
 from fapiao.web.context import page
-from fapiao.web.refusals import say
-
-READ = (Role.ADMIN, Role.ISSUER, Role.FINANCE, Role.AUDITOR)
-ISSUE = (Role.ADMIN, Role.ISSUER)
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -322,7 +319,7 @@ def _audit_events(request: HttpRequest) -> Any:
     return events.order_by("-sequence")
 
 
-@page(Role.ADMIN, Role.AUDITOR)
+@page(*AUDIT)
 def audit(request: HttpRequest) -> HttpResponse:
     try:
         events = list(_audit_events(request)[:500])
@@ -335,7 +332,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@page(Role.ADMIN, Role.AUDITOR)
+@page(*AUDIT)
 def audit_export(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)

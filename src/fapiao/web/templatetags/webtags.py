@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
+from fapiao.core.refusals import say
 from fapiao.domain.lifecycle import Status
-from fapiao.web.refusals import say
 
 register = template.Library()
 

@@ -1,0 +1,47 @@
+"""What every resource of the API needs: the caller, the caller's invoice, picked lines."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from fapiao.api.v1.schemas import PickIn
+from fapiao.core.caller import Caller
+from fapiao.domain.money import parse_money, parse_price
+from fapiao.domain.red import Pick
+from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.selectors import (
+    NotFound,
+)
+
+
+def caller(request: HttpRequest) -> Caller:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def invoice_of(request: HttpRequest, invoice_id: int) -> Invoice:
+    """The caller's invoice, or 404 — another taxpayer's id is as unknown as a missing one."""
+    found = (
+        Invoice.objects.filter(taxpayer=caller(request).taxpayer, pk=invoice_id)
+        .select_related("signing_key", "taxpayer", "channel", "blue")
+        .first()
+    )
+    if found is None:
+        raise NotFound("发票不存在", field="id")
+    return found
+
+
+def picks(lines: list[PickIn] | None) -> list[Pick] | None:
+    if lines is None:
+        return None
+    return [
+        Pick(
+            item.line - 1,
+            quantity=None
+            if item.quantity is None
+            else parse_price(item.quantity, field=f"lines.{item.line - 1}.quantity", label="数量"),
+            amount=None
+            if item.amount is None
+            else parse_money(item.amount, field=f"lines.{item.line - 1}.amount", label="金额"),
+        )
+        for item in lines
+    ]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fapiao.cli.base import FapiaoCommand
+from fapiao.invoicing.demo import demo_load
+
+
+class Command(FapiaoCommand):
+    help = "载入演示数据（已存在时不重复创建），并列出演示账号"
+    taxpayer_scoped = False
+
+    def run(self, **options: Any) -> tuple[Any, str]:
+        result = demo_load()
+        taxpayer = result.taxpayer
+        data = {
+            "created": result.created,
+            "taxpayer": {"name": taxpayer.name, "tax_id": taxpayer.tax_id},
+            "password": result.password,
+            "users": [{"username": u, "role": role} for u, role in result.users],
+        }
+        state = "已创建" if result.created else "已存在"
+        lines = [f"演示企业{state}：{taxpayer}", "演示账号（密码均为 " + result.password + "）："]
+        lines += [f"  {username:<10} {role}" for username, role in result.users]
+        return data, "\n".join(lines)
