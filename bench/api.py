@@ -47,7 +47,7 @@ from fapiao.api.keys import apikey_create
 from fapiao.domain.kinds import ChannelType
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.core.roles import Role
-from fapiao.invoicing.services import channel_create, taxpayer_create
+from fapiao.invoicing.taxpayers import channel_create, taxpayer_create
 taxpayer = taxpayer_create(name="湖北某某科技有限公司", tax_id="9132020013590404XW",
                            kind=TaxpayerKind.GENERAL, region="42", actor="bench")
 channel_create(taxpayer=taxpayer, type=ChannelType.DIGITAL, name="数电", actor="bench")

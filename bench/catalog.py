@@ -57,7 +57,7 @@ def measure(rows: int) -> None:
 
     from fapiao.domain.rates import TaxpayerKind
     from fapiao.invoicing.catalog_files import catalog_export, catalog_import
-    from fapiao.invoicing.services import taxpayer_create
+    from fapiao.invoicing.taxpayers import taxpayer_create
 
     call_command("migrate", verbosity=0)
     taxpayer = taxpayer_create(

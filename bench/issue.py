@@ -52,9 +52,9 @@ def measure(count: int, warmup: int) -> None:
 
     from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
     from fapiao.domain.rates import TaxpayerKind
-    from fapiao.invoicing.services import (
+    from fapiao.invoicing.services import invoice_issue
+    from fapiao.invoicing.taxpayers import (
         channel_create,
-        invoice_issue,
         monitoring_set,
         stock_receive,
         taxpayer_create,

@@ -42,8 +42,13 @@ from decimal import Decimal
 from fapiao.authority.client import EmbeddedClient
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.rates import TaxpayerKind
-from fapiao.invoicing.services import (channel_create, invoice_issue, monitoring_set,
-    stock_receive, taxpayer_create)
+from fapiao.invoicing.taxpayers import (
+    channel_create,
+    monitoring_set,
+    stock_receive,
+    taxpayer_create,
+)
+from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
 
 uploads = int(sys.argv[1])

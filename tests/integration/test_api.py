@@ -19,8 +19,8 @@ from fapiao.documents.delivery import link_create  # noqa: F401 - registers deli
 from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
-from fapiao.invoicing.corrections import red_form_create
 from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.red_forms import red_form_create
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,25 +11,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fapiao.authority import services as authority
+from fapiao.authority import checking, keyring, registry
 from fapiao.authority.client import EmbeddedClient, HttpClient
 from fapiao.authority.models import Receipt, RegistryInvoice, Risk
 from fapiao.core.signing import digest, signed_answer_valid
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import RedReason
 from fapiao.domain.red import Pick
-from fapiao.invoicing.corrections import invoice_issue_red, invoice_void, red_form_create
+from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.keys import sign
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Channel, Event, Invoice, StockSegment, Upload
+from fapiao.invoicing.reconciliation import reconcile, reconcile_repair
+from fapiao.invoicing.red_forms import red_form_create
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
-from fapiao.invoicing.uploads import (
-    _message,
-    device_state,
-    reconcile,
-    reconcile_repair,
-    upload_flush,
-)
+from fapiao.invoicing.uploads import _message, device_state, upload_flush
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,7 +78,7 @@ def test_uploads_go_in_order_with_receipts_and_make_invoices_uploaded(world: Wor
     assert (flushed.sent, flushed.accepted, flushed.refused) == (5, 5, 0)
     sequences = list(Receipt.objects.order_by("pk").values_list("sequence", flat=True))
     assert sequences == sorted(sequences) and len(sequences) == 5
-    key = authority.public_key()
+    key = keyring.public_key()
     for row in Upload.objects.all():
         assert row.accepted and signed_answer_valid(row.answer, key)
     statuses = {str(i): i.status for i in Invoice.objects.all()}
@@ -103,15 +100,15 @@ def test_the_same_upload_twice_is_one_record_and_a_conflict_is_a_risk(world: Wor
     row = Upload.objects.get()
     message = _message(row)
     tax_id, name = world.taxpayer.tax_id, world.taxpayer.name
-    first = authority.receive(tax_id=tax_id, name=name, uploads=[message])
-    again = authority.receive(tax_id=tax_id, name=name, uploads=[message])
+    first = registry.receive(tax_id=tax_id, name=name, uploads=[message])
+    again = registry.receive(tax_id=tax_id, name=name, uploads=[message])
     assert first == again and first[0]["accepted"]
     assert RegistryInvoice.objects.count() == 1 and Receipt.objects.count() == 1
 
     forged: dict[str, Any] = copy.deepcopy(message)
     forged["sequence"] = message["sequence"] + 1
     forged["invoice"]["content"]["total"] = "9999.00"  # same number, other content
-    answer = authority.receive(tax_id=tax_id, name=name, uploads=[forged])[0]
+    answer = registry.receive(tax_id=tax_id, name=name, uploads=[forged])[0]
     assert not answer["accepted"] and "签名无效" in answer["error"]
 
     # a correctly signed other invoice under a registered number: the conflict itself
@@ -119,7 +116,7 @@ def test_the_same_upload_twice_is_one_record_and_a_conflict_is_a_risk(world: Wor
     other = _message(Upload.objects.get(invoice=second))
     other["invoice"]["content"]["number"] = message["invoice"]["content"]["number"]
     other["sequence"] = message["sequence"] + 2
-    answer = authority.receive(tax_id=tax_id, name=name, uploads=[other])[0]
+    answer = registry.receive(tax_id=tax_id, name=name, uploads=[other])[0]
     assert not answer["accepted"]
     assert [r.kind for r in Risk.objects.all()] == ["bad_signature", "bad_signature"]
     assert RegistryInvoice.objects.count() == 1
@@ -135,7 +132,7 @@ def test_a_conflicting_signed_upload_is_refused_and_raised_as_a_risk(world: Worl
     message["invoice"]["signature"] = sign(
         first.signing_key, digest(message["invoice"]["content"]).encode()
     )
-    answer = authority.receive(
+    answer = registry.receive(
         tax_id=world.taxpayer.tax_id, name=world.taxpayer.name, uploads=[message]
     )[0]
     assert not answer["accepted"] and "已登记为内容不同的发票" in answer["error"]
@@ -219,7 +216,7 @@ def test_every_upload_carries_the_whole_invoice_so_a_void_restores_a_lost_record
 
 def _check(world: World, invoice: Invoice, client: str = "198.51.100.7", **inputs: Any) -> Any:
     base = {"code": invoice.code, "number": invoice.number, "issued_on": str(invoice.issued_on)}
-    return authority.verify_inputs({**base, **inputs}, client=client)
+    return checking.verify_inputs({**base, **inputs}, client=client)
 
 
 def test_verify_each_kind_each_wrong_field_each_status_and_the_sixth_check(world: World) -> None:
@@ -233,7 +230,7 @@ def test_verify_each_kind_each_wrong_field_each_status_and_the_sixth_check(world
     )
     invoice_issue_red(blue=digital, actor="clerk", form=form, now=NOW)
     upload_flush(client=EmbeddedClient(), now=NOW)
-    key = authority.public_key()
+    key = keyring.public_key()
 
     answer = _check(world, special, amount="1000.00")
     assert (answer["outcome"], answer["status"], answer["signature_valid"]) == (
@@ -257,7 +254,7 @@ def test_verify_each_kind_each_wrong_field_each_status_and_the_sixth_check(world
     assert _check(world, paper, check6=paper.check_code[-6:])["status"] == "作废"
 
     # by the QR payload, as scanned
-    by_qr = authority.verify_inputs({"qr": ordinary.qr}, client="198.51.100.8")
+    by_qr = checking.verify_inputs({"qr": ordinary.qr}, client="198.51.100.8")
     assert by_qr["outcome"] == "一致"
     # ordinary has now been checked 3 times (2 typed, 1 by QR): the 4th and 5th pass, not the 6th
     assert _check(world, ordinary, check6=wrong)["checks_today"] == 4
@@ -267,8 +264,8 @@ def test_verify_each_kind_each_wrong_field_each_status_and_the_sixth_check(world
     assert sixth["message"] == "超过该张发票当天查验次数(请于次日再次查验)"
     # the count is per natural day in Asia/Shanghai
     tomorrow = datetime.now(SHANGHAI) + timedelta(days=1)
-    query = authority.query_of({"qr": ordinary.qr})
-    assert authority.check(query, client="x", now=tomorrow).outcome.value == "一致"
+    query = checking.query_of({"qr": ordinary.qr})
+    assert checking.check(query, client="x", now=tomorrow).outcome.value == "一致"
 
     missing = _check(world, special, number="99999999", amount="1000.00")
     assert missing["outcome"] == "查无此票"
@@ -284,7 +281,7 @@ def test_many_misses_from_one_client_are_refused(world: World, settings: Any) ->
     for number in range(1, 4):
         answer = _check(world, invoice, number=f"{number:08d}", amount="1000.00")
         assert answer["outcome"] == "查无此票"
-    with pytest.raises(authority.TooManyMisses, match="查验过于频繁"):
+    with pytest.raises(checking.TooManyMisses, match="查验过于频繁"):
         _check(world, invoice, amount="1000.00")
     # another client is not affected
     assert _check(world, invoice, client="192.0.2.1", amount="1000.00")["outcome"] == "一致"
@@ -382,4 +379,4 @@ def test_verify_matches_every_kind_by_its_own_inputs(
         True,
     )
     assert answer["invoice"]["kind"] == kind
-    assert authority.verify_inputs({"qr": invoice.qr}, client="qr")["outcome"] == "一致"
+    assert checking.verify_inputs({"qr": invoice.qr}, client="qr")["outcome"] == "一致"

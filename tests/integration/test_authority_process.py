@@ -26,8 +26,9 @@ from fapiao.authority.client import HttpClient, authority_client
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Invoice, Upload
+from fapiao.invoicing.reconciliation import reconcile
 from fapiao.invoicing.services import invoice_issue
-from fapiao.invoicing.uploads import reconcile, upload_flush
+from fapiao.invoicing.uploads import upload_flush
 from tests.integration.issue_worker import DRAFT
 from tests.integration.world import database_url, make_world
 

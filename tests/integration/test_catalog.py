@@ -28,7 +28,7 @@ from fapiao.invoicing.models import (
     Membership,
     Product,
 )
-from fapiao.invoicing.services import taxpayer_create, taxpayer_update
+from fapiao.invoicing.taxpayers import taxpayer_create, taxpayer_update
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,20 +15,14 @@ from django.test import Client
 from django.utils import translation
 from pypdf import PdfReader
 
-from fapiao.authority import services as authority
-from fapiao.closing import services as closing_services
+from fapiao.authority import reviews
+from fapiao.closing import clearing
 from fapiao.closing.certificate import certificate_pdf
+from fapiao.closing.clearing import clearing_apply, clearing_refresh, clearing_state
+from fapiao.closing.filing import period_declare, period_report
 from fapiao.closing.models import Clearing, Reminder
-from fapiao.closing.services import (
-    clearing_apply,
-    clearing_refresh,
-    clearing_state,
-    period_declare,
-    period_from,
-    period_report,
-    reminders_of,
-    reminders_send,
-)
+from fapiao.closing.reminders import reminders_of, reminders_send
+from fapiao.closing.services import period_from
 from fapiao.core.refusals import say
 from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
@@ -37,7 +31,8 @@ from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, Monitoring
-from fapiao.invoicing.services import invoice_issue, taxpayer_update
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.taxpayers import taxpayer_update
 from fapiao.invoicing.uploads import upload_flush
 from fapiao.jobs.services import job_run_due, worker_round
 from fapiao.security.services import confirm_send, preferences_save
@@ -205,11 +200,11 @@ def test_a_rejection_with_its_reason_then_a_resubmission(world: World, admin: An
         code=code_for(admin, at(11, 4)), actor="finance", now=at(11, 4),
     )  # fmt: skip
     assert first.status == "pending"  # the comparison failed: a person decides
-    assert any("申报比对不通过" in f for f in authority.clearings_pending()[0].findings)
+    assert any("申报比对不通过" in f for f in reviews.clearings_pending()[0].findings)
     view = clearing_state(world.device, OCTOBER, today=date(2026, 11, 4))
     assert "正在税务机关审核中" in view.blockers[0]
 
-    authority.clearing_decide(number=first.number, approve=False, reason="申报销售额少于开票金额",
+    reviews.clearing_decide(number=first.number, approve=False, reason="申报销售额少于开票金额",
                               actor="shuiwu")  # fmt: skip
     first = clearing_refresh(first)
     assert (first.status, first.reason) == ("rejected", "申报销售额少于开票金额")
@@ -330,11 +325,11 @@ def test_the_worker_learns_a_decision_made_by_a_person(world: World, admin: Any)
         actor="finance", now=at(11, 4),
     )  # fmt: skip
     assert pending.status == "pending"
-    authority.clearing_decide(number=pending.number, approve=True, reason="说明合理",
+    reviews.clearing_decide(number=pending.number, approve=True, reason="说明合理",
                               actor="shuiwu")  # fmt: skip
-    closing_services._last_round[0] = 0.0  # the worker's next round is due
+    clearing._last_round[0] = 0.0  # the worker's next round is due
     assert worker_round() >= 1
     pending.refresh_from_db()
     assert (pending.status, pending.reason) == ("approved", "说明合理")
     assert lock_dates(world) == {date(2026, 12, 15)}
-    assert closing_services.clearing_round() == 0  # not asked again at once
+    assert clearing.clearing_round() == 0  # not asked again at once

@@ -20,18 +20,16 @@ from fapiao.domain.lifecycle import (
 )
 from fapiao.domain.qr import parse_qr
 from fapiao.domain.red import Pick
-from fapiao.invoicing.corrections import (
-    BUYER,
-    SELLER,
-    invoice_issue_red,
-    invoice_mark,
-    invoice_void,
+from fapiao.invoicing.corrections import BUYER, SELLER, invoice_mark, invoice_void
+from fapiao.invoicing.ledger import ledger_verify
+from fapiao.invoicing.models import Channel, Event, Invoice, RedForm, StockSegment
+from fapiao.invoicing.red_forms import (
     red_form_cancel,
     red_form_confirm,
     red_form_create,
+    red_forms_round,
 )
-from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import Channel, Event, Invoice, RedForm, StockSegment
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import credit_used
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import SPECIAL_BUYER, World, make_world
@@ -297,3 +295,28 @@ def test_print_and_deliver_marks_move_forward_only(world: World) -> None:
         "发票已作废，不能打印",
     )
     assert ledger_verify(world.taxpayer) == []
+
+
+def test_lapsing_touches_only_the_request_s_own_forms_and_the_worker_lapses_the_rest(
+    world: World,
+) -> None:
+    other = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161")
+    forms = [
+        red_form_create(
+            blue=blue(w, "DIGITAL_SPECIAL", channel=w.digital),
+            reason=RedReason.RETURN,
+            raised_by=BUYER,
+            buyer_booked=True,
+            actor="购方",
+            now=NOW,
+        )
+        for w in (world, other)
+    ]
+    later = NOW + timedelta(hours=73)
+    with pytest.raises(DomainError, match="超过72小时未确认"):
+        red_form_confirm(form=forms[0], party=SELLER, accept=True, actor="clerk", now=later)
+    statuses = [RedForm.objects.get(pk=f.pk).status for f in forms]
+    assert statuses == ["lapsed", "pending"]  # the other taxpayer's form was not touched
+    assert red_forms_round() == 1  # the worker's round, once its time has come
+    assert RedForm.objects.get(pk=forms[1].pk).status == "lapsed"
+    assert red_forms_round() == 0

@@ -25,8 +25,8 @@ from fapiao.documents.services import document_of, document_render
 from fapiao.domain.invoice import Party
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.domain.lifecycle import RedReason
-from fapiao.invoicing.corrections import invoice_issue_red
 from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 

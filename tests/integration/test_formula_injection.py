@@ -19,8 +19,8 @@ from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.catalog_files import ImportRefused, catalog_export, catalog_import
-from fapiao.invoicing.corrections import invoice_issue_red
 from fapiao.invoicing.models import Customer, Invoice
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import World, make_world
 

@@ -14,6 +14,12 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind
 from fapiao.domain.qr import parse_qr
 from fapiao.domain.rates import TaxpayerKind
+from fapiao.invoicing.errors import (
+    FUTURE_MESSAGE,
+    NO_MONITORING_MESSAGE,
+    NO_STOCK_MESSAGE,
+    IdempotencyConflict,
+)
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.ledger import invoice_digest, ledger_verify
 from fapiao.invoicing.models import (
@@ -28,13 +34,9 @@ from fapiao.invoicing.models import (
     Taxpayer,
 )
 from fapiao.invoicing.selectors import credit_used
-from fapiao.invoicing.services import (
-    FUTURE_MESSAGE,
-    NO_MONITORING_MESSAGE,
-    NO_STOCK_MESSAGE,
-    IdempotencyConflict,
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.taxpayers import (
     channel_create,
-    invoice_issue,
     monitoring_set,
     taxpayer_create,
     taxpayer_update,

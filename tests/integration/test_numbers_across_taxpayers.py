@@ -30,7 +30,7 @@ from fapiao.invoicing.models import (
     Taxpayer,
 )
 from fapiao.invoicing.numbers import digital_numbers_top_up
-from fapiao.invoicing.services import (
+from fapiao.invoicing.taxpayers import (
     channel_create,
     monitoring_set,
     stock_request,

@@ -156,7 +156,7 @@ def test_red_letter_confirmation_through_the_invoice_page(world: World) -> None:
 def test_dashboard_warns_of_low_stock_and_credit(world: World) -> None:
     from decimal import Decimal
 
-    from fapiao.invoicing.services import credit_set
+    from fapiao.invoicing.taxpayers import credit_set
 
     credit_set(channel=world.digital, monthly_credit=Decimal("4000.00"), source="税务机关",
                actor="root")  # fmt: skip

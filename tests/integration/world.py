@@ -12,7 +12,7 @@ from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.numbering import build_code
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.models import Channel, Taxpayer
-from fapiao.invoicing.services import (
+from fapiao.invoicing.taxpayers import (
     channel_create,
     monitoring_set,
     stock_receive,

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.security import HttpBearer
 
-from fapiao.authority import numbers, services
+from fapiao.authority import checking, grants, keyring, numbers, registry, reviews
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import parse_kind
 
@@ -48,7 +48,7 @@ def client_of(request: HttpRequest) -> str:
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
-    status = 429 if isinstance(error, services.TooManyMisses) else 400
+    status = 429 if isinstance(error, checking.TooManyMisses) else 400
     return api.create_response(request, error.as_dict(), status=status)
 
 
@@ -69,17 +69,17 @@ class StockRequest(Schema):
 
 @api.post("/uploads", auth=TaxpayerSide())
 def uploads(request: HttpRequest, batch: UploadBatch) -> dict[str, Any]:
-    return services.receive_signed(tax_id=batch.tax_id, name=batch.name, uploads=batch.uploads)
+    return registry.receive_signed(tax_id=batch.tax_id, name=batch.name, uploads=batch.uploads)
 
 
 @api.get("/records", auth=TaxpayerSide())
 def records(request: HttpRequest, tax_id: str, after: int = 0, limit: int = 1000) -> Any:
-    return services.records(tax_id=tax_id, after=after, limit=min(max(limit, 1), 5000))
+    return registry.records(tax_id=tax_id, after=after, limit=min(max(limit, 1), 5000))
 
 
 @api.post("/stock", auth=TaxpayerSide())
 def stock(request: HttpRequest, body: StockRequest) -> dict[str, Any]:
-    grant = services.grant_stock(
+    grant = grants.grant_stock(
         tax_id=body.tax_id, name=body.name, region=body.region,
         device_number=body.device_number, kind=parse_kind(body.kind), count=body.count,
     )  # fmt: skip
@@ -115,7 +115,7 @@ def confirmation_numbers(request: HttpRequest, body: ConfirmationNumberRequest) 
 
 @api.get("/credit", auth=TaxpayerSide())
 def credit(request: HttpRequest, tax_id: str) -> dict[str, Any]:
-    value = services.credit_of(tax_id)
+    value = grants.credit_of(tax_id)
     return {"monthly_credit": None if value is None else str(value)}
 
 
@@ -142,22 +142,22 @@ class Application(Schema):
 
 @api.post("/filings", auth=TaxpayerSide())
 def filings(request: HttpRequest, body: Filing) -> dict[str, Any]:
-    return services.file_period(**body.dict())
+    return reviews.file_period(**body.dict())
 
 
 @api.post("/clearings", auth=TaxpayerSide())
 def clearings(request: HttpRequest, body: Application) -> dict[str, Any]:
-    return services.clearing_submit(**body.dict())
+    return reviews.clearing_submit(**body.dict())
 
 
 @api.get("/clearings/{number}", auth=TaxpayerSide())
 def clearing(request: HttpRequest, number: str) -> dict[str, Any]:
-    return services.clearing_status(number)
+    return reviews.clearing_status(number)
 
 
 @api.get("/key")
 def key(request: HttpRequest) -> dict[str, str]:
-    return services.public_key()
+    return keyring.public_key()
 
 
 class VerifyIn(Schema):
@@ -172,4 +172,4 @@ class VerifyIn(Schema):
 
 @api.post("/verify")
 def verify(request: HttpRequest, inputs: VerifyIn) -> dict[str, Any]:
-    return services.verify_inputs(inputs.dict(), client=client_of(request))
+    return checking.verify_inputs(inputs.dict(), client=client_of(request))

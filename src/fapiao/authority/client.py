@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from fapiao.authority import numbers, services
+from fapiao.authority import checking, grants, keyring, numbers, registry, reviews
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind
 
@@ -73,10 +73,10 @@ class EmbeddedClient:
     def upload(self, *, tax_id: str, name: str, uploads: list[dict[str, Any]]) -> dict[str, Any]:
         # through JSON, as over HTTP: the authority keeps only what the wire would carry
         wire = json.loads(json.dumps(uploads))
-        return services.receive_signed(tax_id=tax_id, name=name, uploads=wire)
+        return registry.receive_signed(tax_id=tax_id, name=name, uploads=wire)
 
     def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
-        return services.records(tax_id=tax_id, after=after, limit=limit)
+        return registry.records(tax_id=tax_id, after=after, limit=limit)
 
     def grant_stock(
         self,
@@ -88,14 +88,14 @@ class EmbeddedClient:
         kind: InvoiceKind,
         count: int,
     ) -> dict[str, Any]:
-        grant = services.grant_stock(
+        grant = grants.grant_stock(
             tax_id=tax_id, name=name, region=region, device_number=device_number,
             kind=kind, count=count,
         )  # fmt: skip
         return {"code": grant.code, "first": grant.first, "last": grant.last, "grant": grant.pk}
 
     def credit(self, *, tax_id: str) -> Decimal | None:
-        return services.credit_of(tax_id)
+        return grants.credit_of(tax_id)
 
     def digital_numbers(
         self, *, tax_id: str, name: str, region: str, channel_digit: str, year: int, count: int
@@ -110,19 +110,19 @@ class EmbeddedClient:
         return numbers.confirmation_number_grant(tax_id=tax_id, name=name, region=region, year=year)
 
     def verify(self, inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
-        return services.verify_inputs(inputs, client=client)
+        return checking.verify_inputs(inputs, client=client)
 
     def public_key(self) -> dict[str, str]:
-        return services.public_key()
+        return keyring.public_key()
 
     def file_period(self, filing: dict[str, Any]) -> dict[str, Any]:
-        return services.file_period(**json.loads(json.dumps(filing)))
+        return reviews.file_period(**json.loads(json.dumps(filing)))
 
     def clearing_submit(self, application: dict[str, Any]) -> dict[str, Any]:
-        return services.clearing_submit(**json.loads(json.dumps(application)))
+        return reviews.clearing_submit(**json.loads(json.dumps(application)))
 
     def clearing_status(self, number: str) -> dict[str, Any]:
-        return services.clearing_status(number)
+        return reviews.clearing_status(number)
 
 
 class HttpClient:

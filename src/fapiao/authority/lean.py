@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import close_old_connections
 
-from fapiao.authority import services
+from fapiao.authority import checking
 from fapiao.domain.errors import DomainError
 from fapiao.domain.verification import INPUT_FIELDS
 
@@ -57,8 +57,8 @@ def answer(environ: dict[str, Any], start: StartResponse) -> list[bytes]:
                       _refusal("invalid", "请求格式不正确：各项应为文字"))  # fmt: skip
     close_old_connections()
     try:
-        result = services.verify_inputs(inputs, client=str(environ.get("REMOTE_ADDR", "")))
-    except services.TooManyMisses as refused:
+        result = checking.verify_inputs(inputs, client=str(environ.get("REMOTE_ADDR", "")))
+    except checking.TooManyMisses as refused:
         return _reply(start, "429 Too Many Requests", refused.as_dict())
     except DomainError as refused:
         return _reply(start, "400 Bad Request", refused.as_dict())

@@ -12,7 +12,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from fapiao.authority.models import DigitalGrant, NumberSeries, RegisteredTaxpayer
+from fapiao.authority.models import DigitalGrant, NumberSeries
+from fapiao.authority.services import registered
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.numbering import SEQUENCE_15_MAX, build_digital_number
 from fapiao.domain.red import CONFIRMATION_SEQUENCE_DIGITS, confirmation_number
@@ -22,11 +23,6 @@ BLOCK_MAX = 100_000
 
 class NumbersRefused(DomainError):
     code = "authority_refused"
-
-
-def _registered(tax_id: str, name: str) -> RegisteredTaxpayer:
-    taxpayer, _ = RegisteredTaxpayer.objects.get_or_create(tax_id=tax_id, defaults={"name": name})
-    return taxpayer
 
 
 def _take(series: str, count: int) -> int:
@@ -60,7 +56,7 @@ def digital_numbers_grant(
     # checks the region and the channel digit (and names the field that is wrong)
     prefix = build_digital_number(year=year, region=region[:2], channel=channel_digit, sequence=1)
     prefix = prefix[:5]
-    taxpayer = _registered(tax_id, name)
+    taxpayer = registered(tax_id, name)
     first = _take(f"digital:{prefix}", count)
     last = first + count - 1
     if last > SEQUENCE_15_MAX:
@@ -73,7 +69,7 @@ def digital_numbers_grant(
 @transaction.atomic
 def confirmation_number_grant(*, tax_id: str, name: str, region: str, year: int) -> str:
     """The next 确认单 number of the region and year (the platform numbers every 确认单)."""
-    _registered(tax_id, name)
+    registered(tax_id, name)
     sequence = _take(f"confirmation:{region[:2]}:{year}", 1)
     if sequence >= 10**CONFIRMATION_SEQUENCE_DIGITS:
         raise NumbersRefused("确认单编号已用完", field="number")

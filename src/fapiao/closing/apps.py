@@ -6,4 +6,4 @@ class ClosingConfig(AppConfig):
     verbose_name = "申报与清卡"
 
     def ready(self) -> None:
-        from fapiao.closing import services  # noqa: F401 - registers the reminder round
+        from fapiao.closing import clearing  # noqa: F401 - registers the decisions and reminders round

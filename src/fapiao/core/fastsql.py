@@ -12,52 +12,28 @@ statements whose answer is not needed at once together with the next one that is
 
 from __future__ import annotations
 
-import enum
 import functools
-import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
-from decimal import Decimal
 from typing import Any, TypeVar
-from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models.expressions import Col
-from psycopg import Binary
-from psycopg.types.json import Jsonb
+
+from fapiao.core.sqlbuild import (
+    JSON_ROWS,
+    Shape,
+    converter,
+    converters_of,
+    insert_sql,
+    row_values,
+    rows_json,
+    select,
+    update_sql,
+)
 
 M = TypeVar("M", bound=models.Model)
-
-
-#: Fields stored as the attribute itself: ``get_db_prep_save`` is the identity for them when the
-#: value already has the field's type (a ``str``, ``bool`` or ``int``), which is checked.
-_PLAIN: dict[type, type] = {
-    models.CharField: str,
-    models.BooleanField: bool,
-    models.IntegerField: int,
-    models.PositiveIntegerField: int,
-    models.PositiveBigIntegerField: int,
-    models.ForeignKey: int,
-}
-
-
-def _preparer(field: models.Field) -> Any:
-    """The field's value of an object as stored; the plain case skips Django's conversion."""
-    plain = _PLAIN.get(type(field))
-    attname = field.attname
-
-    def prepare(item: models.Model, wrapper: Any) -> Any:
-        value = getattr(item, attname)
-        if plain is not None and (
-            value is None or type(value) is plain or (plain is str and isinstance(value, str))
-        ):
-            return value
-        return field.get_db_prep_save(field.pre_save(item, add=True), wrapper)
-
-    return prepare
 
 
 @functools.cache
@@ -193,71 +169,6 @@ def pipeline() -> Iterator[None]:
             wrapper._fastsql_held = None
 
 
-#: Up to this many rows, an insert on PostgreSQL travels as one JSON document; more, as one
-#: array per column (measured: JSON is cheaper for a few rows, the arrays for many).
-JSON_ROWS = 8
-
-
-class Shape(enum.Enum):
-    VALUES = "values"  # a parameter per value
-    JSON = "json"  # one JSON document: a parameter for all
-    ARRAYS = "arrays"  # one array per column
-
-
-@functools.cache
-def _insert_sql(
-    model: type[models.Model], shape: Shape, rows: int, returning: bool, with_pk: bool = False
-) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
-    """The INSERT of ``rows`` rows in ``shape``, each field's preparer and each one's column.
-
-    On PostgreSQL the statement's text is the same for any number of rows, so that it stays
-    prepared, and the driver does not parse a VALUES list: a few rows travel as a JSON array of
-    objects that ``jsonb_populate_recordset`` turns into rows of the table (one parameter, so
-    that statements held in a pipeline and sent as one keep few: see :class:`_Held`); many as
-    one array per column through UNNEST, as Django's ``bulk_create`` does, in binary (%b), which
-    the driver builds without escaping each element."""
-    fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(model._meta.db_table)
-    if shape is Shape.JSON:
-        source = f"SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"  # noqa: S608
-    elif shape is Shape.ARRAYS:
-        # the type without its length: no truncation, one text for every length
-        arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
-        source = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608
-    else:
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        source = f"VALUES {', '.join([row] * rows)}"
-    sql = f"INSERT INTO {table} ({columns}) {source}"
-    if returning:
-        sql += f" RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
-    return sql, tuple(_preparer(f) for f in fields), tuple(f.column for f in fields)
-
-
-def _json_value(value: Any) -> Any:
-    """A value prepared for the database as PostgreSQL reads it from JSON text."""
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    if isinstance(value, date):  # and datetime: ISO 8601, with its offset
-        return value.isoformat()
-    if isinstance(value, Jsonb):
-        return value.obj
-    if isinstance(value, Binary):  # a BinaryField's value, wrapped
-        value = value.obj
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "\\x" + bytes(value).hex()
-    raise TypeError(f"{type(value).__name__} cannot travel as JSON")
-
-
-def _rows_json(keys: tuple[str, ...], rows: list[list[Any]]) -> str:
-    return json.dumps(
-        [dict(zip(keys, row, strict=True)) for row in rows],
-        ensure_ascii=False,
-        default=_json_value,
-    )
-
-
 def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
     """Insert rows of one model in one statement and set their primary keys (RETURNING gives
     them in the order of the VALUES rows, as Django's own ``bulk_create`` relies on). Without
@@ -272,12 +183,12 @@ def insert(objects: Sequence[models.Model], *, keys: bool = True) -> None:
     else:
         shape = Shape.JSON if count <= JSON_ROWS else Shape.ARRAYS
         count = 0  # the same statement for any number
-    sql, fields, names = _insert_sql(type(objects[0]), shape, count, keys and not with_pk, with_pk)
+    sql, fields, names = insert_sql(type(objects[0]), shape, count, keys and not with_pk, with_pk)
     wrapper = connections[DEFAULT_DB_ALIAS]  # once: each lookup goes through a context-local
     params: list[Any] = []
     if shape is Shape.JSON:
         rows = [[prepare(item, wrapper) for prepare in fields] for item in objects]
-        params = [_rows_json(names, rows)]
+        params = [rows_json(names, rows)]
     elif shape is Shape.ARRAYS:
         params = [[prepare(item, wrapper) for item in objects] for prepare in fields]
     else:
@@ -308,19 +219,9 @@ def remember(item: models.Model, related: str, objects: list[models.Model]) -> N
     }  # type: ignore[attr-defined]
 
 
-@functools.cache
-def _update_sql(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
-    fields = tuple(model._meta.get_field(name) for name in names)
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {pk} = %s"  # noqa: S608
-    return sql, fields
-
-
 def update(item: models.Model, *names: str) -> None:
     """Store the named fields of ``item``, like ``save(update_fields=names)``."""
-    sql, fields = _update_sql(type(item), names)
+    sql, fields = update_sql(type(item), names)
     wrapper = connections[DEFAULT_DB_ALIAS]
     params = [f.get_db_prep_save(getattr(item, f.attname), wrapper) for f in fields]
     execute(sql, [*params, item.pk])
@@ -331,7 +232,7 @@ def update_many(items: Sequence[models.Model], *names: str) -> None:
     far cheaper than ``bulk_update``'s CASE expressions."""
     if not items:
         return
-    sql, fields = _update_sql(type(items[0]), names)
+    sql, fields = update_sql(type(items[0]), names)
     wrapper = connections[DEFAULT_DB_ALIAS]
     rows = [
         [*(f.get_db_prep_save(getattr(item, f.attname), wrapper) for f in fields), item.pk]
@@ -377,61 +278,10 @@ def reserve_key(model: type[models.Model]) -> Callable[[], int | None]:
     return read
 
 
-@functools.cache
-def _converter(field: models.Field) -> tuple[Col, list[Any]]:
-    """The field's column and the converters the ORM applies to what the driver returns."""
-    column = Col(field.model._meta.db_table, field)
-    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-
-
-def _converters(meta: Any) -> tuple[tuple[Col, list[Any]], ...]:
-    """Each column's converters, in the order of the model's fields."""
-    return tuple(_converter(field) for field in meta.concrete_fields)
-
-
 def converted(fields: Sequence[Any], row: Sequence[Any]) -> list[Any]:
     """``row`` (one value read for each of ``fields``) converted as the ORM converts them: for a
     statement of our own that reads columns of several models."""
-    return _values(row, [_converter(field) for field in fields], connections[DEFAULT_DB_ALIAS])
-
-
-@functools.cache
-def _select(
-    model: type[models.Model], where: tuple[str, ...], lock: bool, related: str = ""
-) -> tuple[str, tuple[tuple[Col, list[Any]], ...], tuple[tuple[Col, list[Any]], ...]]:
-    """The SELECT of every column (and every column of the ``related`` row, joined), and each
-    column's converters."""
-    quote = connection.ops.quote_name
-    meta = model._meta
-    columns = ", ".join(f"a.{quote(f.column)}" for f in meta.concrete_fields)
-    condition = " AND ".join(f"a.{quote(meta.get_field(name).column)} = %s" for name in where)  # type: ignore[union-attr]
-    source = f"{quote(meta.db_table)} a"
-    joined: tuple[tuple[Col, list[Any]], ...] = ()
-    if related:
-        link = meta.get_field(related)
-        other = link.related_model._meta  # type: ignore[union-attr]
-        columns += ", " + ", ".join(f"b.{quote(f.column)}" for f in other.concrete_fields)
-        source += (
-            f" JOIN {quote(other.db_table)} b"
-            f" ON b.{quote(other.pk.column)} = a.{quote(link.column)}"  # type: ignore[union-attr]
-        )
-        joined = _converters(other)
-    sql = f"SELECT {columns} FROM {source} WHERE {condition}"  # noqa: S608
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    return sql, _converters(meta), joined
-
-
-def _values(
-    row: Sequence[Any], converters: Sequence[tuple[Col, list[Any]]], wrapper: Any
-) -> list[Any]:
-    values = []
-    for raw, (column, functions) in zip(row, converters, strict=True):
-        value = raw
-        for function in functions:
-            value = function(value, column, wrapper)
-        values.append(value)
-    return values
+    return row_values(row, [converter(field) for field in fields], connections[DEFAULT_DB_ALIAS])
 
 
 @functools.cache
@@ -444,13 +294,8 @@ def columns(model: type[models.Model], alias: str) -> str:
 def from_row(model: type[M], row: Sequence[Any]) -> M:
     """The object of ``model`` whose :func:`columns` are ``row``, converted as the ORM does."""
     wrapper = connections[DEFAULT_DB_ALIAS]
-    values = _values(row, _converters_of(model), wrapper)
+    values = row_values(row, converters_of(model), wrapper)
     return model.from_db(DEFAULT_DB_ALIAS, None, values)  # type: ignore[return-value,arg-type]
-
-
-@functools.cache
-def _converters_of(model: type[models.Model]) -> tuple[tuple[Col, list[Any]], ...]:
-    return _converters(model._meta)
 
 
 def get(model: type[M], *, lock: bool = False, related: str = "", **where: Any) -> M | None:
@@ -465,7 +310,7 @@ def get_later(
 ) -> Callable[[], M | None]:
     """:func:`get`, asked now and read by the function returned (see :func:`ask`)."""
     names = tuple(sorted(where))
-    sql, converters, joined = _select(model, names, lock, related)
+    sql, converters, joined = select(model, names, lock, related)
     wrapper = connections[DEFAULT_DB_ALIAS]
     rows = ask(sql, [where[name] for name in names])
 
@@ -474,10 +319,10 @@ def get_later(
         if not found:
             return None
         row, width = found[0], len(converters)
-        item = model.from_db(DEFAULT_DB_ALIAS, None, _values(row[:width], converters, wrapper))  # type: ignore[arg-type]
+        item = model.from_db(DEFAULT_DB_ALIAS, None, row_values(row[:width], converters, wrapper))  # type: ignore[arg-type]
         if related:
             other = model._meta.get_field(related).related_model
-            values = _values(row[width:], joined, wrapper)
+            values = row_values(row[width:], joined, wrapper)
             setattr(item, related, other.from_db(DEFAULT_DB_ALIAS, None, values))  # type: ignore[union-attr]
         return item  # type: ignore[return-value]
 

@@ -23,9 +23,10 @@ from fontTools.ttLib import TTFont
 
 from fapiao.core.archives import INVOICE, BoundedZip
 from fapiao.documents.fonts import font_file
-from fapiao.documents.layout import BLACK, LABEL, PT, RGB, Surface, char_width, draw_document
+from fapiao.documents.layout import draw_document
 from fapiao.documents.layout import page_size as layout_page_size
 from fapiao.documents.model import Document, money
+from fapiao.documents.surface import BLACK, LABEL, PT, RGB, Surface, char_width
 from fapiao.domain.errors import DomainError, Text
 
 NS = "http://www.ofdspec.org/2016"

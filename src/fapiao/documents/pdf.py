@@ -10,8 +10,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from fapiao.documents.fonts import registered_font
-from fapiao.documents.layout import BLACK, LABEL, RGB, Surface, draw_document, page_size
+from fapiao.documents.layout import draw_document, page_size
 from fapiao.documents.model import Document
+from fapiao.documents.surface import BLACK, LABEL, RGB, Surface
 
 
 def qr_matrix(payload: str) -> tuple[bytearray, ...]:

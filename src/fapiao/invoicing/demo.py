@@ -30,9 +30,9 @@ from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.models import Taxpayer
-from fapiao.invoicing.services import (
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.taxpayers import (
     channel_create,
-    invoice_issue,
     monitoring_set,
     stock_receive,
     taxpayer_create,

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, models
 
 from fapiao.core.fastsql import ask, execute
-from fapiao.invoicing.models import Counter, CreditUse, DigitalBlock, StockSegment
+from fapiao.invoicing.models import Counter, CreditUse, DigitalBlock, StockSegment, Taxpayer
 
 
 def _next_of(
@@ -83,3 +83,8 @@ def counter_ask(*, taxpayer_id: int, series: str) -> Callable[[], int]:
         [taxpayer_id, series],
     )
     return lambda: int(rows()[0][0])
+
+
+def counter_next(taxpayer: Taxpayer, series: str) -> int:
+    """The next value of a gapless running number; the caller holds the taxpayer's lock."""
+    return counter_ask(taxpayer_id=taxpayer.pk, series=series)()

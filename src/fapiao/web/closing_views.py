@@ -10,20 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fapiao.authority import services as authority
+from fapiao.authority import reviews
 from fapiao.closing.certificate import certificate_pdf
+from fapiao.closing.clearing import clearing_apply, clearing_refresh, clearing_state
+from fapiao.closing.filing import period_declare, period_report
 from fapiao.closing.models import Clearing
-from fapiao.closing.services import (
-    CONFIRM_PURPOSE,
-    clearing_apply,
-    clearing_refresh,
-    clearing_state,
-    digital_summary,
-    period_declare,
-    period_from,
-    period_report,
-    reminders_of,
-)
+from fapiao.closing.reminders import reminders_of
+from fapiao.closing.services import CONFIRM_PURPOSE, digital_summary, period_from
 from fapiao.core.clock import local_date
 from fapiao.core.refusals import say
 from fapiao.core.roles import OVERSEE, Role
@@ -170,7 +163,7 @@ def review(request: HttpRequest) -> HttpResponse:
     message = ""
     if request.method == "POST":
         try:
-            decided = authority.clearing_decide(
+            decided = reviews.clearing_decide(
                 number=request.POST.get("number", ""),
                 approve=request.POST.get("decision") == "approve",
                 reason=request.POST.get("reason", ""),
@@ -180,5 +173,5 @@ def review(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             message = error.message
     return render(request, "closing/review.html", {
-        "pending": authority.clearings_pending(), "message": message,
+        "pending": reviews.clearings_pending(), "message": message,
     })  # fmt: skip

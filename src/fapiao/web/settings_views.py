@@ -43,7 +43,7 @@ from fapiao.invoicing.catalog_files import (
 )
 from fapiao.invoicing.models import Membership
 from fapiao.invoicing.selectors import channel_as_dict, parse_id
-from fapiao.invoicing.services import PROFILE_FIELDS, taxpayer_update
+from fapiao.invoicing.taxpayers import PROFILE_FIELDS, taxpayer_update
 from fapiao.jobs.models import Job, JobStatus
 from fapiao.security.services import preferences_of, preferences_save, unlock
 from fapiao.web.context import page

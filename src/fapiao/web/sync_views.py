@@ -13,7 +13,8 @@ from fapiao.authority.client import Unreachable
 from fapiao.core.roles import OVERSEE, Role
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.models import Upload
-from fapiao.invoicing.uploads import reconcile, reconcile_repair, upload_flush, upload_state
+from fapiao.invoicing.reconciliation import reconcile, reconcile_repair
+from fapiao.invoicing.uploads import upload_flush, upload_state
 from fapiao.web.context import page
 
 

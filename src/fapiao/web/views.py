@@ -22,7 +22,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 import fapiao
-from fapiao.closing.services import reminders_of
+from fapiao.closing.reminders import reminders_of
 from fapiao.core.clock import local_date
 from fapiao.core.refusals import say
 from fapiao.core.roles import AUDIT, ISSUE, READ
@@ -32,13 +32,7 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
 from fapiao.domain.lifecycle import RedReason, Status
 from fapiao.invoicing.accounts import taxpayers_of
-from fapiao.invoicing.corrections import (
-    invoice_issue_red,
-    invoice_void,
-    red_form_cancel,
-    red_form_confirm,
-    red_form_create,
-)
+from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.models import (
     Channel,
     Customer,
@@ -48,6 +42,8 @@ from fapiao.invoicing.models import (
     Product,
     RedForm,
 )
+from fapiao.invoicing.red_forms import red_form_cancel, red_form_confirm, red_form_create
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_as_dict,

@@ -17,8 +17,8 @@ from fapiao.core.caller import Forbidden
 from fapiao.core.refusals import say
 from fapiao.core.signing import SealBroken
 from fapiao.domain.errors import DomainError
+from fapiao.invoicing.errors import BadRequestId, IdempotencyConflict
 from fapiao.invoicing.selectors import NotFound
-from fapiao.invoicing.services import BadRequestId, IdempotencyConflict
 
 
 class Api(NinjaAPI):

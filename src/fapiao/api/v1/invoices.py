@@ -33,22 +33,16 @@ from fapiao.domain.lifecycle import Action
 from fapiao.domain.money import format_plain, parse_money
 from fapiao.domain.taxcodes import display_name
 from fapiao.domain.words import amount_in_words
-from fapiao.invoicing.corrections import (
-    invoice_issue_red,
-    invoice_mark,
-    invoice_void,
-)
+from fapiao.invoicing.corrections import invoice_mark, invoice_void
 from fapiao.invoicing.models import Event, RedForm
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_find,
     invoice_as_dict,
     invoice_list,
 )
-from fapiao.invoicing.services import (
-    invoice_issue,
-    invoice_preview,
-)
+from fapiao.invoicing.services import invoice_issue, invoice_preview
 
 router = Router()
 

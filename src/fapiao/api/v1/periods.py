@@ -11,18 +11,16 @@ from ninja import Query, Router
 from fapiao.api.v1.common import caller
 from fapiao.api.v1.schemas import ClearIn, DeclareIn, Error, PeriodIn
 from fapiao.closing.certificate import certificate_pdf
-from fapiao.closing.models import Clearing
-from fapiao.closing.services import (
-    CONFIRM_PURPOSE,
+from fapiao.closing.clearing import (
     clearing_apply,
     clearing_as_dict,
     clearing_refresh,
     clearing_state,
-    period_declare,
-    period_from,
-    period_report,
     state_as_dict,
 )
+from fapiao.closing.filing import period_declare, period_report
+from fapiao.closing.models import Clearing
+from fapiao.closing.services import CONFIRM_PURPOSE, period_from
 from fapiao.core.caller import Forbidden
 from fapiao.core.clock import local_date
 from fapiao.core.roles import CLOSE, READ

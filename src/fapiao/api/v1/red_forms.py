@@ -11,12 +11,8 @@ from ninja import Status as Reply
 from fapiao.api.v1.common import caller, invoice_of, picks
 from fapiao.api.v1.schemas import ConfirmIn, RedFormIn, RedFormOut
 from fapiao.core.roles import ISSUE, READ
-from fapiao.invoicing.corrections import (
-    red_form_cancel,
-    red_form_confirm,
-    red_form_create,
-)
 from fapiao.invoicing.models import RedForm
+from fapiao.invoicing.red_forms import red_form_cancel, red_form_confirm, red_form_create
 from fapiao.invoicing.selectors import (
     NotFound,
     red_form_as_dict,

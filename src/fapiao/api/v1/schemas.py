@@ -10,9 +10,7 @@ from pydantic import BaseModel
 
 from fapiao.documents.delivery import LINK_DAYS_MAX
 from fapiao.domain.lifecycle import RedReason, Status
-from fapiao.invoicing.services import (
-    REQUEST_ID_MAX,
-)
+from fapiao.invoicing.errors import REQUEST_ID_MAX
 
 # --- schemas ------------------------------------------------------------------------------
 # The draft's schemas are plain pydantic models: read on every issuing call, they need none of

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from fapiao.authority import services
+from fapiao.authority import checking, grants, keyring, reviews
 from fapiao.cli.base import FapiaoCommand, table
 from fapiao.domain.money import parse_money
 
@@ -35,13 +35,13 @@ class Command(FapiaoCommand):
         action = options["action"]
         if action == "credit":
             amount = parse_money(options["amount"], field="amount", label="授信额度")
-            taxpayer = services.set_credit(
+            taxpayer = grants.set_credit(
                 tax_id=options["tax_id"], name=options["name"], monthly_credit=amount
             )
             data = {"tax_id": taxpayer.tax_id, "monthly_credit": str(amount)}
             return data, f"{taxpayer}的月授信额度为{amount}元"
         if action in ("approve", "reject"):
-            application = services.clearing_decide(
+            application = reviews.clearing_decide(
                 number=options["number"], approve=action == "approve",
                 reason=options["reason"], actor=f"税务机关 {self.actor(options)}",
             )  # fmt: skip
@@ -52,15 +52,15 @@ class Command(FapiaoCommand):
             pending = [
                 {"number": a.number, "taxpayer": str(a.taxpayer), "device": a.device_number,
                  "period_start": a.period_start.isoformat(), "findings": a.findings}
-                for a in services.clearings_pending()
+                for a in reviews.clearings_pending()
             ]  # fmt: skip
             rows = [[p["number"], p["taxpayer"], p["period_start"][:7], "；".join(p["findings"])]
                     for p in pending]  # fmt: skip
             return pending, table(rows)
         if action == "key":
-            key = services.public_key()
+            key = keyring.public_key()
             return key, f"{key['algorithm']} {key['public_key']}"
-        found = services.risks()
+        found = checking.risks()
         data = [
             {"at": r.at.isoformat(), "kind": r.kind, "taxpayer": str(r.taxpayer or ""),
              "detail": r.detail}

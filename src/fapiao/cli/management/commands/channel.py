@@ -11,7 +11,7 @@ from fapiao.core.clock import local_date
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind, parse_kind, spec
 from fapiao.domain.money import parse_money
 from fapiao.invoicing.selectors import channel_as_dict, channel_find
-from fapiao.invoicing.services import (
+from fapiao.invoicing.taxpayers import (
     channel_create,
     credit_request,
     credit_set,

@@ -9,18 +9,16 @@ from django.utils import timezone
 
 from fapiao.cli.base import FapiaoCommand, table
 from fapiao.closing.certificate import certificate_pdf
-from fapiao.closing.models import Clearing
-from fapiao.closing.services import (
-    CONFIRM_PURPOSE,
+from fapiao.closing.clearing import (
     clearing_apply,
     clearing_as_dict,
     clearing_refresh,
     clearing_state,
-    period_declare,
-    period_from,
-    period_report,
     state_as_dict,
 )
+from fapiao.closing.filing import period_declare, period_report
+from fapiao.closing.models import Clearing
+from fapiao.closing.services import CONFIRM_PURPOSE, period_from
 from fapiao.core.clock import local_date
 from fapiao.domain.closing import ClosingRefused
 from fapiao.domain.money import parse_money

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from fapiao.cli.base import EXIT_PROBLEMS, FapiaoCommand, table
-from fapiao.invoicing.uploads import reconcile, reconcile_repair
+from fapiao.invoicing.reconciliation import reconcile, reconcile_repair
 
 
 class Command(FapiaoCommand):

@@ -8,14 +8,9 @@ from fapiao.cli.base import FapiaoCommand
 from fapiao.domain.lifecycle import RedReason
 from fapiao.domain.money import parse_money, parse_price
 from fapiao.domain.red import Pick
-from fapiao.invoicing.corrections import (
-    BUYER,
-    SELLER,
-    invoice_issue_red,
-    red_form_cancel,
-    red_form_confirm,
-    red_form_create,
-)
+from fapiao.invoicing.corrections import BUYER, SELLER
+from fapiao.invoicing.red_forms import red_form_cancel, red_form_confirm, red_form_create
+from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import (
     invoice_as_dict,
     invoice_find,

@@ -11,7 +11,7 @@ from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.selectors import channel_as_dict
-from fapiao.invoicing.services import taxpayer_create, taxpayer_update
+from fapiao.invoicing.taxpayers import taxpayer_create, taxpayer_update
 
 
 def _as_dict(taxpayer: Taxpayer) -> dict[str, Any]:

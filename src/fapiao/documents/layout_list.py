@@ -1,0 +1,85 @@
+"""The 销货清单 pages: the lines that do not fit the face."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fapiao.documents.model import DocLine, Document, money
+from fapiao.documents.surface import (
+    LABEL,
+    LEADING,
+    PT,
+    Column,
+    Row,
+    Surface,
+    draw_rows,
+    line_values,
+    wrap,
+)
+
+LIST_COLUMNS = (
+    Column("序号", 10, 20, "c"),
+    Column("货物（劳务）名称", 20, 75, "l"),
+    Column("规格型号", 75, 98, "l"),
+    Column("单位", 98, 110, "c"),
+    Column("数量", 110, 130, "r"),
+    Column("单价", 130, 152, "r"),
+    Column("金额", 152, 175, "r"),
+    Column("税率", 175, 186, "c"),
+    Column("税额", 186, 205, "r"),
+)
+
+LIST_TITLE = "销售货物或者提供应税劳务、服务清单"
+LIST_TOP, LIST_BOTTOM = 40.0, 128.0
+
+
+def list_rows(lines: Sequence[DocLine], size: float) -> list[Row]:
+    numbered = [
+        DocLine(str(i), *line_values(line)[1:5], amount=line.amount, rate=line.rate, tax=line.tax)
+        for i, line in enumerate(lines, start=1)
+    ]
+    rows = []
+    for item, line in zip(numbered, lines, strict=True):
+        values = (item.name, line.name, *line_values(line)[1:])
+        cells = tuple(
+            tuple(wrap(value, column.right - column.left - 1.6, size))
+            for value, column in zip(values, LIST_COLUMNS, strict=True)
+        )
+        rows.append(Row(cells, max(len(c) for c in cells) * size * LEADING * PT))
+    return rows
+
+
+def list_pages(rows: Sequence[Row]) -> list[list[Row]]:
+    pages: list[list[Row]] = [[]]
+    used = 0.0
+    for row in rows:
+        if pages[-1] and used + row.height > LIST_BOTTOM - LIST_TOP - 10:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += row.height
+    return pages
+
+
+def draw_list(
+    page: Surface, doc: Document, rows: Sequence[Row], *, number: int, count: int, last: bool
+) -> None:
+    page.text(105, 16, LIST_TITLE, 13, color=LABEL, align="c")
+    page.text(10, 26, f"购买方名称：{doc.buyer.name}", 8.5)
+    page.text(10, 31, f"销售方名称：{doc.seller.name}", 8.5)
+    ident = (
+        f"发票代码：{doc.code}  发票号码：{doc.number}" if doc.code else f"发票号码：{doc.number}"
+    )
+    page.text(10, 36, ident, 8.5)
+    page.text(205, 36, f"共{count}页  第{number}页", 8.5, align="r")
+    page.box(10, 37, 205, LIST_BOTTOM)
+    for column in LIST_COLUMNS:
+        page.text((column.left + column.right) / 2, 41, column.title, 8.5, color=LABEL, align="c")
+    page.line(10, 42.5, 205, 42.5, 0.5)
+    end = draw_rows(page, rows, LIST_COLUMNS, 43, 8)
+    if last:
+        page.line(10, end + 1, 205, end + 1, 0.5)
+        page.text(20, end + 5, "总计", 8.5, color=LABEL)
+        page.text(174, end + 5, money(doc.amount), 8.5, align="r")
+        page.text(204, end + 5, money(doc.tax), 8.5, align="r")
+    page.text(10, 134, f"填开日期：{doc.issued_on.strftime('%Y年%m月%d日')}", 8.5)
