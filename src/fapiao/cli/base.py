@@ -37,6 +37,10 @@ def _plain(value: Any) -> Any:
 class FapiaoCommand(BaseCommand):
     """A command whose ``run`` returns (data for ``--json``, text for people)."""
 
+    # Django's system checks load every page and the API (the URL configuration); ``migrate``,
+    # ``runserver`` and ``check`` run them, the project's own commands need none
+    requires_system_checks: list[str] = []  # noqa: RUF012 - Django's attribute
+
     taxpayer_scoped = True
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,4 +6,7 @@ class ClosingConfig(AppConfig):
     verbose_name = "申报与清卡"
 
     def ready(self) -> None:
-        from fapiao.closing import clearing  # noqa: F401 - registers the decisions and reminders round
+        from fapiao.jobs.services import worker_modules  # the registry is ready only now
+
+        # imported by the worker before it runs: the decisions and reminders round
+        worker_modules("fapiao.closing.clearing")

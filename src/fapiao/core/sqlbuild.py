@@ -14,8 +14,6 @@ from uuid import UUID
 
 from django.db import connection, models
 from django.db.models.expressions import Col
-from psycopg import Binary
-from psycopg.types.json import Jsonb
 
 #: Fields stored as the attribute itself: ``get_db_prep_save`` is the identity for them when the
 #: value already has the field's type (a ``str``, ``bool`` or ``int``), which is checked.
@@ -87,15 +85,26 @@ def insert_sql(
     return sql, tuple(preparer(f) for f in fields), tuple(f.column for f in fields)
 
 
+@functools.cache
+def _wrappers() -> tuple[type, type]:
+    """psycopg's wrappers of JSON and bytes, loaded with the first PostgreSQL write (SQLite
+    never needs the driver)."""
+    from psycopg import Binary
+    from psycopg.types.json import Jsonb
+
+    return Jsonb, Binary
+
+
 def json_value(value: Any) -> Any:
     """A value prepared for the database as PostgreSQL reads it from JSON text."""
     if isinstance(value, Decimal | UUID):
         return str(value)
     if isinstance(value, date):  # and datetime: ISO 8601, with its offset
         return value.isoformat()
-    if isinstance(value, Jsonb):
+    jsonb, binary = _wrappers()
+    if isinstance(value, jsonb):
         return value.obj
-    if isinstance(value, Binary):  # a BinaryField's value, wrapped
+    if isinstance(value, binary):  # a BinaryField's value, wrapped
         value = value.obj
     if isinstance(value, bytes | bytearray | memoryview):
         return "\\x" + bytes(value).hex()

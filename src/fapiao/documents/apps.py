@@ -6,4 +6,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "发票文件与交付"
 
     def ready(self) -> None:
-        from fapiao.documents import delivery  # noqa: F401 - registers the delivery jobs
+        from fapiao.jobs.services import worker_modules  # the registry is ready only now
+
+        # imported by the worker before it runs: the delivery jobs
+        worker_modules("fapiao.documents.delivery")

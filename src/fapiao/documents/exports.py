@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-
 from fapiao.core.spreadsheets import neutralise
 from fapiao.documents.services import document_filename, document_render
 from fapiao.domain.kinds import InvoiceKind, spec
@@ -58,6 +56,8 @@ def invoices_csv(invoices: Iterable[Invoice]) -> bytes:
 
 def invoices_xlsx(invoices: Iterable[Invoice]) -> bytes:
     """Money as numbers with two decimals; everything else, identifiers included, as text."""
+    from openpyxl import Workbook  # a heavy library: loaded when a workbook is made
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 
 from fapiao.documents.digital_xml import parse_xml
-from fapiao.documents.ofd import parse_ofd
 from fapiao.domain.errors import DomainError, Text
 
 
@@ -58,6 +57,8 @@ def _from_pdf(content: bytes) -> dict[str, Any]:
 
 
 def _from_ofd(content: bytes) -> dict[str, Any]:
+    from fapiao.documents.ofd import parse_ofd  # fontTools: loaded when an OFD comes
+
     custom = parse_ofd(content)["custom"]
     day = re.sub(r"\D", "-", custom.get("开票日期", "")).strip("-")
     return {

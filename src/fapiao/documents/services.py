@@ -10,8 +10,6 @@ from django.utils import timezone
 
 from fapiao.documents.digital_xml import render_xml
 from fapiao.documents.model import DocLine, Document
-from fapiao.documents.ofd import render_ofd
-from fapiao.documents.pdf import render_pdf
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Party
 from fapiao.domain.kinds import InvoiceKind, spec
@@ -95,11 +93,16 @@ def document_render(
     if path.is_file():  # a cached file needs no document built
         return path.read_bytes()
     doc = document_of(invoice)
+    # the renderers (reportlab, fontTools) load when a file is first made, not at start-up
     if format == "pdf":
+        from fapiao.documents.pdf import render_pdf
+
         content = render_pdf(doc, offset=offset)
     elif format == "xml":
         content = render_xml(doc, taxpayer_general=invoice.taxpayer.kind == TaxpayerKind.GENERAL)
     else:
+        from fapiao.documents.ofd import render_ofd
+
         content = render_ofd(doc)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")

@@ -6,6 +6,13 @@ class InvoicingConfig(AppConfig):
     verbose_name = "开票"
 
     def ready(self) -> None:
-        # registered with the worker: the upload outbox, 数电 numbers kept ahead, large imports,
-        # 确认单 lapsing
-        from fapiao.invoicing import catalog_files, numbers, red_forms, uploads  # noqa: F401
+        from fapiao.jobs.services import worker_modules  # the registry is ready only now
+
+        # imported by the worker before it runs: the upload outbox, 数电 numbers kept ahead,
+        # large imports, 确认单 lapsing
+        worker_modules(
+            "fapiao.invoicing.uploads",
+            "fapiao.invoicing.numbers",
+            "fapiao.invoicing.catalog_files",
+            "fapiao.invoicing.red_forms",
+        )

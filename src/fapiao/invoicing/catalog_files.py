@@ -21,8 +21,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 
 from fapiao.core import fastsql
 from fapiao.core.archives import WORKBOOK, BoundedZip
@@ -106,6 +104,8 @@ def _rows(content: bytes, filename: str) -> Iterator[list[Any]]:
         # sizes checked before openpyxl unpacks anything (Python's zipfile never unpacks more
         # than an entry declares)
         BoundedZip(content, WORKBOOK, label="Excel文件")
+        from openpyxl import load_workbook  # a heavy library: loaded when a workbook comes
+
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
             for row in sheet.iter_rows(values_only=True):  # type: ignore[union-attr]
@@ -291,6 +291,9 @@ def catalog_export(*, taxpayer: Taxpayer, name: str, format: str) -> bytes:
         out = io.StringIO()
         csv.writer(out).writerows(rows)
         return out.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook  # a heavy library: loaded when a workbook is made
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)  # rows stream into the file
     sheet = workbook.create_sheet(book.label)
     text = [column in TEXT_COLUMNS for column in book.columns]

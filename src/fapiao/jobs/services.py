@@ -9,6 +9,7 @@ so handlers must be safe to repeat.
 from __future__ import annotations
 
 import contextvars
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -35,6 +36,21 @@ HANDLERS: dict[str, Handler] = {}
 #: Work the worker does on every round besides jobs (such as the upload outbox); each returns
 #: how much it did, 0 when there was nothing to do.
 PERIODIC: list[Callable[[], int]] = []
+
+
+#: Modules whose import registers handlers and periodic work (named by each app's ``ready``): the
+#: worker imports them before it runs anything, so that commands and pages need not load them.
+WORKER_MODULES: list[str] = []
+
+
+def worker_modules(*names: str) -> None:
+    """Name modules that register background work (see :data:`WORKER_MODULES`)."""
+    WORKER_MODULES.extend(name for name in names if name not in WORKER_MODULES)
+
+
+def _load() -> None:
+    for name in WORKER_MODULES:
+        importlib.import_module(name)
 
 
 def periodic(task: Callable[[], int]) -> Callable[[], int]:
@@ -99,6 +115,7 @@ def _claim(now: datetime) -> Job | None:
 
 def job_run_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Run due jobs one by one; returns how many ran (done or failed)."""
+    _load()
     count = 0
     while limit is None or count < limit:
         moment = now or timezone.now()
@@ -144,6 +161,7 @@ def worker_loop(*, idle: float = 1.0, stop: Callable[[], bool] = lambda: False) 
 
 def worker_round(*, limit: int | None = None) -> int:
     """Run the due jobs and every periodic task once; how much was done."""
+    _load()
     done = job_run_due(limit=limit)
     for task in PERIODIC:
         try:

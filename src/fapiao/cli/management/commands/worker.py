@@ -9,6 +9,7 @@ from fapiao.jobs.services import worker_loop, worker_round
 
 class Command(BaseCommand):
     help = "后台任务执行器（邮件、短信、发票上传……）：持续运行；--once 只执行一轮"
+    requires_system_checks: list[str] = []  # noqa: RUF012 - the pages are not its business
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true")
