@@ -42,7 +42,13 @@ def _native(sql: str, vendor: str) -> str:
     return sql.replace("%s", "?") if vendor == "sqlite" else sql
 
 
+#: statements this process has sent through this module (tests count them beside Django's)
+SENT = [0]
+
+
 def _raw(wrapper: Any) -> Any:
+    """The driver's cursor for one statement (each call is one statement sent)."""
+    SENT[0] += 1
     if wrapper.connection is None:
         wrapper.ensure_connection()
     return wrapper.connection.cursor()
