@@ -145,6 +145,11 @@ def catalog(name: str) -> Catalog:
         ) from None
 
 
+def catalog_items(*, taxpayer: Taxpayer, name: str) -> Any:
+    """The taxpayer's customers or products, in the order they were made (a read)."""
+    return catalog(name).model.objects.filter(taxpayer=taxpayer).order_by("pk")  # type: ignore[attr-defined]
+
+
 def _upsert(locked: Taxpayer, book: Catalog, values: dict[str, Any]) -> tuple[Any, bool]:
     lookup = {name: values[name] for name in book.key}
     defaults = {k: v for k, v in values.items() if k not in lookup}

@@ -22,6 +22,7 @@ from fapiao.domain.words import amount_in_words
 from fapiao.invoicing.models import (
     Channel,
     CreditUse,
+    Event,
     Invoice,
     Monitoring,
     RedForm,
@@ -255,3 +256,42 @@ def channel_as_dict(channel: Channel, *, today: date) -> dict[str, Any]:
         for item in Monitoring.objects.filter(channel=channel)
     }
     return data
+
+
+# --- reads that several interfaces make (pages, API, commands) --------------------------------
+
+
+def invoice_get(taxpayer: Taxpayer, pk: int) -> Invoice:
+    """The taxpayer's invoice with what its pages and answers show, or :class:`NotFound`
+    (another taxpayer's id is as unknown as a missing one)."""
+    found = (
+        Invoice.objects.filter(taxpayer=taxpayer, pk=pk)
+        .select_related("signing_key", "blue", "channel", "taxpayer")
+        .first()
+    )
+    if found is None:
+        raise NotFound("发票不存在", field="id")
+    return found
+
+
+def invoice_events(invoice: Invoice) -> QuerySet[Event]:
+    """The invoice's history, oldest first."""
+    return Event.objects.filter(invoice=invoice).order_by("sequence")
+
+
+def red_form_get(taxpayer: Taxpayer, number: str, *, field: str = "number") -> RedForm:
+    """The taxpayer's 信息表 or 确认单 by its number, or :class:`NotFound`."""
+    found = RedForm.objects.filter(taxpayer=taxpayer, number=number).first()
+    if found is None:
+        raise NotFound("红字信息表/确认单不存在", field=field)
+    return found
+
+
+def red_forms_of(taxpayer: Taxpayer, *, limit: int = 200) -> list[RedForm]:
+    """The taxpayer's newest red forms with their blue invoices."""
+    forms = RedForm.objects.filter(taxpayer=taxpayer).select_related("blue").order_by("-pk")
+    return list(forms[:limit])
+
+
+def channels_of(taxpayer: Taxpayer) -> list[Channel]:
+    return list(Channel.objects.filter(taxpayer=taxpayer).order_by("pk"))

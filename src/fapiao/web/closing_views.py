@@ -16,6 +16,7 @@ from fapiao.closing.clearing import clearing_apply, clearing_refresh, clearing_s
 from fapiao.closing.filing import period_declare, period_report
 from fapiao.closing.models import Clearing
 from fapiao.closing.reminders import reminders_of
+from fapiao.closing.selectors import clearing_get
 from fapiao.closing.services import CONFIRM_PURPOSE, digital_summary, period_from
 from fapiao.core.clock import local_date
 from fapiao.core.refusals import say
@@ -26,6 +27,7 @@ from fapiao.domain.money import parse_money
 from fapiao.domain.periods import Cycle, period_of
 from fapiao.invoicing.accounts import is_authority
 from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.selectors import NotFound
 from fapiao.security.services import confirm_send
 from fapiao.web.context import page
 from fapiao.web.sync_views import send_now
@@ -143,9 +145,10 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
 @page(*OVERSEE)
 def certificate(request: HttpRequest, number: str) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
-    clearing = Clearing.objects.filter(taxpayer=me.taxpayer, number=number).first()
-    if clearing is None:
-        raise Http404
+    try:
+        clearing = clearing_get(me.taxpayer, number)
+    except NotFound:
+        raise Http404 from None
     try:
         content = certificate_pdf(clearing)
     except DomainError as error:

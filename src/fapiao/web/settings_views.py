@@ -32,7 +32,7 @@ from fapiao.invoicing.accounts import (
     role_revoke,
     user_create,
 )
-from fapiao.invoicing.catalog import CATALOGS
+from fapiao.invoicing.catalog import CATALOGS, catalog_items
 from fapiao.invoicing.catalog_files import (
     BACKGROUND_BYTES,
     ImportRefused,
@@ -172,7 +172,7 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
             return _done(request, f"/settings/catalogs/{name}/",
                          gettext("导入完成：新增%(created)d条，更新%(updated)d条")
                          % {"created": report.created, "updated": report.updated})  # fmt: skip
-    items = book.model.objects.filter(taxpayer=me.taxpayer).order_by("pk")  # type: ignore[attr-defined]
+    items = catalog_items(taxpayer=me.taxpayer, name=name)
     columns = [(column, book.header(column)) for column in book.columns]
     rows = [[getattr(item, column) for column, _ in columns] for item in items[:SHOWN]]
     return render(request, "web/settings/catalog.html", {

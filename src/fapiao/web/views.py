@@ -34,9 +34,7 @@ from fapiao.domain.lifecycle import RedReason, Status
 from fapiao.invoicing.accounts import taxpayers_of
 from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.models import (
-    Channel,
     Customer,
-    Event,
     Invoice,
     Membership,
     Product,
@@ -47,7 +45,10 @@ from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_as_dict,
+    channels_of,
     invoice_as_dict,
+    invoice_events,
+    invoice_get,
     invoice_list,
     parse_id,
 )
@@ -156,7 +157,7 @@ def switch_taxpayer(request: HttpRequest) -> HttpResponse:
 @page(*ISSUE)
 def issue_form(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
-    channels = list(Channel.objects.filter(taxpayer=me.taxpayer))
+    channels = channels_of(me.taxpayer)
     kinds = [
         {"value": kind.value, "name": spec(kind).name, "channel": channel.name}
         for channel in channels
@@ -197,15 +198,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
 
 
 def _invoice(request: HttpRequest, pk: int) -> Invoice:
-    me = request.caller  # type: ignore[attr-defined]
-    found = (
-        Invoice.objects.filter(taxpayer=me.taxpayer, pk=pk)
-        .select_related("signing_key", "blue", "channel", "taxpayer")
-        .first()
-    )
-    if found is None:
-        raise NotFound("发票不存在", field="id")
-    return found
+    return invoice_get(request.caller.taxpayer, pk)  # type: ignore[attr-defined]
 
 
 @page(*READ)
@@ -217,7 +210,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kind = spec(InvoiceKind(invoice.kind))
     return render(request, "web/invoice.html", {
         "invoice": invoice, "data": invoice_as_dict(invoice), "kind": kind,
-        "events": Event.objects.filter(invoice=invoice).order_by("sequence"),
+        "events": invoice_events(invoice),
         "formats": [f for f in FORMATS if f != "xml" or kind.digital],
         "reasons": [r.value for r in RedReason],
         "forms": invoice.red_forms.order_by("-pk"),

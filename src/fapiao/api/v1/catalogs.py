@@ -14,6 +14,7 @@ from fapiao.api.v1.schemas import CatalogItem
 from fapiao.core.clock import local_date
 from fapiao.core.roles import ISSUE, READ
 from fapiao.invoicing.catalog import CATALOGS, catalog, catalog_delete, catalog_save
+from fapiao.invoicing.catalog import catalog_items as items_of
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_as_dict,
@@ -47,8 +48,7 @@ def _catalog_name(name: str) -> str:
 def catalog_items(request: HttpRequest, name: str) -> list[dict[str, Any]]:
     me = caller(request)
     me.need(READ)
-    book = catalog(_catalog_name(name))
-    items = book.model.objects.filter(taxpayer=me.taxpayer)  # type: ignore[attr-defined]
+    items = items_of(taxpayer=me.taxpayer, name=_catalog_name(name))
     return [_catalog_dict(name, item) for item in items]
 
 

@@ -10,7 +10,7 @@ from fapiao.domain.money import parse_money, parse_price
 from fapiao.domain.red import Pick
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.selectors import (
-    NotFound,
+    invoice_get,
 )
 
 
@@ -20,14 +20,7 @@ def caller(request: HttpRequest) -> Caller:
 
 def invoice_of(request: HttpRequest, invoice_id: int) -> Invoice:
     """The caller's invoice, or 404 — another taxpayer's id is as unknown as a missing one."""
-    found = (
-        Invoice.objects.filter(taxpayer=caller(request).taxpayer, pk=invoice_id)
-        .select_related("signing_key", "taxpayer", "channel", "blue")
-        .first()
-    )
-    if found is None:
-        raise NotFound("发票不存在", field="id")
-    return found
+    return invoice_get(caller(request).taxpayer, invoice_id)
 
 
 def picks(lines: list[PickIn] | None) -> list[Pick] | None:

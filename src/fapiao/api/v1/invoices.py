@@ -34,14 +34,15 @@ from fapiao.domain.money import format_plain, parse_money
 from fapiao.domain.taxcodes import display_name
 from fapiao.domain.words import amount_in_words
 from fapiao.invoicing.corrections import invoice_mark, invoice_void
-from fapiao.invoicing.models import Event, RedForm
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import (
     NotFound,
     channel_find,
     invoice_as_dict,
     invoice_list,
+    red_form_get,
 )
+from fapiao.invoicing.selectors import invoice_events as history_of
 from fapiao.invoicing.services import invoice_issue, invoice_preview
 
 router = Router()
@@ -149,7 +150,7 @@ def invoice_events(request: HttpRequest, invoice_id: int) -> list[dict[str, Any]
     return [
         {"sequence": e.sequence, "type": e.type, "actor": e.actor, "at": e.at.isoformat(),
          "payload": e.payload}
-        for e in Event.objects.filter(invoice=found).order_by("sequence")
+        for e in history_of(found)
     ]  # fmt: skip
 
 
@@ -171,9 +172,7 @@ def red(request: HttpRequest, invoice_id: int, payload: RedIn) -> Reply:
     blue = invoice_of(request, invoice_id)
     form = None
     if payload.form:
-        form = RedForm.objects.filter(taxpayer=me.taxpayer, number=payload.form).first()
-        if form is None:
-            raise NotFound("红字信息表/确认单不存在", field="form")
+        form = red_form_get(me.taxpayer, payload.form, field="form")
     made = invoice_issue_red(
         blue=blue,
         actor=me.actor,

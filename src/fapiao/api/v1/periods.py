@@ -20,6 +20,7 @@ from fapiao.closing.clearing import (
 )
 from fapiao.closing.filing import period_declare, period_report
 from fapiao.closing.models import Clearing
+from fapiao.closing.selectors import clearing_get as clearing_of_number
 from fapiao.closing.services import CONFIRM_PURPOSE, period_from
 from fapiao.core.caller import Forbidden
 from fapiao.core.clock import local_date
@@ -28,7 +29,6 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.money import parse_money
 from fapiao.domain.periods import ClearingType
 from fapiao.invoicing.selectors import (
-    NotFound,
     channel_find,
 )
 from fapiao.security.services import confirm_send
@@ -113,10 +113,7 @@ def _clearing_type(text: str | None) -> ClearingType | None:
 
 
 def _clearing_of(request: HttpRequest, number: str) -> Clearing:
-    found = Clearing.objects.filter(taxpayer=caller(request).taxpayer, number=number).first()
-    if found is None:
-        raise NotFound("清卡申请不存在", field="number")
-    return found
+    return clearing_of_number(caller(request).taxpayer, number)
 
 
 @router.get("/periods/clearings/{number}", response=dict[str, Any], tags=["申报与清卡"],

@@ -14,8 +14,9 @@ from fapiao.core.roles import ISSUE, READ
 from fapiao.invoicing.models import RedForm
 from fapiao.invoicing.red_forms import red_form_cancel, red_form_confirm, red_form_create
 from fapiao.invoicing.selectors import (
-    NotFound,
     red_form_as_dict,
+    red_form_get,
+    red_forms_of,
 )
 
 router = Router()
@@ -28,8 +29,7 @@ router = Router()
 def red_forms(request: HttpRequest) -> list[dict[str, Any]]:
     me = caller(request)
     me.need(READ)
-    forms = RedForm.objects.filter(taxpayer=me.taxpayer).select_related("blue").order_by("-pk")
-    return [red_form_as_dict(form) for form in forms[:200]]
+    return [red_form_as_dict(form) for form in red_forms_of(me.taxpayer)]
 
 
 @router.post("/red-forms", response={201: RedFormOut}, tags=["红字"], summary="提出信息表/确认单")
@@ -48,10 +48,7 @@ def red_form_new(request: HttpRequest, payload: RedFormIn) -> Reply:
 
 
 def _form(request: HttpRequest, number: str) -> RedForm:
-    found = RedForm.objects.filter(taxpayer=caller(request).taxpayer, number=number).first()
-    if found is None:
-        raise NotFound("红字信息表/确认单不存在", field="number")
-    return found
+    return red_form_get(caller(request).taxpayer, number)
 
 
 @router.post("/red-forms/{number}/confirm", response=RedFormOut, tags=["红字"], summary="对方确认")
