@@ -234,15 +234,21 @@ def test_taxpayer_profile_is_checked_and_changes_are_recorded(world: World) -> N
             actor="admin",
         )  # fmt: skip
     with pytest.raises(DomainError, match="地址、电话不能超过100个字符") as caught:
-        taxpayer_update(taxpayer=world.taxpayer, actor="admin", address="路" * 95, phone="1" * 6)
+        taxpayer_update(
+            taxpayer=world.taxpayer, actor="admin", changes={"address": "路" * 95, "phone": "1" * 6}
+        )
     assert caught.value.field == "address"
     with pytest.raises(DomainError, match="不能修改"):
-        taxpayer_update(taxpayer=world.taxpayer, actor="admin", tax_id="9132020013590404XW")
+        taxpayer_update(
+            taxpayer=world.taxpayer, actor="admin",
+            changes={"tax_id": "9132020013590404XW"},  # type: ignore[typeddict-unknown-key]
+        )  # fmt: skip
     updated = taxpayer_update(
-        taxpayer=world.taxpayer, actor="admin", cycle="quarterly", phone="0510-85409880"
-    )
+        taxpayer=world.taxpayer, actor="admin",
+        changes={"cycle": "quarterly", "phone": "0510-85409880"},
+    )  # fmt: skip
     assert (updated.cycle, updated.phone) == ("quarterly", "0510-85409880")
     event = Event.objects.get(type="taxpayer.updated")
     assert event.payload["changed"] == {"cycle": "quarterly", "phone": "0510-85409880"}
-    taxpayer_update(taxpayer=world.taxpayer, actor="admin", phone="0510-85409880")  # no change
+    taxpayer_update(taxpayer=world.taxpayer, actor="admin", changes={"phone": "0510-85409880"})
     assert Event.objects.filter(type="taxpayer.updated").count() == 1

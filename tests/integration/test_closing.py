@@ -225,7 +225,7 @@ def test_a_rejection_with_its_reason_then_a_resubmission(world: World, admin: An
 def test_a_quarterly_filer_clears_in_the_month_after_a_quarter_only(
     world: World, admin: Any
 ) -> None:
-    taxpayer_update(taxpayer=world.taxpayer, actor="admin", cycle=Cycle.QUARTERLY)
+    taxpayer_update(taxpayer=world.taxpayer, actor="admin", changes={"cycle": Cycle.QUARTERLY})
     world.taxpayer.refresh_from_db()
     world.device.taxpayer.refresh_from_db()
     quarter = period_from(world.taxpayer, None, date(2026, 11, 10))
@@ -296,7 +296,7 @@ def test_the_api_walks_the_same_steps(world: World, admin: Any, settings: Any) -
 
 
 def test_a_quarterly_filer_clears_its_quarter_in_october(world: World, admin: Any) -> None:
-    taxpayer_update(taxpayer=world.taxpayer, actor="admin", cycle=Cycle.QUARTERLY)
+    taxpayer_update(taxpayer=world.taxpayer, actor="admin", changes={"cycle": Cycle.QUARTERLY})
     world.device.taxpayer.refresh_from_db()
     third = Period(date(2026, 7, 1), date(2026, 10, 1))
     issue(world, "VAT_ORDINARY_ELECTRONIC", at(8, 20), upload=True)

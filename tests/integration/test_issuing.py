@@ -133,7 +133,7 @@ def test_a_profile_changed_before_the_lock_is_the_one_issued_with(
     # the locked row, and the lines made (and on PostgreSQL written) before the lock are
     # replaced, not doubled
     stale = setup[0]
-    taxpayer_update(taxpayer=stale, actor="admin", name="湖北某某科技股份有限公司")
+    taxpayer_update(taxpayer=stale, actor="admin", changes={"name": "湖北某某科技股份有限公司"})
     invoice = issue(setup, {**DRAFT, "kind": kind}, channel=setup[channel_at])
     assert invoice.seller["name"] == "湖北某某科技股份有限公司"
     stored = Invoice.objects.get(pk=invoice.pk)
@@ -146,7 +146,7 @@ def test_a_kind_changed_before_the_lock_refuses_what_it_no_longer_allows(
     setup: tuple[Taxpayer, Any, Any],
 ) -> None:
     stale = setup[0]  # still a general taxpayer in memory: 6 % passes before the lock
-    taxpayer_update(taxpayer=stale, actor="admin", kind="small")
+    taxpayer_update(taxpayer=stale, actor="admin", changes={"kind": "small"})
     events, next_number = Event.objects.count(), segment().next_number
     with pytest.raises(DomainError) as caught:
         issue(setup)

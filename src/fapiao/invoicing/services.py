@@ -237,13 +237,15 @@ DELIVERY_METHODS = {"email": "邮件", "sms": "短信"}
 
 
 def delivery_enqueue(
-    locked: Taxpayer, invoice: Invoice, *, method: str, to: str, actor: str, **extra: Any
+    locked: Taxpayer, invoice: Invoice, *, method: str, to: str, actor: str, url: str = ""
 ) -> None:
-    """Queue sending the invoice by ``method`` (email, sms) to ``to``, with its event, in the
-    caller's transaction (the taxpayer is locked)."""
-    job = job_enqueue(
-        f"deliver.{method}", {"invoice": invoice.pk, "to": to, "actor": actor, **extra}
-    )
+    """Queue sending the invoice by ``method`` (email, sms) to ``to`` (a text message carries
+    the download ``url``), with its event, in the caller's transaction (the taxpayer is
+    locked)."""
+    payload = {"invoice": invoice.pk, "to": to, "actor": actor}
+    if url:
+        payload["url"] = url
+    job = job_enqueue(f"deliver.{method}", payload)
     event_append(
         taxpayer=locked,
         type="delivery.queued",

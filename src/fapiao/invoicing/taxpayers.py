@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +32,19 @@ from fapiao.invoicing.models import (
 )
 
 PROFILE_FIELDS = ("name", "address", "phone", "bank", "account", "kind", "cycle", "region")
+
+
+class ProfileChanges(TypedDict, total=False):
+    """The profile fields a change may name (the 统一社会信用代码 is not one of them)."""
+
+    name: str
+    address: str
+    phone: str
+    bank: str
+    account: str
+    kind: str
+    cycle: str
+    region: str
 
 
 def profile_clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -84,8 +97,9 @@ def taxpayer_create(
 
 
 @transaction.atomic
-def taxpayer_update(*, taxpayer: Taxpayer, actor: str, **changes: Any) -> Taxpayer:
-    """Change profile fields (not the 统一社会信用代码); the event lists what changed."""
+def taxpayer_update(*, taxpayer: Taxpayer, actor: str, changes: ProfileChanges) -> Taxpayer:
+    """Change profile fields (not the 统一社会信用代码); the event lists what changed. A name
+    that is no profile field (from a command line) is refused."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise IssueRefused(

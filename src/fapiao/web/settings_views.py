@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -43,7 +43,7 @@ from fapiao.invoicing.catalog_files import (
 )
 from fapiao.invoicing.models import Membership
 from fapiao.invoicing.selectors import channel_as_dict, parse_id
-from fapiao.invoicing.taxpayers import PROFILE_FIELDS, taxpayer_update
+from fapiao.invoicing.taxpayers import PROFILE_FIELDS, ProfileChanges, taxpayer_update
 from fapiao.jobs.models import Job, JobStatus
 from fapiao.security.services import preferences_of, preferences_save, unlock
 from fapiao.web.context import page
@@ -63,9 +63,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     error: DomainError | None = None
     if request.method == "POST":
-        changes = {name: request.POST.get(name, "") for name in PROFILE_FIELDS}
+        changes = cast(
+            ProfileChanges, {name: request.POST.get(name, "") for name in PROFILE_FIELDS}
+        )
         try:
-            taxpayer_update(taxpayer=me.taxpayer, actor=me.actor, **changes)
+            taxpayer_update(taxpayer=me.taxpayer, actor=me.actor, changes=changes)
         except DomainError as refused:
             error = refused
         else:

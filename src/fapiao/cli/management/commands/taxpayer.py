@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.base import CommandParser
 from django.utils import timezone
@@ -11,7 +11,7 @@ from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.selectors import channel_as_dict
-from fapiao.invoicing.taxpayers import taxpayer_create, taxpayer_update
+from fapiao.invoicing.taxpayers import ProfileChanges, taxpayer_create, taxpayer_update
 
 
 def _as_dict(taxpayer: Taxpayer) -> dict[str, Any]:
@@ -79,7 +79,7 @@ class Command(FapiaoCommand):
             taxpayer = taxpayer_update(
                 taxpayer=self.taxpayer({"taxpayer": options["tax_id"]}),
                 actor=self.actor(options),
-                **key_values(options["fields"]),
+                changes=cast(ProfileChanges, key_values(options["fields"])),  # checked there
             )
             return _as_dict(taxpayer), f"已更新纳税人：{taxpayer}"
         if action == "show":
