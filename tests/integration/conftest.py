@@ -44,5 +44,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _own_var_dir(settings: object, tmp_path: os.PathLike[str]) -> None:
-    """Each test keeps its rendered documents and other local state to itself."""
+    """Each test keeps its rendered documents and other local state to itself (the worker's
+    pause after an unreachable authority too)."""
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    from fapiao.invoicing import numbers
+
+    numbers._paused_until[0] = 0.0

@@ -22,6 +22,7 @@ from fapiao.authority.models import DigitalGrant
 from fapiao.core.roles import Role
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.rates import TaxpayerKind
+from fapiao.invoicing import numbers as number_blocks
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import (
     DigitalBlock,
@@ -152,7 +153,8 @@ def test_the_worker_keeps_numbers_ahead_and_issuing_goes_on_without_the_authorit
     draft = {"kind": "DIGITAL_ORDINARY", "channel": "数电", "buyer": BUYER, "lines": [LINE]}
     numbers = [_post(client, key, "/invoices", draft).json()["number"] for _ in range(10)]
     assert [int(n[5:]) for n in numbers] == list(range(1, 11))
-    assert digital_numbers_top_up() == 0  # the authority cannot be reached: tried next round
+    assert digital_numbers_top_up() == 0  # the authority cannot be reached: paused
+    assert number_blocks._paused_until[0] > 0
     used_up = _post(client, key, "/invoices", draft)
     assert used_up.status_code == 400
     assert used_up.json()["field"] == "channel"

@@ -8,6 +8,7 @@ while a fifth of one is still left, so that issuing goes on while the authority 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -122,13 +123,6 @@ def digital_block_request(
     )
 
 
-def digital_numbers_left(channel: Channel, year: int) -> int:
-    left = DigitalBlock.objects.filter(channel=channel, year=year).aggregate(
-        n=Sum(F("last") - F("next_number") + 1)
-    )["n"]
-    return int(left or 0)
-
-
 def digital_numbers_refill(channel: Channel, year: int, *, actor: str) -> None:
     """After :class:`NumbersUsedUp`: a block now, or the refusal the clerk reads."""
     try:
@@ -137,18 +131,33 @@ def digital_numbers_refill(channel: Channel, year: int, *, actor: str) -> None:
         raise NumbersRefused(USED_UP_MESSAGE, field="channel") from None
 
 
+#: after the authority could not be reached, the worker's rounds leave it alone this long
+PAUSE = 60.0
+_paused_until = [0.0]
+
+
 @periodic
 def digital_numbers_top_up() -> int:
     """The worker's round: a block for every 数电 channel with less than a fifth of a block
-    left this year (Shanghai); how many blocks were received."""
+    left this year (Shanghai), in two queries however many channels there are; how many blocks
+    were received. An unreachable authority is asked again after :data:`PAUSE` seconds."""
+    if time.monotonic() < _paused_until[0]:
+        return 0
     year = timezone.localdate().year
+    blocks = DigitalBlock.objects.filter(year=year, channel__type=ChannelType.DIGITAL)
+    left = dict(
+        blocks.values("channel")
+        .annotate(n=Sum(F("last") - F("next_number") + 1))
+        .values_list("channel", "n")
+    )
     received = 0
     for channel in Channel.objects.filter(type=ChannelType.DIGITAL).select_related("taxpayer"):
-        if digital_numbers_left(channel, year) * 5 >= block_size():
+        if (left.get(channel.pk) or 0) * 5 >= block_size():
             continue
         try:
             digital_block_request(channel=channel, year=year, actor="系统")
         except Unreachable:
-            return received  # tried again next round
+            _paused_until[0] = time.monotonic() + PAUSE
+            return received
         received += 1
     return received
