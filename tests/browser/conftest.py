@@ -40,3 +40,10 @@ def shot(page: Any, name: str) -> None:
     """A screenshot of the page, kept as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def confirm_yes(page: Any) -> None:
+    """Answer the page's next ``confirm()`` with yes, in the page itself: Chromium's dialog
+    protocol can close a dialog before the test's answer arrives on a loaded machine (seen:
+    "No dialog is showing"), which then submits nothing."""
+    page.evaluate("window.confirm = () => true")

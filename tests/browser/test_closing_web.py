@@ -13,7 +13,7 @@ from fapiao.closing.models import Clearing
 from fapiao.invoicing.demo import demo_load
 from fapiao.invoicing.models import Invoice, Monitoring
 from fapiao.invoicing.uploads import upload_flush
-from tests.browser.conftest import shot
+from tests.browser.conftest import confirm_yes, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +48,8 @@ def test_clearing_walked_through_the_page(page: Any, live_server: Any) -> None:
     page.wait_for_selector("text=验证码已发送至")
     code = re.findall(r"验证码 (\d{6})", mail.outbox[-1].body)[-1]
     page.fill("#clear-form [name=code]", code)
-    page.once("dialog", lambda dialog: dialog.accept())  # 清卡不可撤销
+    assert "清卡不可撤销" in (page.get_attribute("#clear-form", "onsubmit") or "")
+    confirm_yes(page)
     page.click("#do-clear")
     page.wait_for_selector("#clearings")
     assert "已清卡" in page.inner_text("#clearings")

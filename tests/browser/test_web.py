@@ -12,7 +12,7 @@ from fapiao.domain.kinds import InvoiceKind
 from fapiao.invoicing.demo import demo_load
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
-from tests.browser.conftest import shot
+from tests.browser.conftest import confirm_yes, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,7 +87,8 @@ def test_issue_find_download_void_and_red(page: Any, live_server: Any) -> None:
         actor="kaipiao",
     )  # fmt: skip
     page.goto(f"{base}/invoices/{paper.pk}/")
-    page.once("dialog", lambda dialog: dialog.accept())
+    assert "作废不可撤销" in (page.get_attribute("form[action$='/do/void']", "onsubmit") or "")
+    confirm_yes(page)
     page.click("#void")
     page.wait_for_selector("text=已作废")
     shot(page, "06-voided")
@@ -96,7 +97,7 @@ def test_issue_find_download_void_and_red(page: Any, live_server: Any) -> None:
 
     electronic = Invoice.objects.get(taxpayer=result.taxpayer, kind="VAT_ORDINARY_ELECTRONIC")
     page.goto(f"{base}/invoices/{electronic.pk}/")
-    page.once("dialog", lambda dialog: dialog.accept())
+    confirm_yes(page)
     page.click("#red")
     page.wait_for_selector("text=已开具红字发票")
     shot(page, "07-red")
