@@ -13,16 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from fapiao.authority.models import DigitalGrant, NumberSeries
-from fapiao.authority.services import registered
-from fapiao.domain.errors import DomainError, Text
+from fapiao.authority.services import AuthorityRefused, registered
+from fapiao.domain.errors import Text
 from fapiao.domain.numbering import SEQUENCE_15_MAX, build_digital_number
 from fapiao.domain.red import CONFIRMATION_SEQUENCE_DIGITS, confirmation_number
 
 BLOCK_MAX = 100_000
-
-
-class NumbersRefused(DomainError):
-    code = "authority_refused"
 
 
 def _take(series: str, count: int) -> int:
@@ -50,9 +46,9 @@ def digital_numbers_grant(
     """Hand a 数电 channel the next ``count`` numbers of its year, region and channel digit."""
     now = now or timezone.now()
     if not 1 <= count <= BLOCK_MAX:
-        raise NumbersRefused(Text("赋码份数应为1至{0}", BLOCK_MAX), field="count")
+        raise AuthorityRefused(Text("赋码份数应为1至{0}", BLOCK_MAX), field="count")
     if not 2000 <= year <= now.year + 1:
-        raise NumbersRefused("赋码年度不正确", field="year")
+        raise AuthorityRefused("赋码年度不正确", field="year")
     # checks the region and the channel digit (and names the field that is wrong)
     prefix = build_digital_number(year=year, region=region[:2], channel=channel_digit, sequence=1)
     prefix = prefix[:5]
@@ -60,7 +56,7 @@ def digital_numbers_grant(
     first = _take(f"digital:{prefix}", count)
     last = first + count - 1
     if last > SEQUENCE_15_MAX:
-        raise NumbersRefused("该年度该地区的数电发票号码已用完", field="count")
+        raise AuthorityRefused("该年度该地区的数电发票号码已用完", field="count")
     return DigitalGrant.objects.create(
         taxpayer=taxpayer, prefix=prefix, first=first, last=last, at=now
     )
@@ -72,5 +68,5 @@ def confirmation_number_grant(*, tax_id: str, name: str, region: str, year: int)
     registered(tax_id, name)
     sequence = _take(f"confirmation:{region[:2]}:{year}", 1)
     if sequence >= 10**CONFIRMATION_SEQUENCE_DIGITS:
-        raise NumbersRefused("确认单编号已用完", field="number")
+        raise AuthorityRefused("确认单编号已用完", field="number")
     return confirmation_number(region=region[:2], year=year, sequence=sequence)

@@ -213,30 +213,24 @@ def _numbers_used(taxpayer: Taxpayer, events: Any) -> list[Problem]:
         (e.payload.get("code") or e.payload.get("prefix"), e.payload["first"], e.payload["last"])
         for e in events.filter(type__in=("stock.received", "numbers.received"))
     }
-    invoices = Invoice.objects.filter(taxpayer=taxpayer)
+    # every number the taxpayer used, read once: by code (stock), by prefix (数电)
+    used_by: dict[str, list[int]] = {}
+    for code, number in Invoice.objects.filter(taxpayer=taxpayer).values_list("code", "number"):
+        key, sequence = (code, number) if code else (number[:5], number[5:])
+        used_by.setdefault(key, []).append(int(sequence))
     problems: list[Problem] = []
-    for segment in StockSegment.objects.filter(channel__taxpayer=taxpayer):
-        where = f"号码段{segment.code} {segment.first}-{segment.last}"
-        if (segment.code, segment.first, segment.last) not in received:
+    segments = [
+        (f"号码段{s.code} {s.first}-{s.last}", s.code, s, False)
+        for s in StockSegment.objects.filter(channel__taxpayer=taxpayer)
+    ] + [
+        (f"数电号码段{b.prefix} {b.first}-{b.last}", b.prefix, b, b.received_from == LEGACY_BLOCK)
+        for b in DigitalBlock.objects.filter(channel__taxpayer=taxpayer)
+    ]
+    for where, key, segment, legacy in segments:
+        if not legacy and (key, segment.first, segment.last) not in received:
             problems.append(Problem(name, where, "号码段没有领入记录"))
-        used = [
-            int(n)
-            for n in invoices.filter(code=segment.code).values_list("number", flat=True)
-            if segment.first <= int(n) <= segment.last
-        ]
+        used = [n for n in used_by.get(key, ()) if segment.first <= n <= segment.last]
         problems += _gaps(where, name, used, segment.first, segment.next_number)
-    for block in DigitalBlock.objects.filter(channel__taxpayer=taxpayer):
-        where = f"数电号码段{block.prefix} {block.first}-{block.last}"
-        legacy = block.received_from == LEGACY_BLOCK
-        if not legacy and (block.prefix, block.first, block.last) not in received:
-            problems.append(Problem(name, where, "号码段没有领入记录"))
-        numbers = invoices.filter(code="", number__startswith=block.prefix)
-        used = [
-            int(n[5:])
-            for n in numbers.values_list("number", flat=True)
-            if block.first <= int(n[5:]) <= block.last
-        ]
-        problems += _gaps(where, name, used, block.first, block.next_number)
     return problems
 
 
@@ -244,7 +238,10 @@ def _anchored(taxpayer: Taxpayer, authority: AuthorityClient) -> list[Problem]:
     """The history against what the authority holds: it cannot end before the last event the
     authority accepted, and every invoice it registered is here."""
     name = taxpayer.tax_id
-    ours = {str(i) for i in Invoice.objects.filter(taxpayer=taxpayer)}
+    ours = {
+        code + number
+        for code, number in Invoice.objects.filter(taxpayer=taxpayer).values_list("code", "number")
+    }
     problems: list[Problem] = []
     after: int | None = 0
     try:

@@ -17,9 +17,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from fapiao.authority.client import Unreachable, authority_client
-from fapiao.domain.errors import DomainError, Text
+from fapiao.domain.errors import Text
 from fapiao.domain.kinds import ChannelType
 from fapiao.domain.numbering import SEQUENCE_15_MAX, build_digital_number
+from fapiao.invoicing.errors import IssueRefused
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import Channel, DigitalBlock, Taxpayer
 from fapiao.jobs.services import periodic
@@ -27,14 +28,8 @@ from fapiao.jobs.services import periodic
 USED_UP_MESSAGE = "数电发票号码已用完，且暂时无法向税务机关领取，请稍后再试"
 
 
-class NumbersRefused(DomainError):
-    code = "issue_refused"
-
-
-class NumbersUsedUp(DomainError):
+class NumbersUsedUp(IssueRefused):
     """The channel has no 数电 number left for the year: ask the authority for a block."""
-
-    code = "issue_refused"
 
 
 def block_size() -> int:
@@ -62,14 +57,14 @@ def digital_block_receive(
 ) -> DigitalBlock:
     """Record a block of 数电 numbers handed to ``channel``, with its event."""
     if channel.type != ChannelType.DIGITAL:
-        raise NumbersRefused("只有数电渠道领取数电发票号码", field="channel")
+        raise IssueRefused("只有数电渠道领取数电发票号码", field="channel")
     if prefix != prefix_of(channel, year):
-        raise NumbersRefused(Text("号码段前缀{0}不属于该渠道", prefix), field="prefix")
+        raise IssueRefused(Text("号码段前缀{0}不属于该渠道", prefix), field="prefix")
     if not 1 <= first <= last <= SEQUENCE_15_MAX:
-        raise NumbersRefused("号码段不正确", field="first")
+        raise IssueRefused("号码段不正确", field="first")
     locked = Taxpayer.objects.select_for_update().get(pk=channel.taxpayer_id)
     if DigitalBlock.objects.filter(prefix=prefix, first__lte=last, last__gte=first).exists():
-        raise NumbersRefused("号码段与已有号码段重叠", field="first")
+        raise IssueRefused("号码段与已有号码段重叠", field="first")
     now = now or timezone.now()
     block = DigitalBlock.objects.create(
         channel=channel,
@@ -128,7 +123,7 @@ def digital_numbers_refill(channel: Channel, year: int, *, actor: str) -> None:
     try:
         digital_block_request(channel=channel, year=year, actor=actor)
     except Unreachable:
-        raise NumbersRefused(USED_UP_MESSAGE, field="channel") from None
+        raise IssueRefused(USED_UP_MESSAGE, field="channel") from None
 
 
 #: after the authority could not be reached, the worker's rounds leave it alone this long
