@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fapiao.invoicing.drafts import parse_draft
+
 PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DB = "fapiao_bench"
 DRAFT = {
@@ -82,8 +84,8 @@ def measure(count: int, warmup: int) -> None:
     for index in range(count + warmup):
         started = time.perf_counter()
         invoice_issue(
-            taxpayer=taxpayer, channel=device, data=DRAFT, request_id=f"bench-{index}",
-            actor="bench",
+            taxpayer=taxpayer, channel=device, draft=parse_draft(DRAFT),
+            request_id=f"bench-{index}", actor="bench",
         )  # fmt: skip
         if index >= warmup:
             latencies.append(time.perf_counter() - started)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_q",
     "fapiao.jobs",
     "fapiao.authority",
     "fapiao.closing",
@@ -160,6 +161,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FAPIAO_LOG_LEVEL", "INFO")},
+    # the task engine says a line per task queued and run: only when asked
+    "loggers": {"django-q": {"level": os.environ.get("FAPIAO_TASK_LOG_LEVEL", "WARNING")}},
 }
 
 # --- delivery -------------------------------------------------------------------------------
@@ -193,6 +196,30 @@ FAPIAO_FILE_MAX_BYTES = int(os.environ.get("FAPIAO_FILE_MAX_BYTES", str(10 * 2**
 # 数电 numbers asked of the authority at a time; the worker asks for more once a channel has
 # fewer than a fifth of a block left, so issuing goes on while the authority is unreachable
 FAPIAO_DIGITAL_BLOCK = int(os.environ.get("FAPIAO_DIGITAL_BLOCK", "1000"))
+
+# --- background work ------------------------------------------------------------------------
+# The task engine (django-q2): its queue is our own database unless FAPIAO_TASK_BROKER names a
+# Redis server (redis://host:6379/0) for several worker machines. A task runs at most
+# FAPIAO_TASK_TIMEOUT seconds; an unacknowledged one is delivered again a minute after that.
+_TASK_TIMEOUT = int(os.environ.get("FAPIAO_TASK_TIMEOUT", "900"))
+Q_CLUSTER: dict[str, object] = {
+    "name": "fapiao",
+    "workers": int(os.environ.get("FAPIAO_WORKERS", "2")),
+    "timeout": _TASK_TIMEOUT,
+    "retry": _TASK_TIMEOUT + 60,
+    "max_attempts": 0,  # the job row counts attempts and backs off (fapiao.jobs.services)
+    "ack_failures": True,  # a failure is kept among the engine's failures, not run again
+    "save_limit": 1000,
+    "catch_up": False,
+    "poll": 0.5,
+    "bulk": 1,
+    "label": "后台任务",
+}
+_BROKER = os.environ.get("FAPIAO_TASK_BROKER", "").strip()
+if _BROKER.startswith(("redis://", "rediss://")):
+    Q_CLUSTER["redis"] = _BROKER
+else:
+    Q_CLUSTER["orm"] = "default"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -10,6 +10,7 @@ from django.urls import get_resolver
 
 from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import SPECIAL_BUYER, make_world
@@ -36,9 +37,9 @@ def test_pages_of_another_taxpayer_are_not_found(pattern: str, method: str) -> N
     b = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161")
     secret = invoice_issue(
         taxpayer=a.taxpayer, channel=a.device,
-        data={"kind": "VAT_ORDINARY_PAPER", "buyer": SPECIAL_BUYER,
+        draft=parse_draft({"kind": "VAT_ORDINARY_PAPER", "buyer": SPECIAL_BUYER,
               "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%",
-                         "amount": "100"}]},
+                         "amount": "100"}]}),
         request_id=None, actor="a",
     )  # fmt: skip
     user = user_create(username="b-admin", password="Str0ng#Pass")

@@ -10,6 +10,7 @@ import pytest
 
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.invoicing.demo import demo_load
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from tests.browser.conftest import confirm_yes, shot
@@ -80,9 +81,10 @@ def test_issue_find_download_void_and_red(page: Any, live_server: Any) -> None:
     paper = invoice_issue(
         taxpayer=result.taxpayer,
         channel=result.taxpayer.channels.get(type="device"),
-        data={"kind": "VAT_ORDINARY_PAPER", "buyer": {"name": "张伟", "individual": True},
-              "lines": [{"name": "住宿费", "tax_code": "3070402000000000000", "rate": "6%",
-                         "amount": "380"}]},
+        draft=parse_draft({
+            "kind": "VAT_ORDINARY_PAPER", "buyer": {"name": "张伟", "individual": True},
+            "lines": [{"name": "住宿费", "tax_code": "3070402000000000000", "rate": "6%",
+                       "amount": "380"}]}),
         request_id=None,
         actor="kaipiao",
     )  # fmt: skip
@@ -112,9 +114,10 @@ def test_text_fields_are_escaped(page: Any, live_server: Any) -> None:
     invoice = invoice_issue(
         taxpayer=result.taxpayer,
         channel=result.taxpayer.channels.get(type="digital"),
-        data={"kind": "DIGITAL_ORDINARY", "buyer": {"name": payload, "individual": True},
-              "lines": [{"name": payload, "tax_code": "3070402000000000000", "rate": "6%",
-                         "amount": "1"}], "remarks": payload, "drawer": "<b>x</b>"},
+        draft=parse_draft({
+            "kind": "DIGITAL_ORDINARY", "buyer": {"name": payload, "individual": True},
+            "lines": [{"name": payload, "tax_code": "3070402000000000000", "rate": "6%",
+                       "amount": "1"}], "remarks": payload, "drawer": "<b>x</b>"}),
         request_id=None,
         actor="kaipiao",
     )  # fmt: skip

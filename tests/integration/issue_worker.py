@@ -11,6 +11,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fapiao.settings")
 django.setup()
 
+from fapiao.invoicing.drafts import parse_draft  # noqa: E402
 from fapiao.invoicing.models import Channel, Taxpayer  # noqa: E402
 from fapiao.invoicing.services import invoice_issue  # noqa: E402
 
@@ -43,7 +44,7 @@ def main() -> None:
         invoice_issue(
             taxpayer=taxpayer,
             channel=channel,
-            data=DRAFT,
+            draft=parse_draft(DRAFT),
             request_id=_request_id(prefix, index),
             actor=prefix,
         )

@@ -19,6 +19,7 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import RedReason
 from fapiao.domain.red import Pick
 from fapiao.invoicing.corrections import invoice_void
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.keys import sign
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Channel, Event, Invoice, StockSegment, Upload
@@ -47,12 +48,14 @@ def issue(world: World, kind: str, *, at: datetime = NOW, amount: str = "1000") 
     return invoice_issue(
         taxpayer=world.taxpayer,
         channel=world.digital if digital else world.device,
-        data={
-            "kind": kind,
-            "buyer": SPECIAL_BUYER,
-            "lines": [{**LINE, "amount": amount}],
-            "drawer": "周煜敏",
-        },
+        draft=parse_draft(
+            {
+                "kind": kind,
+                "buyer": SPECIAL_BUYER,
+                "lines": [{**LINE, "amount": amount}],
+                "drawer": "周煜敏",
+            }
+        ),
         request_id=None,
         actor="clerk",
         issued_at=at,

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from fapiao.authority.client import HttpClient, authority_client
 from fapiao.domain.errors import DomainError
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Invoice, Upload
 from fapiao.invoicing.reconciliation import reconcile
@@ -105,7 +106,7 @@ def _issue(world: Any, count: int) -> list[Invoice]:
         invoice_issue(
             taxpayer=world.taxpayer,
             channel=world.device,
-            data=DRAFT,
+            draft=parse_draft(DRAFT),
             request_id=None,
             actor="clerk",
         )
@@ -173,12 +174,13 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         "FAPIAO_UPLOAD_BATCH": "1",  # one invoice per request: plenty of moments to be killed
     }
     fapiao = Path(sys.executable).with_name("fapiao")
-    worker = subprocess.Popen([fapiao, "worker", "--idle", "0.1"], env=environment)
+    # its own process group: the engine's processes die with it, as under a service manager
+    worker = subprocess.Popen([fapiao, "worker"], env=environment, start_new_session=True)
     deadline = time.monotonic() + 120
     while Upload.objects.filter(answered_at__isnull=False).count() < 5:
         assert time.monotonic() < deadline, "the worker uploaded nothing"
         time.sleep(0.05)
-    worker.send_signal(signal.SIGKILL)
+    os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)
     answered = Upload.objects.filter(answered_at__isnull=False).count()
     assert 5 <= answered < 40, "killed mid-batch"

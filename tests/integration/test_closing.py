@@ -29,6 +29,7 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.periods import ClearingType, Cycle, Period
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.corrections import invoice_void
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, Monitoring
 from fapiao.invoicing.services import invoice_issue
@@ -68,7 +69,9 @@ def issue(
     invoice = invoice_issue(
         taxpayer=world.taxpayer,
         channel=world.digital if kind.startswith("DIGITAL") else world.device,
-        data={"kind": kind, "buyer": SPECIAL_BUYER, "lines": [{**LINE, "amount": amount}]},
+        draft=parse_draft(
+            {"kind": kind, "buyer": SPECIAL_BUYER, "lines": [{**LINE, "amount": amount}]}
+        ),
         request_id=None,
         actor="clerk",
         issued_at=when,

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from fapiao.domain.kinds import InvoiceKind
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, InvoiceLine, StockSegment, Taxpayer
 from fapiao.invoicing.services import invoice_issue
@@ -113,7 +114,7 @@ def test_a_killed_issuer_leaves_no_half_invoice_and_no_gap() -> None:
     after = invoice_issue(
         taxpayer=world.taxpayer,
         channel=world.device,
-        data=DRAFT,
+        draft=parse_draft(DRAFT),
         request_id=None,
         actor="after",
     )

@@ -21,6 +21,7 @@ from fapiao.domain.lifecycle import (
 from fapiao.domain.qr import parse_qr
 from fapiao.domain.red import Pick
 from fapiao.invoicing.corrections import BUYER, SELLER, invoice_mark, invoice_void
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Channel, Event, Invoice, RedForm, StockSegment
 from fapiao.invoicing.red_forms import (
@@ -57,7 +58,9 @@ def blue(world: World, kind: str, *, at: datetime = NOW, channel: Channel | None
     return invoice_issue(
         taxpayer=world.taxpayer,
         channel=channel or (world.digital if digital else world.device),
-        data={"kind": kind, "buyer": SPECIAL_BUYER, "lines": LINES, "drawer": "周煜敏"},
+        draft=parse_draft(
+            {"kind": kind, "buyer": SPECIAL_BUYER, "lines": LINES, "drawer": "周煜敏"}
+        ),
         request_id=None,
         actor="clerk",
         issued_at=at,

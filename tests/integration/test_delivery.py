@@ -24,6 +24,7 @@ from fapiao.documents.delivery import (
 from fapiao.documents.models import DownloadLink
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Event, Invoice
 from fapiao.invoicing.services import invoice_issue
 from fapiao.jobs.models import Job
@@ -91,18 +92,20 @@ def issue(world: World, *, email_to: str = "", kind: InvoiceKind = InvoiceKind.D
     return invoice_issue(
         taxpayer=world.taxpayer,
         channel=world.digital if digital else world.device,
-        data={
-            "kind": kind.value,
-            "buyer": buyer,
-            "lines": [
-                {
-                    "name": "软件开发服务",
-                    "tax_code": "3040201010000000000",
-                    "rate": "6%",
-                    "amount": "1000",
-                }
-            ],
-        },
+        draft=parse_draft(
+            {
+                "kind": kind.value,
+                "buyer": buyer,
+                "lines": [
+                    {
+                        "name": "软件开发服务",
+                        "tax_code": "3040201010000000000",
+                        "rate": "6%",
+                        "amount": "1000",
+                    }
+                ],
+            }
+        ),
         request_id=None,
         actor="clerk",
     )

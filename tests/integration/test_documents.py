@@ -25,6 +25,7 @@ from fapiao.documents.services import document_of, document_render
 from fapiao.domain.invoice import Party
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.domain.lifecycle import RedReason
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
@@ -57,15 +58,17 @@ def issue(world: World, kind: InvoiceKind, lines: list[dict[str, Any]] | None = 
     return invoice_issue(
         taxpayer=world.taxpayer,
         channel=world.digital if digital else world.device,
-        data={
-            "kind": kind.value,
-            "buyer": SPECIAL_BUYER,
-            "lines": lines or LINES,
-            "remarks": "项目编号：WX-2026-118",
-            "drawer": "周煜敏",
-            "payee": "李娜",
-            "reviewer": "王强",
-        },
+        draft=parse_draft(
+            {
+                "kind": kind.value,
+                "buyer": SPECIAL_BUYER,
+                "lines": lines or LINES,
+                "remarks": "项目编号：WX-2026-118",
+                "drawer": "周煜敏",
+                "payee": "李娜",
+                "reviewer": "王强",
+            }
+        ),
         request_id=None,
         actor="clerk",
         issued_at=NOW,

@@ -19,6 +19,7 @@ from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.catalog_files import ImportRefused, catalog_export, catalog_import
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Customer, Invoice
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
@@ -73,8 +74,8 @@ def test_invoice_and_audit_exports_neutralise_text_and_keep_numbers(world: World
             "amount": "100"}  # fmt: skip
     blue = invoice_issue(
         taxpayer=world.taxpayer, channel=world.device, request_id=None, actor="clerk",
-        data={"kind": "VAT_ORDINARY_ELECTRONIC", "buyer": {"name": "某公司"}, "lines": [line],
-              "remarks": ATTACK, "drawer": "-张三"},
+        draft=parse_draft({"kind": "VAT_ORDINARY_ELECTRONIC", "buyer": {"name": "某公司"},
+                           "lines": [line], "remarks": ATTACK, "drawer": "-张三"}),
     )  # fmt: skip
     invoice_issue_red(blue=blue, actor="clerk", reason=RedReason.RETURN)
     invoices = Invoice.objects.order_by("pk")

@@ -14,6 +14,7 @@ from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind
 from fapiao.domain.qr import parse_qr
 from fapiao.domain.rates import TaxpayerKind
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.errors import (
     FUTURE_MESSAGE,
     NO_MONITORING_MESSAGE,
@@ -93,7 +94,7 @@ def issue(
     return invoice_issue(
         taxpayer=taxpayer,
         channel=channel or device,
-        data=data or DRAFT,
+        draft=parse_draft(data or DRAFT),
         request_id=request_id,
         actor="clerk",
         issued_at=at,
@@ -196,7 +197,7 @@ def test_refusal_consumes_nothing(setup: tuple[Taxpayer, Any, Any]) -> None:
         invoice_issue(
             taxpayer=setup[0],
             channel=setup[1],
-            data=DRAFT,
+            draft=parse_draft(DRAFT),
             request_id=None,
             actor="clerk",
             issued_at=NOW + timedelta(minutes=1),

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fapiao.authority.client import EmbeddedClient
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import (
     DigitalBlock,
@@ -33,7 +34,11 @@ def _issue(world: World, kind: str) -> Invoice:
     channel = world.digital if kind.startswith("DIGITAL") else world.device
     data = {"kind": kind, "buyer": {"name": "武汉某某有限公司"}, "lines": [LINE]}
     return invoice_issue(
-        taxpayer=world.taxpayer, channel=channel, data=data, request_id=None, actor="clerk"
+        taxpayer=world.taxpayer,
+        channel=channel,
+        draft=parse_draft(data),
+        request_id=None,
+        actor="clerk",
     )
 
 

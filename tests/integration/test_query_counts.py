@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from fapiao.authority.checking import check
 from fapiao.core import fastsql
 from fapiao.domain.verification import build_query
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
@@ -44,7 +45,7 @@ def counted() -> Iterator[Counted]:
 def _issue(world: World, kind: str, n: int) -> Invoice:
     channel = world.digital if kind.startswith("DIGITAL") else world.device
     data = {"kind": kind, "buyer": {"name": f"客户{n}有限公司"}, "lines": [LINE]}
-    return invoice_issue(taxpayer=world.taxpayer, channel=channel, data=data,
+    return invoice_issue(taxpayer=world.taxpayer, channel=channel, draft=parse_draft(data),
                          request_id=f"r-{kind}-{n}", actor="clerk")  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from fapiao.api.models import ApiKey
 from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, roles_of, user_create
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Customer, Taxpayer
 from fapiao.security.services import LoginFailure
 from tests.integration.world import World, make_world
@@ -133,9 +134,9 @@ def test_red_letter_confirmation_through_the_invoice_page(world: World) -> None:
     clerk = signed_in(world, Role.ISSUER, "clerk")
     blue = invoice_issue(
         taxpayer=world.taxpayer, channel=world.digital,
-        data={"kind": "DIGITAL_SPECIAL", "buyer": SPECIAL_BUYER,
+        draft=parse_draft({"kind": "DIGITAL_SPECIAL", "buyer": SPECIAL_BUYER,
               "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%",
-                         "amount": "100"}]},
+                         "amount": "100"}]}),
         request_id=None, actor="clerk",
     )  # fmt: skip
     page = clerk.get(f"/invoices/{blue.pk}/").content.decode()
@@ -173,8 +174,8 @@ def test_dashboard_warns_of_low_stock_and_credit(world: World) -> None:
     from tests.integration.world import SPECIAL_BUYER
 
     invoice_issue(taxpayer=world.taxpayer, channel=world.digital,
-                  data={"kind": "DIGITAL_ORDINARY", "buyer": SPECIAL_BUYER,
+                  draft=parse_draft({"kind": "DIGITAL_ORDINARY", "buyer": SPECIAL_BUYER,
                         "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000",
-                                   "rate": "6%", "amount": "95"}]},
+                                   "rate": "6%", "amount": "95"}]}),
                   request_id=None, actor="clerk")  # fmt: skip
     assert "本月授信额度仅剩¥5.00" in clerk.get("/").content.decode()

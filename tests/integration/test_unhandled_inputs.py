@@ -15,6 +15,7 @@ from fapiao.api.keys import apikey_create
 from fapiao.core.roles import Role
 from fapiao.core.signing import SEAL_MESSAGE, SealBroken
 from fapiao.documents.delivery import LinkUnavailable, link_create
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import World, make_world
@@ -88,7 +89,7 @@ def test_commands_that_need_the_authority_exit_5_with_a_message(
 def test_a_database_under_another_secret_key_says_what_to_do(world: World, settings: Any) -> None:
     settings.SECRET_KEY = "another-installation-" + "x" * 40
     with pytest.raises(SealBroken) as caught:
-        invoice_issue(taxpayer=world.taxpayer, channel=world.digital, data=DRAFT,
+        invoice_issue(taxpayer=world.taxpayer, channel=world.digital, draft=parse_draft(DRAFT),
                       request_id=None, actor="clerk")  # fmt: skip
     assert caught.value.message == SEAL_MESSAGE and "FAPIAO_SECRET_KEY" in SEAL_MESSAGE
     answer = Api(world).post("/invoices", DRAFT)

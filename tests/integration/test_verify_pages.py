@@ -12,6 +12,7 @@ from fapiao.authority.models import RegistryInvoice
 from fapiao.core.roles import Role
 from fapiao.documents.services import document_render
 from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
@@ -26,12 +27,14 @@ def issue(world: World, kind: str, remarks: str = "") -> Invoice:
     return invoice_issue(
         taxpayer=world.taxpayer,
         channel=world.digital if kind.startswith("DIGITAL") else world.device,
-        data={
-            "kind": kind,
-            "buyer": {**SPECIAL_BUYER, "name": f"{XSS}有限公司"},
-            "lines": [LINE],
-            "remarks": remarks,
-        },
+        draft=parse_draft(
+            {
+                "kind": kind,
+                "buyer": {**SPECIAL_BUYER, "name": f"{XSS}有限公司"},
+                "lines": [LINE],
+                "remarks": remarks,
+            }
+        ),
         request_id=None,
         actor="clerk",
     )

@@ -29,6 +29,7 @@ from fapiao.domain.periods import (
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Taxpayer
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.taxpayers import (
@@ -205,23 +206,25 @@ def _load(today: date, password: str) -> Taxpayer:
         invoice_issue(
             taxpayer=taxpayer,
             channel=channel,
-            data={
-                "kind": kind.value,
-                "buyer": buyer,
-                "lines": [
-                    {
-                        "name": n,
-                        "tax_code": c,
-                        "rate": r,
-                        "quantity": q,
-                        "unit_price": p,
-                        "amount": a,
-                    }
-                    for n, c, r, q, p, a in lines
-                ],
-                "drawer": "开票员",
-                "mode": "inclusive",
-            },
+            draft=parse_draft(
+                {
+                    "kind": kind.value,
+                    "buyer": buyer,
+                    "lines": [
+                        {
+                            "name": n,
+                            "tax_code": c,
+                            "rate": r,
+                            "quantity": q,
+                            "unit_price": p,
+                            "amount": a,
+                        }
+                        for n, c, r, q, p, a in lines
+                    ],
+                    "drawer": "开票员",
+                    "mode": "inclusive",
+                }
+            ),
             request_id=f"demo-{kind.value}",
             actor=actor,
         )

@@ -1,14 +1,19 @@
-"""Reading a draft invoice from outside (JSON from the API, the CLI or a batch row) into the
-domain's ``Draft``, with errors that name the field."""
+"""Reading a draft invoice from outside (JSON from the API, the CLI or a batch row), once, at
+the interface, into a :class:`DraftInput` that the services take, with errors that name the
+field."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from fapiao.core.contacts import check_email, check_mobile
+from fapiao.core.signing import canonical
 from fapiao.domain.errors import DomainError, Text, line_field
 from fapiao.domain.invoice import Draft, Party
-from fapiao.domain.kinds import parse_kind
+from fapiao.domain.kinds import InvoiceKind, parse_kind
 from fapiao.domain.money import parse_money, parse_price
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.tax import LineInput, PriceMode
@@ -69,7 +74,46 @@ def seller_of(taxpayer: Taxpayer) -> Party:
     )
 
 
-def contact_from_data(data: dict[str, Any]) -> tuple[str, str]:
+@dataclass(frozen=True)
+class DraftInput:
+    """A draft as an interface read it: the domain's draft but for the seller (the taxpayer as
+    it stands under the issuing lock), the buyer's contact for delivery, checked, and the
+    canonical JSON of what was asked (``asked``: a replayed request is known by it)."""
+
+    draft: Draft  # its seller is empty until :meth:`for_seller`
+    email: str
+    mobile: str
+    asked: str
+
+    @property
+    def kind(self) -> InvoiceKind:
+        return self.draft.kind
+
+    def for_seller(self, seller: Party) -> Draft:
+        return dataclasses.replace(self.draft, seller=seller)
+
+    def digest(self, channel_id: int) -> str:
+        """What ``request_id`` is bound to: the channel and the draft, as
+        ``core.signing.digest({"channel": channel_id, "data": data})``."""
+        text = f'{{"channel":{int(channel_id)},"data":{self.asked}}}'
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+NO_SELLER = Party("", "")
+
+
+def parse_draft(data: Any) -> DraftInput:
+    """The draft that ``data`` (JSON: an object) asks for; :class:`BadDraft` naming the field
+    when it cannot be read. Whether the invoice may be issued is the services' question."""
+    if not isinstance(data, dict):
+        raise BadDraft("发票草稿应为JSON对象", field="data")
+    email, mobile = _contact(data)
+    return DraftInput(
+        draft=_draft(data, seller=NO_SELLER), email=email, mobile=mobile, asked=canonical(data)
+    )
+
+
+def _contact(data: dict[str, Any]) -> tuple[str, str]:
     """The buyer's e-mail address and mobile number for delivery (``buyer.email``,
     ``buyer.mobile``), checked; empty when not given."""
     buyer = data.get("buyer") or {}
@@ -82,7 +126,7 @@ def contact_from_data(data: dict[str, Any]) -> tuple[str, str]:
     return email, mobile
 
 
-def draft_from_data(data: dict[str, Any], *, taxpayer: Taxpayer, red: bool = False) -> Draft:
+def _draft(data: dict[str, Any], *, seller: Party) -> Draft:
     buyer = data.get("buyer") or {}
     if not isinstance(buyer, dict):
         raise BadDraft("购买方信息格式不正确", field="buyer")
@@ -97,7 +141,7 @@ def draft_from_data(data: dict[str, Any], *, taxpayer: Taxpayer, red: bool = Fal
         ) from None
     return Draft(
         kind=parse_kind(data.get("kind", "")),
-        seller=seller_of(taxpayer),
+        seller=seller,
         buyer=Party(
             _text(buyer, "name"),
             _text(buyer, "tax_id"),
@@ -113,6 +157,5 @@ def draft_from_data(data: dict[str, Any], *, taxpayer: Taxpayer, red: bool = Fal
         payee=_text(data, "payee"),
         reviewer=_text(data, "reviewer"),
         drawer=_text(data, "drawer"),
-        red=red,
         difference_taxation=bool(data.get("difference_taxation", False)),
     )

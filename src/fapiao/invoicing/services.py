@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,7 +24,7 @@ from fapiao.domain.invoice import Draft, validate_draft
 from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.domain.tax import Computed
-from fapiao.invoicing.drafts import contact_from_data, draft_from_data, seller_of
+from fapiao.invoicing.drafts import DraftInput, seller_of
 from fapiao.invoicing.errors import (
     FUTURE_MESSAGE,
     NO_MONITORING_MESSAGE,
@@ -33,7 +33,7 @@ from fapiao.invoicing.errors import (
     IdempotencyConflict,
     IssueRefused,
 )
-from fapiao.invoicing.ledger import digest, event_append
+from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.locks import taxpayer_lock_later
 from fapiao.invoicing.models import (
     Channel,
@@ -84,29 +84,29 @@ def invoice_issue(
     *,
     taxpayer: Taxpayer,
     channel: Channel,
-    data: dict[str, Any],
+    draft: DraftInput,
     request_id: str | None,
     actor: str,
     issued_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Invoice:
-    """Issue a blue invoice from ``data`` (the draft as JSON); idempotent on ``request_id``."""
+    """Issue a blue invoice of ``draft``; idempotent on ``request_id``."""
     now = now or timezone.now()
     issued_at = issued_at or now
     if issued_at > now:
         raise IssueRefused(FUTURE_MESSAGE, field="issued_at")
-    content = digest({"channel": channel.pk, "data": data})
+    content = draft.digest(channel.pk)
 
     def staged(seller: Taxpayer) -> Staged:
-        draft = draft_from_data(data, taxpayer=seller)
+        blue = draft.for_seller(seller_of(seller))
         return stage(
             channel=channel,
-            draft=draft,
-            computed=validate_draft(draft, taxpayer_kind=TaxpayerKind(seller.kind)),
+            draft=blue,
+            computed=validate_draft(blue, taxpayer_kind=TaxpayerKind(seller.kind)),
             issued_at=issued_at,
             content=content,
             request_id=request_id,
-            contact=contact_from_data(data),
+            contact=(draft.email, draft.mobile),
         )
 
     # Whatever the lock does not decide is done before it: the draft checked, the invoice and
@@ -178,19 +178,18 @@ def with_numbers(channel: Channel, year: int, actor: str, body: Callable[[], Inv
 
 
 def invoice_preview(
-    *, taxpayer: Taxpayer, channel: Channel, data: dict[str, Any], at: datetime | None = None
+    *, taxpayer: Taxpayer, channel: Channel, draft: DraftInput, at: datetime | None = None
 ) -> tuple[Draft, Computed]:
-    """What issuing ``data`` would give, checked by the same rules, without writing anything."""
+    """What issuing ``draft`` would give, checked by the same rules, without writing anything."""
     if channel.taxpayer_id != taxpayer.pk:
         raise IssueRefused("开票渠道不属于该纳税人", field="channel")
-    draft = draft_from_data(data, taxpayer=taxpayer)
-    contact_from_data(data)
-    computed = validate_draft(draft, taxpayer_kind=TaxpayerKind(taxpayer.kind))
+    blue = draft.for_seller(seller_of(taxpayer))
+    computed = validate_draft(blue, taxpayer_kind=TaxpayerKind(taxpayer.kind))
     check_channel(
-        channel=channel, kind=draft.kind, amount=computed.totals.amount,
+        channel=channel, kind=blue.kind, amount=computed.totals.amount,
         issued_at=at or timezone.now(),
     )  # fmt: skip
-    return draft, computed
+    return blue, computed
 
 
 def idempotent(

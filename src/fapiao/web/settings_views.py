@@ -191,7 +191,7 @@ def catalog_import_status(request: HttpRequest, name: str, job_id: int) -> HttpR
     job = Job.objects.filter(pk=job_id, kind="catalog.import", taxpayer_id=me.taxpayer.pk).first()
     if name not in CATALOGS or job is None or job.payload.get("catalog") != name:
         return render(request, "web/missing.html", status=404)
-    running = job.status in (JobStatus.PENDING, JobStatus.RUNNING)
+    running = job.status in (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNNING)
     return render(request, "web/settings/catalog_import.html", {
         "book": CATALOGS[name], "job": job, "running": running, "result": job.result or {},
     })  # fmt: skip

@@ -34,6 +34,7 @@ from fapiao.domain.money import format_plain, parse_money
 from fapiao.domain.taxcodes import display_name
 from fapiao.domain.words import amount_in_words
 from fapiao.invoicing.corrections import invoice_mark, invoice_void
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.selectors import (
     NotFound,
@@ -98,7 +99,7 @@ def issue(request: HttpRequest, payload: DraftIn) -> Reply:
     invoice = invoice_issue(
         taxpayer=me.taxpayer,
         channel=channel_find(me.taxpayer, payload.channel),
-        data=data,
+        draft=parse_draft(data),
         request_id=request_id,
         actor=me.actor,
     )
@@ -116,7 +117,7 @@ def preview(request: HttpRequest, payload: DraftIn) -> dict[str, Any]:
     _, computed = invoice_preview(
         taxpayer=me.taxpayer,
         channel=channel_find(me.taxpayer, payload.channel),
-        data=payload.model_dump(exclude={"channel", "request_id"}),
+        draft=parse_draft(payload.model_dump(exclude={"channel", "request_id"})),
     )
     totals = computed.totals
     total = totals.amount + totals.tax

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from fapiao.cli.base import FapiaoCommand
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.selectors import channel_find, invoice_as_dict
 from fapiao.invoicing.services import invoice_issue
 
@@ -34,7 +35,7 @@ class Command(FapiaoCommand):
         invoice = invoice_issue(
             taxpayer=taxpayer,
             channel=channel_find(taxpayer, channel_name),
-            data=data,
+            draft=parse_draft(data),
             request_id=options["request_id"] or data.get("request_id"),
             actor=self.actor(options),
         )
