@@ -37,7 +37,7 @@ run: $(STAMP) system-packages
 	@echo
 	@echo "Fapiao 开票系统: http://$(HOST):$(PORT)/"
 	@echo
-	@echo "The job worker (e-mail, SMS) runs beside the server; Ctrl-C stops both."
+	@echo "The worker (e-mail, SMS, uploads: the task engine) runs beside the server; Ctrl-C stops both."
 	$(BIN)/fapiao worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 		$(BIN)/fapiao runserver --noreload $(HOST):$(PORT)
 

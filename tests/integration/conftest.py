@@ -50,3 +50,17 @@ def _own_var_dir(settings: object, tmp_path: os.PathLike[str]) -> None:
     from fapiao.invoicing import numbers
 
     numbers._paused_until[0] = 0.0
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_rows() -> object:
+    """Rows a process caches because they never change (signing keys): a test that rolls back
+    takes its rows away and the next one gets the same ids again, so each starts without them."""
+    yield None
+    from fapiao.authority import checking, keyring
+    from fapiao.invoicing import keys
+
+    keys._KEYS.clear()
+    keyring._key_id.cache_clear()
+    keyring._key.cache_clear()
+    checking._taxpayer_key.cache_clear()

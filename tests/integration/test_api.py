@@ -23,7 +23,7 @@ from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_forms import red_form_create
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 DRAFT = {
     "kind": "DIGITAL_SPECIAL",
     "channel": "数电",

@@ -22,7 +22,7 @@ from fapiao.invoicing.catalog_files import catalog_import
 from fapiao.invoicing.models import Customer
 from tests.integration.world import make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 MIB = 2**20
 
 

@@ -30,7 +30,7 @@ from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import _message, device_state, upload_flush
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%"}

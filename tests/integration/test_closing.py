@@ -39,7 +39,7 @@ from fapiao.jobs.services import job_run_due, worker_round
 from fapiao.security.services import confirm_send, preferences_save
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%"}
 OCTOBER = Period(date(2026, 10, 1), date(2026, 11, 1))

@@ -31,7 +31,7 @@ from fapiao.jobs.models import Job
 from fapiao.jobs.services import job_run_due
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 
 

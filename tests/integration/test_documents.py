@@ -31,7 +31,7 @@ from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=SH)
 GOLDEN = Path(__file__).parent.parent / "golden"

@@ -14,7 +14,7 @@ from fapiao.invoicing import statements
 from fapiao.invoicing.models import Counter, Event, Invoice, SigningKey, Taxpayer
 from tests.integration.world import make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 AT = datetime(2026, 11, 24, 9, 5, 7, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 

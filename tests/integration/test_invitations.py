@@ -25,7 +25,7 @@ from fapiao.jobs.models import Job
 from fapiao.security.models import AuditEvent
 from tests.integration.world import World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 PASSWORD = "Str0ng#Pass"
 
 

@@ -44,7 +44,7 @@ from fapiao.invoicing.taxpayers import (
 )
 from tests.integration.world import SPECIAL_BUYER, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=SH)
 D = Decimal

@@ -26,7 +26,7 @@ from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
 from tests.integration.world import World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%", "amount": "100"}
 
 

@@ -15,7 +15,7 @@ from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.security.models import AuditEvent
 from tests.integration.world import World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 SRC = Path(__file__).resolve().parents[2] / "src" / "fapiao"
 CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 

@@ -29,7 +29,7 @@ from fapiao.security.services import (
 from tests.integration.test_delivery import Inbox, Server
 from tests.integration.world import make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 PASSWORD = "Str0ng#Pass"
 
 

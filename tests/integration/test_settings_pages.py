@@ -17,7 +17,7 @@ from fapiao.invoicing.models import Customer, Taxpayer
 from fapiao.security.services import LoginFailure
 from tests.integration.world import World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 PASSWORD = "Str0ng#Pass"
 
 

@@ -20,7 +20,7 @@ from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from tests.integration.world import World, make_world
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%", "amount": "100"}
 DRAFT = {"kind": "DIGITAL_ORDINARY", "channel": "数电", "buyer": {"name": "某公司"},
          "lines": [LINE]}  # fmt: skip
