@@ -76,6 +76,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/startup.py
 
 clean:

@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from fapiao.invoicing.drafts import parse_draft
 
 PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DB = "fapiao_bench"
@@ -54,6 +53,7 @@ def measure(count: int, warmup: int) -> None:
 
     from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
     from fapiao.domain.rates import TaxpayerKind
+    from fapiao.invoicing.drafts import parse_draft
     from fapiao.invoicing.services import invoice_issue
     from fapiao.invoicing.taxpayers import (
         channel_create,

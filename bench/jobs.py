@@ -4,7 +4,7 @@ queued to the last done, on SQLite and on PostgreSQL. Prints each beside the dat
 durable-commit rate measured in the same run (this machine's speed varies ~2x between runs:
 compare ratios). Asserts nothing.
 
-    python bench/jobs.py [--jobs 400] [--database sqlite|postgresql|both]
+    python bench/jobs.py [--jobs 2000] [--database sqlite|postgresql|both]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def measure(count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=400)
+    parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()

@@ -48,6 +48,7 @@ from fapiao.invoicing.taxpayers import (
     stock_receive,
     taxpayer_create,
 )
+from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
 
@@ -66,7 +67,8 @@ draft = {"kind": kind.value, "buyer": {"name": "无锡市安协安全培训中�
          "lines": [{"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%",
                     "amount": str(100 + n)} for n in range(5)]}
 for _ in range(uploads):
-    invoice_issue(taxpayer=taxpayer, channel=device, data=draft, request_id=None, actor="bench")
+    invoice_issue(taxpayer=taxpayer, channel=device, draft=parse_draft(draft), request_id=None,
+                  actor="bench")
 started = time.perf_counter()
 flushed = upload_flush(client=EmbeddedClient())
 elapsed = time.perf_counter() - started

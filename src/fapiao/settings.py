@@ -209,10 +209,10 @@ Q_CLUSTER: dict[str, object] = {
     "retry": _TASK_TIMEOUT + 60,
     "max_attempts": 0,  # the job row counts attempts and backs off (fapiao.jobs.services)
     "ack_failures": True,  # a failure is kept among the engine's failures, not run again
-    "save_limit": 1000,
+    "save_limit": -1,  # successes are on the job rows; the engine keeps its failures
     "catch_up": False,
     "poll": 0.5,
-    "bulk": 1,
+    "bulk": 5,
     "label": "后台任务",
 }
 _BROKER = os.environ.get("FAPIAO_TASK_BROKER", "").strip()
