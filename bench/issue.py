@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DB = "fapiao_bench"
 DRAFT = {
