@@ -203,3 +203,19 @@ def test_a_failing_job_backs_off_and_stays_failed_and_visible(settings: Any) -> 
     assert waits == sorted(waits) and waits[0] < waits[-1]  # a growing delay
     assert job.status == JobStatus.FAILED
     assert job_run_due(now=moment + timedelta(days=30)) == 0  # failed for good
+
+
+def test_jobs_left_by_the_queue_before_the_engine_are_run(mailoutbox: Any) -> None:
+    now = timezone.now()
+    mail = {"subject": "s", "text": "t", "to": "a@example.cn"}
+    waiting = Job.objects.create(kind="notify.email", payload=mail, status="pending",
+                                 run_at=now - timedelta(hours=1), created_at=now)  # fmt: skip
+    cut_off = Job.objects.create(kind="notify.email", payload=mail, status="running", attempts=1,
+                                 run_at=now - timedelta(hours=1), created_at=now,
+                                 locked_until=now - timedelta(minutes=1))  # fmt: skip
+    later = Job.objects.create(kind="notify.email", payload=mail, status="pending",
+                               run_at=now + timedelta(hours=1), created_at=now)  # fmt: skip
+    assert jobs_sweep() == [waiting.pk, cut_off.pk]
+    assert job_run_due() == 2 and len(mailoutbox) == 2
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert statuses == {waiting.pk: "done", cut_off.pk: "done", later.pk: "pending"}
