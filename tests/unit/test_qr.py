@@ -54,11 +54,27 @@ def test_build_for_digital_carries_total_and_no_code() -> None:
         issued_on=date(2026, 11, 2),
         check_code="x",
     )
-    assert text.startswith("01,31,,26422000000000000001,113,20261102,,")
-    head, crc = text[:-5], text[-5:-1]
-    assert crc == crc4(head)
-    assert text.endswith(",")
+    # as real 数电 payloads: two decimals, no comma after the check field
+    assert text.startswith("01,31,,26422000000000000001,113.00,20261102,,")
+    head, crc = text[:-4], text[-4:]
+    assert crc == crc4(head) and not text.endswith(",")
     assert parse_qr(text).crc_valid is True
+
+
+def test_electronic_special_is_type_20_and_08_is_read_too() -> None:
+    text = build_qr(
+        kind=K.VAT_SPECIAL_ELECTRONIC, code="044031900113", number="00000001",
+        amount=Decimal("100.50"), issued_on=date(2026, 11, 2), check_code="",
+    )  # fmt: skip
+    assert text.startswith("01,20,044031900113,00000001,100.5,20261102,,") and text.endswith(",")
+    assert parse_qr(text).kind is K.VAT_SPECIAL_ELECTRONIC
+    assert parse_qr(text.replace("01,20,", "01,08,", 1)).kind is K.VAT_SPECIAL_ELECTRONIC
+
+
+def test_real_variations_are_read() -> None:
+    spaced = parse_qr("01,32, ,24322000000365404822,250.00,20240531, ,1A2B")
+    assert (spaced.code, spaced.check_code, spaced.amount) == ("", "", Decimal("250.00"))
+    assert parse_qr("01,10,011001605111,80100798,65,20161018,85342965681116380258,").amount == 65
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,14 @@
 
 ``01,<type>,<code>,<number>,<amount>,<yyyymmdd>,<check code>,<crc4>,``
 
-Old-style kinds carry 合计金额 excluding tax, 数电 the 价税合计; 专票 and 数电 leave the check code
-empty. Amounts may lack trailing zeros. ``crc4`` is our CRC-16/CCITT-FALSE over everything before
-it, upper-case hex; other issuers' values are accepted as they come.
+Old-style kinds carry 合计金额 excluding tax, with the trailing zeros dropped (``64.9``) and a
+comma at the end; 数电 carry the 价税合计 with two decimals (``120.00``) and no comma after the
+last field, as the real payloads are written. 专票 and 数电 leave the check code empty. The type of
+电子专票 in the payload is ``20`` (real payloads; ``08`` is its 查验 type, also read). ``crc4`` is
+our CRC-16/CCITT-FALSE over everything before it, upper-case hex; other issuers' values are read
+as they come and never refused: what a payload says is checked against the registry instead.
+Read leniently: full-width commas, spaces (also in empty fields), amounts without decimals, a
+missing tail.
 """
 
 from __future__ import annotations
@@ -17,10 +22,21 @@ from decimal import Decimal, InvalidOperation
 
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, kind_for_qr_type, spec
-from fapiao.domain.money import format_plain
+from fapiao.domain.money import format_money, format_plain
 
 QR_VERSION = "01"
 _SEPARATORS = re.compile(r"[,，]")
+#: payload types that differ from the kind's 查验 type (DOMAIN §1), both ways
+_PAYLOAD_TYPES = {InvoiceKind.VAT_SPECIAL_ELECTRONIC: "20"}
+_PAYLOAD_KINDS = {code: kind for kind, code in _PAYLOAD_TYPES.items()}
+
+
+def payload_type(kind: InvoiceKind) -> str:
+    return _PAYLOAD_TYPES.get(kind, spec(kind).qr_type)
+
+
+def kind_of_payload_type(qr_type: str) -> InvoiceKind | None:
+    return _PAYLOAD_KINDS.get(qr_type) or kind_for_qr_type(qr_type)
 
 
 class BadQrPayload(DomainError):
@@ -53,21 +69,22 @@ def build_qr(
     ``amount`` is the figure the kind's QR carries (see ``KindSpec.qr_amount_includes_tax``).
     """
     item = spec(kind)
+    digital = item.number_digits == 20
     head = (
         ",".join(
             (
                 QR_VERSION,
-                item.qr_type,
+                payload_type(kind),
                 code if item.has_code else "",
                 number,
-                format_plain(amount),
+                format_money(amount) if digital else format_plain(amount),
                 issued_on.strftime("%Y%m%d"),
                 check_code if item.has_check_code else "",
             )
         )
         + ","
     )
-    return f"{head}{crc4(head)},"
+    return f"{head}{crc4(head)}" + ("" if digital else ",")
 
 
 def parse_qr(payload: str) -> QrPayload:
@@ -96,5 +113,6 @@ def parse_qr(payload: str) -> QrPayload:
         head = payload.strip()[: payload.strip().rfind(crc)]
         crc_valid = crc.upper() == crc4(head)
     return QrPayload(
-        qr_type, kind_for_qr_type(qr_type), code, number, amount, issued_on, check, crc, crc_valid
-    )
+        qr_type, kind_of_payload_type(qr_type), code, number, amount, issued_on, check, crc,
+        crc_valid,
+    )  # fmt: skip
