@@ -18,6 +18,7 @@ from fapiao.core.signing import digest, signed_answer_valid
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import RedReason
 from fapiao.domain.red import Pick
+from fapiao.domain.verification import query_from_inputs
 from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.keys import sign
@@ -267,7 +268,7 @@ def test_verify_each_kind_each_wrong_field_each_status_and_the_sixth_check(world
     assert sixth["message"] == "超过该张发票当天查验次数(请于次日再次查验)"
     # the count is per natural day in Asia/Shanghai
     tomorrow = datetime.now(SHANGHAI) + timedelta(days=1)
-    query = checking.query_of({"qr": ordinary.qr})
+    query = query_from_inputs({"qr": ordinary.qr})
     assert checking.check(query, client="x", now=tomorrow).outcome.value == "一致"
 
     missing = _check(world, special, number="99999999", amount="1000.00")

@@ -127,3 +127,20 @@ def test_the_sync_page_sends_lists_disagreements_and_is_scoped(world: World) -> 
     RegistryInvoice.objects.filter(code=mine.code, number=mine.number).update(amount="1.00")
     page = client.get("/sync/").content.decode()
     assert "内容不一致" in page and "需人工核实" in page
+
+
+def test_an_invoice_issued_here_and_not_yet_uploaded_is_said_to_be_so(world: World) -> None:
+    digital = issue(world, "DIGITAL_ORDINARY")
+    day = digital.issued_on.isoformat()
+    client = Client(HTTP_HOST="localhost")
+    page = _post(client, number=digital.number, issued_on=day, total=str(digital.total))
+    assert "已开具，尚未上传至税务机关" in page.content.decode()
+    api = client.post("/api/v1/verify", {"qr": digital.qr}, content_type="application/json")
+    assert api.status_code == 200 and api.json()["outcome"] == "已开具未上传"
+    assert api.json()["signature"] is None  # not the authority's answer
+    # one input that does not agree, and it is not found, as for anyone's guess
+    wrong = _post(client, number=digital.number, issued_on=day, total=str(digital.total + 1))
+    assert "查无此票" in wrong.content.decode() and "尚未上传" not in wrong.content.decode()
+    upload_flush()
+    uploaded = client.post("/api/v1/verify", {"qr": digital.qr}, content_type="application/json")
+    assert uploaded.json()["outcome"] == "一致" and uploaded.json()["signature"]

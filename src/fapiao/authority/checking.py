@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,14 +32,12 @@ from fapiao.domain.verification import (
     DAILY_LIMIT,
     NOT_FOUND_MESSAGE,
     TOO_MANY_MESSAGE,
-    BadQuery,
     Facts,
     Outcome,
     Query,
-    build_query,
     compare,
     mismatch_message,
-    query_from_qr,
+    query_from_inputs,
 )
 
 
@@ -187,30 +185,9 @@ def risks(*, since: datetime | None = None) -> list[Risk]:
     return list(Risk.objects.filter(at__gte=since).order_by("-at"))
 
 
-def query_of(inputs: dict[str, Any]) -> Query:
-    """The query typed inputs or a pasted QR payload (``qr``) stand for."""
-    if str(inputs.get("qr") or "").strip():
-        return query_from_qr(str(inputs["qr"]))
-    text = str(inputs.get("issued_on") or "").strip().replace("/", "-")
-    if len(text) == 8 and text.isdigit():
-        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    try:
-        issued_on = date.fromisoformat(text) if text else None
-    except ValueError:
-        raise BadQuery("开票日期格式应为YYYY-MM-DD", field="issued_on") from None
-    return build_query(
-        code=str(inputs.get("code") or ""),
-        number=str(inputs.get("number") or ""),
-        issued_on=issued_on,
-        amount=inputs.get("amount"),
-        check6=inputs.get("check6"),
-        total=inputs.get("total"),
-    )
-
-
 def verify_inputs(inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
     """:func:`check` from JSON inputs to a JSON answer signed by the authority."""
-    answer = check(query_of(inputs), client=client).as_dict()
+    answer = check(query_from_inputs(inputs), client=client).as_dict()
     answer["checked_at"] = timezone.now().isoformat()
     answer["signature"] = authority_sign(answer)
     return answer

@@ -13,9 +13,11 @@ At most :data:`DAILY_LIMIT` checks per invoice per natural day (Asia/Shanghai), 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import spec
@@ -26,6 +28,7 @@ from fapiao.domain.qr import parse_qr
 DAILY_LIMIT = 5
 TOO_MANY_MESSAGE = "超过该张发票当天查验次数(请于次日再次查验)"
 NOT_FOUND_MESSAGE = "查无此票"
+NOT_UPLOADED_MESSAGE = "已开具，尚未上传至税务机关"
 
 
 class BadQuery(DomainError):
@@ -43,6 +46,7 @@ class Outcome(enum.StrEnum):
     MISMATCH = "不一致"
     NOT_FOUND = "查无此票"
     TOO_MANY = "超过查验次数"
+    NOT_UPLOADED = "已开具未上传"  # the issuer's own 查验: issued here, not yet received there
 
 
 class RegistryStatus(enum.StrEnum):
@@ -128,6 +132,27 @@ def build_query(
         raise BadQuery("请输入价税合计", field="total")
     value = parse_money(total, field="total", label="价税合计")
     return Query(code, number, issued_on, inputs, total=value)
+
+
+def query_from_inputs(inputs: Mapping[str, Any]) -> Query:
+    """The query typed inputs or a pasted QR payload (``qr``) stand for."""
+    if str(inputs.get("qr") or "").strip():
+        return query_from_qr(str(inputs["qr"]))
+    text = str(inputs.get("issued_on") or "").strip().replace("/", "-")
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        issued_on = date.fromisoformat(text) if text else None
+    except ValueError:
+        raise BadQuery("开票日期格式应为YYYY-MM-DD", field="issued_on") from None
+    return build_query(
+        code=str(inputs.get("code") or ""),
+        number=str(inputs.get("number") or ""),
+        issued_on=issued_on,
+        amount=inputs.get("amount"),
+        check6=inputs.get("check6"),
+        total=inputs.get("total"),
+    )
 
 
 def query_from_qr(payload: str) -> Query:

@@ -7,11 +7,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fapiao.authority.client import Unreachable, authority_client
+from fapiao.authority.client import Unreachable
 from fapiao.documents.readers import file_size_check, inputs_from_file
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.verification import INPUT_FIELDS
+from fapiao.invoicing.verification import verify
 
 
 def client_address(request: HttpRequest) -> str:
@@ -28,7 +29,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             if upload:
                 file_size_check(upload.name or "", upload.size or 0)
             inputs = inputs_from_file(upload.name, upload.read()) if upload else values
-            answer = authority_client().verify(inputs, client=client_address(request))
+            answer = verify(inputs, client=client_address(request))
         except DomainError as error:
             context["error"] = error
         except Unreachable:

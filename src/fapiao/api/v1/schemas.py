@@ -204,7 +204,9 @@ class CatalogItem(Schema):
 
 
 class VerifyOut(Schema):
-    outcome: str = Field(description="一致 / 不一致 / 查无此票 / 超过查验次数")
+    outcome: str = Field(
+        description="一致 / 不一致 / 查无此票 / 超过查验次数 / 已开具未上传（本系统开具、尚未上传）"
+    )
     message: str
     field: str | None = Field(None, description="不一致时，不一致的项目")
     status: str | None = Field(None, description="一致时的发票状态：正常 / 作废 / 红冲")
@@ -212,7 +214,7 @@ class VerifyOut(Schema):
     checks_today: int | None = None
     invoice: dict[str, Any] | None = None
     checked_at: str
-    signature: str = Field(description="税务机关对本结果的签名")
+    signature: str | None = Field(description="税务机关对本结果的签名（已开具未上传时无）")
 
 
 class PeriodIn(Schema):

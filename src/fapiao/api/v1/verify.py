@@ -10,7 +10,8 @@ from ninja import Status as Reply
 
 from fapiao.api.v1.schemas import Error, VerifyOut
 from fapiao.authority.api import VerifyIn
-from fapiao.authority.client import Unreachable, authority_client
+from fapiao.authority.client import Unreachable
+from fapiao.invoicing.verification import verify as verify_answer
 
 router = Router()
 
@@ -24,9 +25,7 @@ router = Router()
 )
 def verify(request: HttpRequest, payload: VerifyIn) -> Any:
     try:
-        return authority_client().verify(
-            payload.dict(), client=str(request.META.get("REMOTE_ADDR", ""))
-        )
+        return verify_answer(payload.dict(), client=str(request.META.get("REMOTE_ADDR", "")))
     except Unreachable:
         body = {"code": "unreachable", "message": "税务机关服务暂时无法连接", "field": None}
         return Reply(503, body)

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from fapiao.authority.client import authority_client
 from fapiao.cli.base import EXIT_PROBLEMS, FapiaoCommand
 from fapiao.documents.readers import file_size_check, inputs_from_file
+from fapiao.invoicing.verification import verify
 
 
 class Command(FapiaoCommand):
@@ -39,7 +39,7 @@ class Command(FapiaoCommand):
         else:
             names = ("code", "number", "issued_on", "amount", "check6", "total", "qr")
             inputs = {name: options[name] for name in names}
-        answer = authority_client().verify(inputs, client="cli")
+        answer = verify(inputs, client="cli")
         text = answer["message"]
         if answer["outcome"] == "一致":
             invoice = answer["invoice"]
