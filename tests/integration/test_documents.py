@@ -377,3 +377,28 @@ def test_printing_uses_the_printers_offsets_and_marks_the_invoice(world: World) 
                            offset_down=D(0))  # fmt: skip
     with pytest.raises(PrinterError, match="不属于"):
         invoice_print(invoice=invoice, printer=foreign, actor="clerk")
+
+
+def test_untaxed_lines_print_and_carry_stars_for_the_tax_and_real_stars_are_read(
+    world: World,
+) -> None:
+    lines = [
+        {"name": "农产品", "tax_code": "1010101010000000000", "rate": "免税", "amount": "300"},
+        {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%", "amount": "100"},
+    ]
+    invoice = issue(world, InvoiceKind.DIGITAL_ORDINARY, lines)
+    content = document_render(invoice, "xml")
+    xml = squeeze(content.decode())
+    assert "<TaxRate>免税</TaxRate><ComTaxAm>***</ComTaxAm>" in xml
+    assert "<TaxRate>0.06</TaxRate><ComTaxAm>6.00</ComTaxAm>" in xml
+    parsed = parse_xml(content)
+    assert [(line["rate"], line["tax"]) for line in parsed["lines"]] == [
+        ("免税", D("0")), ("0.06", D("6.00"))
+    ]  # fmt: skip
+    text = squeeze(pdf_text(document_render(invoice, "pdf")))
+    assert "免税***" in text and "6%6.00" in text
+    # what cannot be read as a figure is no figure, never a crash
+    broken = content.replace(b"<TotalTax-includedAmount>406.00<", b"<TotalTax-includedAmount>*<")
+    assert parse_xml(broken)["total"] == D("0")
+    garbage = content.replace(b"<TotalTax-includedAmount>406.00<", b"<TotalTax-includedAmount>x<")
+    assert parse_xml(garbage)["total"] is None

@@ -8,7 +8,7 @@ in ``FapiaoSignature``: algorithm, key fingerprint and the value over the invoic
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -117,7 +117,7 @@ def render_xml(doc: Document, *, taxpayer_general: bool = True) -> bytes:
                 _sub(item, tag, value)
         _sub(item, "Amount", money(line.amount))
         _sub(item, "TaxRate", line.rate_value or line.rate)
-        _sub(item, "ComTaxAm", money(line.tax))
+        _sub(item, "ComTaxAm", line.tax_text)
         _sub(item, "TotaltaxIncludedAmount", money(line.amount + line.tax))
         _sub(item, "TaxClassificationCode", line.tax_code)
     _sub(data, "SpecificInformation")
@@ -170,8 +170,15 @@ def parse_xml(content: bytes) -> dict[str, Any]:
         }
 
     def amount(element: ET.Element | None, path: str) -> Decimal | None:
+        """The figure, 0 for the ``***`` of an untaxed line, None when absent or unreadable."""
         text = _text(element, path)
-        return Decimal(text) if text else None
+        if text and set(text) == {"*"}:
+            return Decimal(0)
+        try:
+            value = Decimal(text) if text else None
+        except InvalidOperation:
+            return None
+        return value if value is None or value.is_finite() else None
 
     lines = [
         {

@@ -15,6 +15,10 @@ from fapiao.domain.kinds import InvoiceKind, KindSpec, spec
 from fapiao.domain.money import format_money
 from fapiao.domain.words import amount_in_words
 
+#: the rates that are no rate, and what real invoices print (and their XML carries) for the tax
+UNTAXED = ("免税", "不征税")
+UNTAXED_TAX = "***"
+
 
 @dataclass(frozen=True, slots=True)
 class DocLine:
@@ -27,7 +31,16 @@ class DocLine:
     rate: str  # 13%, 免税 …
     tax: Decimal
     tax_code: str = ""
-    rate_value: str = ""  # 0.13, for the XML
+    rate_value: str = ""  # 0.13, for the XML; 免税 / 不征税 as printed
+
+    @property
+    def untaxed(self) -> bool:
+        """免税 or 不征税: no tax at all, printed ``***`` as real invoices do (0% is a rate)."""
+        return self.rate in UNTAXED
+
+    @property
+    def tax_text(self) -> str:
+        return UNTAXED_TAX if self.untaxed else format_money(self.tax)
 
 
 @dataclass(frozen=True, slots=True)

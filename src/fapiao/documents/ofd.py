@@ -235,7 +235,7 @@ def original_invoice(doc: Document) -> bytes:
             ("Quantity", line.quantity),
             ("Amount", money(line.amount)),
             ("TaxScheme", line.rate),
-            ("TaxAmount", money(line.tax)),
+            ("TaxAmount", line.tax_text),
         ):
             sub(item, tag, value)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")

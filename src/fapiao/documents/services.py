@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fapiao.documents.digital_xml import render_xml
-from fapiao.documents.model import DocLine, Document
+from fapiao.documents.model import UNTAXED, DocLine, Document
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import Party
 from fapiao.domain.kinds import InvoiceKind, spec
@@ -31,10 +31,10 @@ def document_of(invoice: Invoice) -> Document:
             quantity="" if line.quantity is None else format_plain(line.quantity),
             unit_price="" if line.unit_price is None else format_plain(line.unit_price),
             amount=line.amount,
-            rate=parse_rate(line.rate).label,
+            rate=(rate := parse_rate(line.rate)).label,
             tax=line.tax,
             tax_code=line.tax_code,
-            rate_value=line.rate,
+            rate_value=rate.label if rate.label in UNTAXED else line.rate,
         )
         for line in invoice.lines.all()
     )

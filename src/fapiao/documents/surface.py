@@ -141,7 +141,7 @@ def line_values(line: DocLine) -> tuple[str, ...]:
         line.unit_price,
         money(line.amount),
         line.rate,
-        money(line.tax),
+        line.tax_text,
     )
 
 
