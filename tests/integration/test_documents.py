@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -207,6 +208,12 @@ def test_digital_xml_round_trip_and_the_platforms_sample(world: World) -> None:
     assert parsed["total_in_words"] == document_of(invoice).total_in_words
     assert parsed["signature"] == invoice.signature
     assert b"<TotalTax-includedAmount>" in content and b"<TotaltaxIncludedAmount>" in content
+    # the platform's element order, with the labels and the seller's authentication it carries
+    top = [element.tag for element in ET.fromstring(content)]
+    assert top == ["Header", "EInvoiceData", "SellerAuthentication", "TaxSupervisionInfo",
+                   "FapiaoSignature"]  # fmt: skip
+    header = [element.tag for element in ET.fromstring(content).find("Header")]
+    assert header == ["EIid", "EInvoiceTag", "Version", "InherentLabel", "UndefinedLabel"]
     assert b"<TaxBureauName>\xe5\x9b\xbd\xe5\xae\xb6\xe7\xa8\x8e\xe5\x8a\xa1" in content
     sample = (
         parse_xml(Path("/work/shared/samples/shudian-ordinary.xml").read_bytes())

@@ -81,6 +81,11 @@ def render_xml(doc: Document, *, taxpayer_general: bool = True) -> bytes:
         "1" if taxpayer_general else "2",
         "一般纳税人" if taxpayer_general else "小规模纳税人",
     )
+    # as the platform's files: how it was issued (policy: our pages and API count as 网页开票)
+    undefined = _sub(_sub(header, "UndefinedLabel"), "Label")
+    _sub(undefined, "LabelType", "发票开具方式标签")
+    _sub(undefined, "LabelCode", "1")
+    _sub(undefined, "LabelName", "网页开票")
     data = _sub(root, "EInvoiceData")
     for tag, prefix, party in (
         ("SellerInformation", "Seller", doc.seller),
@@ -124,6 +129,8 @@ def render_xml(doc: Document, *, taxpayer_general: bool = True) -> bytes:
     additional = _sub(data, "AdditionalInformation")
     if doc.remarks:
         _sub(additional, "Remark", doc.remarks)
+    # the seller's identity was checked at sign-in (01, as the platform's files say)
+    _sub(_sub(root, "SellerAuthentication"), "AuthenticationMethods", "01")
     supervision = _sub(root, "TaxSupervisionInfo")
     _sub(supervision, "InvoiceNumber", doc.number)
     _sub(supervision, "IssueTime", doc.issued_on.isoformat())
