@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +145,66 @@ def test_an_invoice_issued_here_and_not_yet_uploaded_is_said_to_be_so(world: Wor
     upload_flush()
     uploaded = client.post("/api/v1/verify", {"qr": digital.qr}, content_type="application/json")
     assert uploaded.json()["outcome"] == "一致" and uploaded.json()["signature"]
+
+
+def _without_subject(pdf: bytes) -> bytes:
+    """The PDF with its metadata gone: only the printed face is left to read."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "kind", ["DIGITAL_SPECIAL", "VAT_ORDINARY_ELECTRONIC", "VAT_SPECIAL_PAPER"]
+)
+def test_a_pdf_is_checked_by_its_printed_face_when_it_carries_nothing_else(
+    world: World, kind: str
+) -> None:
+    invoice = issue(world, kind)
+    upload_flush()
+    face = _without_subject(document_render(invoice, "pdf"))
+    assert b"/Subject" not in face
+    page = Client(HTTP_HOST="localhost").post(
+        "/verify/", {"file": SimpleUploadedFile("f.pdf", face)}
+    ).content.decode()  # fmt: skip
+    assert "一致" in page and "不一致" not in page and invoice.number in page
+
+
+SAMPLES = Path("/work/shared/samples")
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="the real samples are not on this machine")
+def test_every_real_sample_is_answered_cleanly_by_file(world: World) -> None:
+    client = Client(HTTP_HOST="localhost")
+    for sample in sorted(SAMPLES.glob("*.*")):
+        if sample.suffix not in (".pdf", ".ofd", ".xml"):
+            continue
+        upload = SimpleUploadedFile(sample.name, sample.read_bytes())
+        page = client.post("/verify/", {"file": upload})
+        assert page.status_code == 200, sample.name
+        assert "查无此票" in page.content.decode(), sample.name  # not ours: read, then not found
+
+
+def test_an_ofd_whose_tags_are_malformed_is_still_read(world: World) -> None:
+    import io
+    import zipfile
+
+    invoice = issue(world, "DIGITAL_ORDINARY")
+    upload_flush()
+    original = zipfile.ZipFile(io.BytesIO(document_render(invoice, "ofd")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for name in original.namelist():
+            content = original.read(name)
+            broken.writestr(name, b"<not xml" if name.endswith("CustomTag.xml") else content)
+    page = Client(HTTP_HOST="localhost").post(
+        "/verify/", {"file": SimpleUploadedFile("f.ofd", out.getvalue())}
+    ).content.decode()  # fmt: skip
+    assert "一致" in page and invoice.number in page

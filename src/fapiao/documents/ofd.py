@@ -374,11 +374,14 @@ def _parsed(archive: BoundedZip) -> dict[str, Any]:
         page_texts.append(words)
     tagged: dict[str, str] = {}
     tag_files = [n for n in names if n.endswith("Tags/CustomTag.xml")]
-    if tag_files:
-        root = safe_xml(archive.read(tag_files[0]))
-        for field in root:
-            refs = [texts.get(int(ref.text or 0), "") for ref in field.iter(f"{{{NS}}}ObjectRef")]
-            tagged[field.tag.split("}")[-1]] = "".join(refs)
+    try:  # the tags are a help to the reader: malformed ones are passed over, not fatal
+        root = safe_xml(archive.read(tag_files[0])) if tag_files else None
+    except ET.ParseError:
+        root = None
+    for field in [] if root is None else root.iter():
+        refs = [ref.text or "" for ref in field.findall(f"{{{NS}}}ObjectRef")]
+        if refs and all(ref.strip().isdigit() for ref in refs):
+            tagged[field.tag.split("}")[-1]] = "".join(texts.get(int(ref), "") for ref in refs)
     result: dict[str, Any] = {"custom": custom, "pages": page_texts, "tagged": tagged}
     for attached in ("original_invoice", "signature"):
         name = f"Doc_0/Attachs/{attached}.xml"

@@ -1,5 +1,6 @@
-"""查验 inputs read from an invoice file of ours: the PDF's QR payload (its Subject), the
-数电 XML, or the OFD's CustomData."""
+"""查验 inputs read from an invoice file, ours or another issuer's: the PDF's QR payload (the
+Subject of ours) or else its printed text, the 数电 XML, or the OFD's CustomData, its tagged
+fields (CustomTag.xml) and its page text, in that order of trust."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.conf import settings
 
 from fapiao.documents.digital_xml import parse_xml
 from fapiao.domain.errors import DomainError, Text
+from fapiao.domain.printed import Printed, read_printed
 
 
 class UnreadableFile(DomainError):
@@ -48,27 +50,56 @@ def _from_pdf(content: bytes) -> dict[str, Any]:
     from pypdf.errors import PyPdfError
 
     try:
-        subject = (PdfReader(io.BytesIO(content)).metadata or {}).get("/Subject", "")
-    except (PyPdfError, ValueError) as error:
+        reader = PdfReader(io.BytesIO(content))
+        subject = str((reader.metadata or {}).get("/Subject", "") or "")
+        text = (
+            "" if subject.startswith("01,") or not reader.pages else reader.pages[0].extract_text()
+        )
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise UnreadableFile(Text("PDF文件无法读取：{0}", error), field="file") from None
-    if not str(subject).startswith("01,"):
-        raise UnreadableFile("PDF文件中没有发票二维码信息", field="file")
-    return {"qr": str(subject)}
+    if subject.startswith("01,"):
+        return {"qr": subject}
+    printed = read_printed(text or "")
+    if not printed.number:
+        raise UnreadableFile("PDF文件中没有可识别的发票号码", field="file")
+    return _inputs(printed)
+
+
+def _inputs(printed: Printed, **given: Any) -> dict[str, Any]:
+    """Inputs from what the face prints, what ``given`` holds first (the file's own fields)."""
+    day = printed.issued_on.isoformat() if printed.issued_on else ""
+    found = {
+        "code": printed.code,
+        "number": printed.number,
+        "issued_on": day,
+        "amount": None if printed.amount is None else str(printed.amount),
+        "check6": printed.check_code[-6:] or None,
+        "total": None if printed.total is None else str(printed.total),
+    }
+    return {name: given.get(name) or value for name, value in found.items()}
+
+
+def _yuan(text: str | None) -> str | None:
+    value = re.sub(r"[¥￥,\s]", "", text or "")
+    return value or None
 
 
 def _from_ofd(content: bytes) -> dict[str, Any]:
     from fapiao.documents.ofd import parse_ofd  # fontTools: loaded when an OFD comes
 
-    custom = parse_ofd(content)["custom"]
-    day = re.sub(r"\D", "-", custom.get("开票日期", "")).strip("-")
-    return {
-        "code": custom.get("发票代码", ""),
-        "number": custom.get("发票号码", ""),
-        "issued_on": day,
-        "amount": custom.get("合计金额"),
-        "check6": custom.get("校验码", "")[-6:] or None,
-        "total": custom.get("价税合计"),
-    }
+    parsed = parse_ofd(content)
+    custom, tagged = parsed["custom"], parsed["tagged"]
+    printed = read_printed(" ".join(word for page in parsed["pages"] for word in page))
+    day = custom.get("开票日期") or tagged.get("IssueDate") or ""
+    return _inputs(
+        printed,
+        code=custom.get("发票代码"),
+        number=custom.get("发票号码") or tagged.get("InvoiceNo"),
+        issued_on=re.sub(r"\D", "-", day).strip("-"),
+        amount=custom.get("合计金额") or _yuan(tagged.get("TaxExclusiveTotalAmount")),
+        check6=custom.get("校验码", "")[-6:],
+        total=custom.get("价税合计") or _yuan(tagged.get("TaxInclusiveTotalAmount")),
+    )
 
 
 def _from_xml(content: bytes) -> dict[str, Any]:
