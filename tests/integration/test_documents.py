@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pypdfium2
 import pytest
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
@@ -409,3 +411,28 @@ def test_untaxed_lines_print_and_carry_stars_for_the_tax_and_real_stars_are_read
     assert parse_xml(broken)["total"] == D("0")
     garbage = content.replace(b"<TotalTax-includedAmount>406.00<", b"<TotalTax-includedAmount>x<")
     assert parse_xml(garbage)["total"] is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list(
+    "电子发票增值税专用普通购买方名称纳税人识别号地址开户行账号合计价大写销售备注¥0123456789.,-*%()（）"
+    "龘齉靐㵘鱻ABCxyz ")), min_size=1, max_size=40))  # fmt: skip
+def test_the_embedded_subset_keeps_every_glyph_as_the_font_draws_it(text: str) -> None:
+    from fontTools.ttLib import TTFont
+
+    from fapiao.documents.fonts import font_file
+    from fapiao.documents.ofd import font_subset
+
+    found = font_file()
+    full = TTFont(str(found.path), fontNumber=found.index, lazy=True)
+    subset = TTFont(io.BytesIO(font_subset(set(text))))
+    full_map, sub_map = full.getBestCmap(), subset.getBestCmap()
+    for char in set(text):
+        if ord(char) not in full_map:
+            assert ord(char) not in sub_map
+            continue
+        name = sub_map[ord(char)]
+        assert name == full_map[ord(char)]
+        ours, theirs = subset["glyf"][name], full["glyf"][name]
+        assert ours.getCoordinates(subset["glyf"])[0] == theirs.getCoordinates(full["glyf"])[0]
+        assert subset["hmtx"][name] == full["hmtx"][name]

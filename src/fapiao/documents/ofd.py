@@ -7,8 +7,9 @@ attached as ``Doc_0/Attachs/signature.xml``.
 
 from __future__ import annotations
 
+import functools
 import io
-import logging
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -18,8 +19,9 @@ from typing import Any
 import segno
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_xml
-from fontTools import subset
-from fontTools.ttLib import TTFont
+from fontTools.fontBuilder import FontBuilder
+from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 from fapiao.core.archives import INVOICE, BoundedZip
 from fapiao.documents.fonts import font_file
@@ -32,6 +34,7 @@ from fapiao.domain.errors import DomainError, Text
 NS = "http://www.ofdspec.org/2016"
 INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
 FONT_ID, IMAGE_ID = 2, 3
+FONT_FAMILY = "FapiaoCJK"
 
 
 class BadOfd(DomainError):
@@ -133,22 +136,65 @@ class OfdPage(Surface):
         self.pages.append([])
 
 
-def font_subset(chars: set[str]) -> bytes:
-    """The embedded font cut down to ``chars`` (a TrueType file)."""
-    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it reports every table it cuts
+@functools.cache
+def _base_font() -> tuple[TTFont, dict[int, str], threading.Lock]:
+    """The embedded font, read once per process (its glyphs left encoded), its character map,
+    and the lock that guards what is read of it later."""
     found = font_file()
     font = TTFont(str(found.path), fontNumber=found.index, lazy=True)
-    options = subset.Options()
-    options.notdef_outline = True
-    options.hinting = False
-    options.name_IDs = ["*"]
-    options.layout_features = []
-    options.drop_tables += ["EBDT", "EBLC", "EBSC", "BDF ", "FFTM", "GSUB", "GPOS", "GDEF"]
-    cutter = subset.Subsetter(options)
-    cutter.populate(text="".join(chars))
-    cutter.subset(font)
+    return font, font.getBestCmap(), threading.Lock()
+
+
+def _glyph(glyf: Any, name: str) -> Glyph:
+    """A copy of the font's glyph ``name`` as it is encoded (never decoded and encoded again)."""
+    stored = glyf.glyphs[name]
+    return Glyph(getattr(stored, "data", None) or stored.compile(glyf))
+
+
+def font_subset(chars: set[str]) -> bytes:
+    """The embedded font cut down to ``chars``: a TrueType file of their glyphs (and the parts of
+    composite ones) as the font encodes them, their metrics and a Unicode map, built from the
+    font read once. About 2 ms a document where subsetting the whole font took 200 ms. The
+    font-wide bounds (head, maxp) are the whole font's: true of the subset too."""
+    base, cmap, lock = _base_font()
+    mapping = {ord(c): cmap[ord(c)] for c in chars if ord(c) in cmap}
+    with lock:
+        glyf, hmtx = base["glyf"], base["hmtx"]
+        glyphs: dict[str, Glyph] = {}
+        todo = [".notdef", *sorted(set(mapping.values()))]
+        while todo:
+            name = todo.pop(0)
+            if name in glyphs:
+                continue
+            glyphs[name] = glyph = _glyph(glyf, name)
+            if glyph.isComposite():
+                todo.extend(glyph.getComponentNames(glyf))
+        metrics = {name: hmtx[name] for name in glyphs}
+        head, hhea, os2, maxp = base["head"], base["hhea"], base["OS/2"], base["maxp"]
+    order = list(glyphs)
+    builder = FontBuilder(head.unitsPerEm, isTTF=True)
+    builder.setupGlyphOrder(order)
+    builder.setupCharacterMap(mapping)
+    builder.font["loca"] = newTable("loca")
+    table = builder.font["glyf"] = newTable("glyf")
+    table.glyphs, table.glyphOrder = glyphs, order
+    builder.setupHorizontalMetrics(metrics)
+    builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
+    builder.setupNameTable({"familyName": FONT_FAMILY, "styleName": "Regular"})
+    builder.setupOS2(
+        sTypoAscender=os2.sTypoAscender, sTypoDescender=os2.sTypoDescender,
+        usWinAscent=os2.usWinAscent, usWinDescent=os2.usWinDescent,
+    )  # fmt: skip
+    builder.setupPost()
+    builder.setupMaxp()
+    for name in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours",
+                 "maxComponentElements", "maxComponentDepth"):  # fmt: skip
+        setattr(builder.font["maxp"], name, getattr(maxp, name))
+    for name in ("xMin", "yMin", "xMax", "yMax"):
+        setattr(builder.font["head"], name, getattr(head, name))
+    builder.font.recalcBBoxes = False  # the glyphs stay as they are encoded
     out = io.BytesIO()
-    font.save(out)
+    builder.save(out)
     return out.getvalue()
 
 
@@ -293,7 +339,7 @@ def render_ofd(doc: Document) -> bytes:
 
     public = _el("Res", BaseLoc="Res")
     fonts = _el("Fonts", public)
-    font = _el("Font", fonts, ID=str(FONT_ID), FontName="FapiaoCJK", FamilyName="FapiaoCJK")
+    font = _el("Font", fonts, ID=str(FONT_ID), FontName=FONT_FAMILY, FamilyName=FONT_FAMILY)
     _el("FontFile", font, "font.ttf")
     parts["Doc_0/PublicRes.xml"] = _xml(public)
     parts["Doc_0/Res/font.ttf"] = font_subset(surface.chars)
