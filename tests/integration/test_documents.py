@@ -436,3 +436,48 @@ def test_the_embedded_subset_keeps_every_glyph_as_the_font_draws_it(text: str) -
         ours, theirs = subset["glyf"][name], full["glyf"][name]
         assert ours.getCoordinates(subset["glyf"])[0] == theirs.getCoordinates(full["glyf"])[0]
         assert subset["hmtx"][name] == full["hmtx"][name]
+
+
+HAN = "发票增值税专用普通购买方销售名称地址电话开户银行账号软件技术服务有限公司江苏无锡梁溪区"
+
+
+def _words(size: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet=st.sampled_from(HAN + "ABCxyz0123456789"), min_size=size,
+                   max_size=size)  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    classic=st.booleans(),
+    name=_words(100), seller=_words(100), address=_words(88), phone=st.from_regex(
+        r"0[0-9]{3}-[0-9]{8}", fullmatch=True), bank=_words(70), account=st.from_regex(
+        r"[0-9]{30}", fullmatch=True), remarks=_words(200), item=_words(100), spec=_words(40),
+    unit=_words(20), price=st.from_regex(r"[1-9][0-9]{3}\.[0-9]{11}", fullmatch=True),
+    quantity=st.from_regex(r"[1-9][0-9]{2}\.[0-9]{9}", fullmatch=True), drawer=_words(20),
+)  # fmt: skip
+def test_every_value_is_printed_whole_however_long(
+    classic: bool, name: str, seller: str, address: str, phone: str, bank: str, account: str,
+    remarks: str, item: str, spec: str, unit: str, price: str, quantity: str, drawer: str,
+) -> None:  # fmt: skip
+    buyer = Party(name, "91110108MA01A2B3CF", address, phone, bank, account)
+    doc = Document(**{
+        **{f: getattr(FIXED, f) for f in FIXED.__dataclass_fields__},
+        "buyer": buyer,
+        "seller": Party(seller, "91420100MA4K5TQ3XG", address, phone, bank, account),
+        "lines": (DocLine(item, spec, unit, quantity, price, D("47169.81"), "6%", D("2830.19")),),
+        "remarks": remarks, "drawer": drawer, "payee": drawer, "reviewer": drawer,
+        **({"kind": InvoiceKind.VAT_SPECIAL_ELECTRONIC, "code": "042002600113",
+            "number": "00001001", "check_code": "37048473904177684897",
+            "device_number": "661900000001"} if classic else {}),
+    })  # fmt: skip
+    pdf = pypdfium2.PdfDocument(render_pdf(doc))
+    printed = "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    pdf.close()
+    ofd = parse_ofd(render_ofd(doc))["pages"]
+    ofd_words = [word for page in ofd for word in page]
+    for text, words in ((printed, printed.split()), ("".join(ofd_words), ofd_words)):
+        flat = squeeze(text)
+        for value in (name, seller, address, bank, remarks, item, spec, unit, drawer):
+            assert squeeze(value) in flat
+        for figure in (account, price, quantity, phone):  # one token each, never broken
+            assert any(figure in word for word in words), figure

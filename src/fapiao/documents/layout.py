@@ -25,7 +25,7 @@ from fapiao.documents.layout_digital import (
 )
 from fapiao.documents.layout_list import draw_list, list_pages, list_rows
 from fapiao.documents.model import DocLine, Document
-from fapiao.documents.surface import Surface, fits, rows_of
+from fapiao.documents.surface import LABEL, Surface, draw_block, fits, lines_fitting, rows_of
 
 DETAIL_LINE = "（详见销货清单）"
 
@@ -47,6 +47,24 @@ def detail_row(doc: Document) -> DocLine:
 # --- the whole document -------------------------------------------------------------------
 
 
+CONTINUED_SIZE = 8.0
+
+
+def draw_continued(surface: Surface, doc: Document, lines: list[str]) -> None:
+    """The rest of 备注, on as many pages as it takes, each saying whose invoice it is."""
+    per_page = lines_fitting(100, CONTINUED_SIZE)
+    for start in range(0, len(lines), per_page):
+        surface.new_page()
+        surface.text(105, 16, "备注（续）", 13, color=LABEL, align="c")
+        ident = (
+            f"发票代码：{doc.code}  发票号码：{doc.number}"
+            if doc.code
+            else f"发票号码：{doc.number}"
+        )
+        surface.text(10, 26, ident, 8.5)
+        draw_block(surface, 10, 34, lines[start : start + per_page], CONTINUED_SIZE, tag="Note")
+
+
 def page_size(doc: Document) -> tuple[float, float]:
     """Width and height of the document's pages in mm."""
     return DIGITAL_SIZE if doc.spec.digital else CLASSIC_SIZE
@@ -60,7 +78,9 @@ def draw_document(doc: Document, surface: Surface) -> None:
     rows = rows_of(doc.lines, columns, 8.5)
     listed = not fits(rows, bottom - top, doc.spec.face_lines)
     face = rows_of([detail_row(doc)], columns, 8.5) if listed else rows
-    (draw_digital if digital else draw_classic)(surface, doc, face)
+    rest = (draw_digital if digital else draw_classic)(surface, doc, face)
+    if rest:  # 备注 longer than its box: it goes on, never cut
+        draw_continued(surface, doc, rest)
     if listed:
         pages = list_pages(list_rows(doc.lines, 8))
         for number, chunk in enumerate(pages, start=1):

@@ -6,7 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fapiao.documents.model import Document, money
-from fapiao.documents.surface import LABEL, Column, Row, Surface, draw_rows, text_width, wrap
+from fapiao.documents.surface import (
+    LABEL,
+    LEADING,
+    PT,
+    Column,
+    Row,
+    Surface,
+    draw_block,
+    draw_rows,
+    fit,
+    lines_fitting,
+    one_line,
+    text_width,
+)
 from fapiao.domain.invoice import Party
 from fapiao.domain.regions import region_name
 
@@ -17,11 +30,11 @@ CLASSIC_COLUMNS = (
     Column("货物或应税劳务、服务名称", 7, 68, "l"),
     Column("规格型号", 68, 87, "l"),
     Column("单位", 87, 97, "c"),
-    Column("数 量", 97, 122, "r"),
-    Column("单 价", 122, 144, "r"),
-    Column("金 额", 144, 170, "r"),
-    Column("税率", 170, 180, "c"),
-    Column("税 额", 180, 209, "r"),
+    Column("数 量", 97, 122, "r", whole=True),
+    Column("单 价", 122, 144, "r", whole=True),
+    Column("金 额", 144, 170, "r", whole=True),
+    Column("税率", 170, 180, "c", whole=True),
+    Column("税 额", 180, 209, "r", whole=True),
 )
 
 
@@ -45,7 +58,8 @@ def grouped(check_code: str) -> str:
     return " ".join(check_code[i : i + 5] for i in range(0, len(check_code), 5))
 
 
-def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> None:
+def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]:
+    """The face; the lines of 备注 that did not fit it, for a continuation page."""
     left, right = 7, 209
     page.qr(13, 3, 20, doc.qr)
     if doc.device_number:
@@ -88,7 +102,10 @@ def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> None:
             y = top + index * 5.2
             page.text(16, y, label, 8.5, color=LABEL)
             tag = f"{role}{('Name', 'TaxID', 'AddrTel', 'FinancialAccount')[index]}"
-            page.text(37, y, wrap(value, 83, 8.5)[0], 8.5, tag=tag)
+            # the whole value in its row: smaller, then on two lines (within the field limits)
+            lines, size = fit(value, 83, 5.0, 8.5)
+            step = size * LEADING * PT
+            draw_block(page, 37, y - (len(lines) - 1) * step / 2, lines, size, tag=tag)
 
     party(32.5, doc.buyer, "Buyer")
     cipher = cipher_lines(doc)
@@ -120,14 +137,17 @@ def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> None:
     page.vertical(left, 15, 101, 124, "销售方")
     page.vertical(121, 128, 101, 124, "备注")
     party(105.5, doc.seller, "Seller")
-    for index, text in enumerate(wrap(doc.remarks, 79, 8)[:5]):
-        page.text(129.5, 105.5 + index * 3.8, text, 8)
+    remarks, size = fit(doc.remarks, 78, 19.5, 8) if doc.remarks else ([], 8.0)
+    shown = lines_fitting(19.5, size)
+    draw_block(page, 129.5, 105, remarks[:shown], size, tag="Note")
     signers = (
         (12, "收款人：", doc.payee, "Payee"),
         (68, "复核：", doc.reviewer, "Checker"),
         (118, "开票人：", doc.drawer, "InvoiceClerk"),
         (165, "销售方：（章）", "", ""),
     )
-    for x, label, value, tag in signers:
+    for (x, label, value, tag), (after, *_) in zip(signers, (*signers[1:], (209,)), strict=True):
         page.text(x, 130, label, 9, color=LABEL)
-        page.text(x + text_width(label, 9) + 1, 130, value, 9, tag=tag)
+        start = x + text_width(label, 9) + 1
+        page.text(start, 130, value, one_line(value, after - start - 2, 9), tag=tag)
+    return remarks[shown:]

@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fapiao.documents.model import Document, money
-from fapiao.documents.surface import LABEL, Column, Row, Surface, draw_rows, text_width, wrap
+from fapiao.documents.surface import (
+    LABEL,
+    Column,
+    Row,
+    Surface,
+    draw_block,
+    draw_rows,
+    fit,
+    lines_fitting,
+    one_line,
+    text_width,
+)
 
 DIGITAL_SIZE = (210.0, 140.0)
 
@@ -15,11 +26,11 @@ DIGITAL_COLUMNS = (
     Column("项目名称", 4.5, 41, "l"),
     Column("规格型号", 41, 62, "l"),
     Column("单 位", 62, 80, "c"),
-    Column("数 量", 80, 103, "r"),
-    Column("单 价", 103, 128, "r"),
-    Column("金 额", 128, 153, "r"),
-    Column("税率/征收率", 153, 176, "c"),
-    Column("税 额", 176, 205.5, "r"),
+    Column("数 量", 80, 103, "r", whole=True),
+    Column("单 价", 103, 128, "r", whole=True),
+    Column("金 额", 128, 153, "r", whole=True),
+    Column("税率/征收率", 153, 176, "c", whole=True),
+    Column("税 额", 176, 205.5, "r", whole=True),
 )
 
 
@@ -49,7 +60,8 @@ def party_remarks(doc: Document) -> list[str]:
     return out
 
 
-def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> None:
+def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]:
+    """The face; the lines of 备注 that did not fit it, for a continuation page."""
     left, right = 4.5, 205.5
     page.qr(5, 4, 22, doc.qr)
     title = digital_title(doc)
@@ -71,10 +83,10 @@ def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> None:
     page.vertical(104, 110, 30, 52, "销售方信息")
     for x, party, who in ((11.5, doc.buyer, "Buyer"), (111, doc.seller, "Seller")):
         page.text(x, 38, "名称：", 9, color=LABEL)
-        for index, text in enumerate(wrap(party.name, 82, 9)[:2]):
-            page.text(x + 9.5, 38 + index * 4, text, 9, tag=f"{who}Name")
+        names, size = fit(party.name, 82, 8.3, 9)  # three lines at the floor hold 100 characters
+        draw_block(page, x + 9.5, 38, names, size, tag=f"{who}Name")
         page.text(x, 47.5, "统一社会信用代码/纳税人识别号：", 8, color=LABEL)
-        page.text(x + 45, 47.5, party.tax_id, 9.5, tag=f"{who}TaxID")
+        page.text(x + 45, 47.5, party.tax_id, one_line(party.tax_id, 46, 9.5), tag=f"{who}TaxID")
     # lines
     for column in DIGITAL_COLUMNS:
         page.text((column.left + column.right) / 2, 56.5, column.title, 9, color=LABEL, align="c")
@@ -93,8 +105,9 @@ def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> None:
     page.line(10.5, 105, 10.5, 124)
     page.vertical(left, 10.5, 105, 124, "备注")
     texts = [doc.remarks, *party_remarks(doc)] if doc.remarks else party_remarks(doc)
-    remarks = [row for text in texts for row in wrap(text, 192, 8.5)]
-    for index, text in enumerate(remarks[:5]):
-        page.text(12, 109.5 + index * 3.6, text, 8.5)
+    remarks, size = fit("\n".join(texts), 192, 16, 8.5) if texts else ([], 8.5)
+    shown = lines_fitting(16, size)
+    draw_block(page, 12, 109, remarks[:shown], size, tag="Note")
     page.text(20, 131, "开票人：", 9, color=LABEL)
     page.text(33, 131, doc.drawer, 9, tag="InvoiceClerk")
+    return remarks[shown:]

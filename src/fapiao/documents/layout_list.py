@@ -7,26 +7,25 @@ from collections.abc import Sequence
 from fapiao.documents.model import DocLine, Document, money
 from fapiao.documents.surface import (
     LABEL,
-    LEADING,
-    PT,
     Column,
     Row,
     Surface,
     draw_rows,
     line_values,
-    wrap,
+    one_line,
+    row_of,
 )
 
 LIST_COLUMNS = (
-    Column("序号", 10, 20, "c"),
+    Column("序号", 10, 20, "c", whole=True),
     Column("货物（劳务）名称", 20, 75, "l"),
     Column("规格型号", 75, 98, "l"),
     Column("单位", 98, 110, "c"),
-    Column("数量", 110, 130, "r"),
-    Column("单价", 130, 152, "r"),
-    Column("金额", 152, 175, "r"),
-    Column("税率", 175, 186, "c"),
-    Column("税额", 186, 205, "r"),
+    Column("数量", 110, 130, "r", whole=True),
+    Column("单价", 130, 152, "r", whole=True),
+    Column("金额", 152, 175, "r", whole=True),
+    Column("税率", 175, 186, "c", whole=True),
+    Column("税额", 186, 205, "r", whole=True),
 )
 
 LIST_TITLE = "销售货物或者提供应税劳务、服务清单"
@@ -34,19 +33,10 @@ LIST_TOP, LIST_BOTTOM = 40.0, 128.0
 
 
 def list_rows(lines: Sequence[DocLine], size: float) -> list[Row]:
-    numbered = [
-        DocLine(str(i), *line_values(line)[1:5], amount=line.amount, rate=line.rate, tax=line.tax)
+    return [
+        row_of((str(i), *line_values(line)), LIST_COLUMNS, size)
         for i, line in enumerate(lines, start=1)
     ]
-    rows = []
-    for item, line in zip(numbered, lines, strict=True):
-        values = (item.name, line.name, *line_values(line)[1:])
-        cells = tuple(
-            tuple(wrap(value, column.right - column.left - 1.6, size))
-            for value, column in zip(values, LIST_COLUMNS, strict=True)
-        )
-        rows.append(Row(cells, max(len(c) for c in cells) * size * LEADING * PT))
-    return rows
 
 
 def list_pages(rows: Sequence[Row]) -> list[list[Row]]:
@@ -65,8 +55,8 @@ def draw_list(
     page: Surface, doc: Document, rows: Sequence[Row], *, number: int, count: int, last: bool
 ) -> None:
     page.text(105, 16, LIST_TITLE, 13, color=LABEL, align="c")
-    page.text(10, 26, f"购买方名称：{doc.buyer.name}", 8.5)
-    page.text(10, 31, f"销售方名称：{doc.seller.name}", 8.5)
+    for y, text in ((26, f"购买方名称：{doc.buyer.name}"), (31, f"销售方名称：{doc.seller.name}")):
+        page.text(10, y, text, one_line(text, 195, 8.5))
     ident = (
         f"发票代码：{doc.code}  发票号码：{doc.number}" if doc.code else f"发票号码：{doc.number}"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,12 @@ class Column:
     left: float  # mm
     right: float
     align: str  # "l", "c" or "r"
+    whole: bool = False  # a figure: kept on one line, smaller when it must be
+
+    @property
+    def width(self) -> float:
+        """Room for text inside the cell, mm."""
+        return self.right - self.left - 1.6
 
 
 @functools.cache
@@ -49,20 +56,79 @@ def text_width(text: str, size: float) -> float:
     return sum(char_width(char, size) for char in text)
 
 
-def wrap(text: str, width: float, size: float) -> list[str]:
-    """``text`` broken into lines no wider than ``width`` mm; CJK text breaks anywhere."""
-    lines: list[str] = []
-    current, used = "", 0.0
-    for char in text:
+#: what a line break may not split: a run of digits and Latin letters (an amount, a unit price, an
+#: account, a tax id), so that a reader of the file gets it as one token
+_TOKENS = re.compile(r"[0-9A-Za-z.,:@_%+\-/]+|.", re.S)
+#: the smallest size a value is printed at before its cell grows or it goes on
+FLOOR = 4.5
+
+
+def _chars(token: str, width: float, size: float) -> list[str]:
+    """A token longer than a whole line, cut where it must be."""
+    pieces, current, used = [], "", 0.0
+    for char in token:
         advance = char_width(char, size)
         if current and used + advance > width:
-            lines.append(current)
+            pieces.append(current)
             current, used = "", 0.0
         current += char
+        used += advance
+    return [*pieces, current]
+
+
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` mm: at its line breaks, CJK text
+    anywhere, a run of digits and Latin letters only when it is longer than a line."""
+    if "\n" in text:
+        return [line for part in text.split("\n") for line in wrap(part, width, size)]
+    lines: list[str] = []
+    current, used = "", 0.0
+    for piece in _TOKENS.findall(text):
+        advance = text_width(piece, size)
+        if current and used + advance > width:
+            lines.append(current.rstrip())
+            current, used = "", 0.0
+            if piece.isspace():  # a break takes the space it falls on
+                continue
+        if advance > width:
+            *whole, current = _chars(piece, width, size)
+            lines.extend(whole)
+            used = text_width(current, size)
+            continue
+        current += piece
         used += advance
     if current or not lines:
         lines.append(current)
     return lines
+
+
+def one_line(text: str, width: float, size: float) -> float:
+    """The size at which ``text`` fits ``width`` mm on one line (``size`` when it does)."""
+    needed = text_width(text, size)
+    return size if needed <= width else size * width / needed * 0.999
+
+
+def lines_fitting(height: float, size: float) -> int:
+    return max(1, int(height / (size * LEADING * PT) + 1e-9))
+
+
+def draw_block(
+    page: Surface, x: float, y: float, lines: Sequence[str], size: float, *, tag: str = ""
+) -> None:
+    """``lines`` from the baseline ``y`` down, one step of ``size`` apart."""
+    for index, text in enumerate(lines):
+        page.text(x, y + index * size * LEADING * PT, text, size, tag=tag)
+
+
+def fit(text: str, width: float, height: float, size: float) -> tuple[list[str], float]:
+    """``text`` wrapped at the largest size down to :data:`FLOOR` whose lines fit ``height`` mm;
+    at the floor, the lines it needs (the caller grows the cell or goes on)."""
+    current = size
+    while True:
+        lines = wrap(text, width, current)
+        if len(lines) * current * LEADING * PT <= height or current <= FLOOR:
+            return lines, current
+        current = max(FLOOR, current - 0.25)
 
 
 class Surface:
@@ -130,6 +196,7 @@ def draw_cell(page: Surface, column: Column, y: float, text: str, size: float) -
 class Row:
     cells: tuple[tuple[str, ...], ...]  # each column's wrapped text lines
     height: float  # mm
+    sizes: tuple[float, ...]  # each column's font size, points
 
 
 def line_values(line: DocLine) -> tuple[str, ...]:
@@ -145,17 +212,23 @@ def line_values(line: DocLine) -> tuple[str, ...]:
     )
 
 
+def row_of(values: Sequence[str], columns: Sequence[Column], size: float) -> Row:
+    """One table row: text wrapped inside its column, figures whole on one line."""
+    cells, sizes = [], []
+    for value, column in zip(values, columns, strict=True):
+        if column.whole:
+            cells.append((value,))
+            sizes.append(one_line(value, column.width, size))
+        else:
+            cells.append(tuple(wrap(value, column.width, size)))
+            sizes.append(size)
+    height = max(len(cell) for cell in cells) * size * LEADING * PT
+    return Row(tuple(cells), height, tuple(sizes))
+
+
 def rows_of(lines: Sequence[DocLine], columns: Sequence[Column], size: float) -> list[Row]:
-    """The table rows with their text wrapped inside each column."""
-    rows = []
-    for line in lines:
-        cells = tuple(
-            tuple(wrap(value, column.right - column.left - 1.6, size))
-            for value, column in zip(line_values(line), columns, strict=True)
-        )
-        height = max(len(cell) for cell in cells) * size * LEADING * PT
-        rows.append(Row(cells, height))
-    return rows
+    """The table rows of ``lines``."""
+    return [row_of(line_values(line), columns, size) for line in lines]
 
 
 def draw_rows(
@@ -165,9 +238,9 @@ def draw_rows(
     step = size * LEADING * PT
     y = top
     for row in rows:
-        for cell, column in zip(row.cells, columns, strict=True):
+        for cell, column, cell_size in zip(row.cells, columns, row.sizes, strict=True):
             for index, text in enumerate(cell):
-                draw_cell(page, column, y + step * (index + 0.8), text, size)
+                draw_cell(page, column, y + step * (index + 0.8), text, cell_size)
         y += row.height
     return y
 
