@@ -481,3 +481,17 @@ def test_every_value_is_printed_whole_however_long(
             assert squeeze(value) in flat
         for figure in (account, price, quantity, phone):  # one token each, never broken
             assert any(figure in word for word in words), figure
+
+
+def test_remarks_longer_than_their_box_go_on_to_a_continuation_page() -> None:
+    remarks = "\n".join(f"第{n:02d}项" for n in range(30))  # 30 rows: more than the box holds
+    doc = Document(**{**{f: getattr(FIXED, f) for f in FIXED.__dataclass_fields__},
+                      "remarks": remarks})  # fmt: skip
+    pdf = pypdfium2.PdfDocument(render_pdf(doc))
+    pages = [page.get_textpage().get_text_range() for page in pdf]
+    pdf.close()
+    assert len(pages) == 2 and "备注（续）" in pages[1] and FIXED.number in pages[1]
+    assert all(f"第{n:02d}项" in "".join(pages) for n in range(30))
+    assert "第29项" in pages[1] and "第00项" in pages[0]
+    ofd = parse_ofd(render_ofd(doc))["pages"]
+    assert len(ofd) == 2 and "第29项" in ofd[1]
