@@ -495,3 +495,43 @@ def test_remarks_longer_than_their_box_go_on_to_a_continuation_page() -> None:
     assert "第29项" in pages[1] and "第00项" in pages[0]
     ofd = parse_ofd(render_ofd(doc))["pages"]
     assert len(ofd) == 2 and "第29项" in ofd[1]
+
+
+def test_the_ofd_is_built_as_the_platforms_files_are() -> None:
+    import zipfile
+
+    ns = {"ofd": "http://www.ofdspec.org/2016"}
+    for doc in GOLDEN_CASES.values():
+        archive = zipfile.ZipFile(io.BytesIO(render_ofd(doc)))
+        tags = ET.fromstring(archive.read("Doc_0/Tags/CustomTag.xml"))
+        # parties nested, line items tagged: a reader finds the items and their figures
+        assert tags.find("ofd:Buyer/ofd:BuyerName", ns) is not None
+        assert tags.find("ofd:Seller/ofd:SellerTaxID", ns) is not None
+        page = ET.fromstring(archive.read("Doc_0/Pages/Page_0/Content.xml"))
+        texts = {
+            o.get("ID"): "".join(o.itertext()) for o in page.iter(f"{{{ns['ofd']}}}TextObject")
+        }
+
+        def tagged(path: str, tags: Any = tags, texts: dict[Any, str] = texts) -> str:
+            return "".join(texts[ref.text] for ref in tags.findall(f"{path}/ofd:ObjectRef", ns))
+
+        line = doc.lines[0]
+        assert tagged("ofd:Price") == line.unit_price and tagged("ofd:Quantity") == line.quantity
+        assert tagged("ofd:Amount") == f"{line.amount:.2f}" and tagged("ofd:TaxScheme") == "6%"
+        assert squeeze(tagged("ofd:Item")) == squeeze(line.name)
+        # colours through PublicRes DrawParams, the ⊗ without arcs, the real page area
+        public = ET.fromstring(archive.read("Doc_0/PublicRes.xml"))
+        assert public.find("ofd:ColorSpaces/ofd:ColorSpace", ns).get("Type") == "RGB"
+        params = {p.get("ID") for p in public.iter(f"{{{ns['ofd']}}}DrawParam")}
+        used = {o.get("DrawParam") for o in page.iter() if o.get("DrawParam")}
+        assert used and used <= params
+        paths = [d.text or "" for d in page.iter(f"{{{ns['ofd']}}}AbbreviatedData")]
+        assert any(" B " in path for path in paths) and not any(" A " in path for path in paths)
+        assert page.find("ofd:Area/ofd:PhysicalBox", ns).text == "0 0 210 140"
+        info = ET.fromstring(archive.read("OFD.xml")).find("ofd:DocBody/ofd:DocInfo", ns)
+        custom = {c.get("Name"): c.text for c in info.iter(f"{{{ns['ofd']}}}CustomData")}
+        assert custom["template-version"] and custom["native-producer"] == "fapiao"
+        if not doc.spec.digital:
+            original = archive.read("Doc_0/Attachs/original_invoice.xml").decode()
+            assert f"<fp:GraphCode>{doc.qr}</fp:GraphCode>" in original
+            assert "<fp:DocID>01</fp:DocID>" in original and "<fp:TypeCode>" in original

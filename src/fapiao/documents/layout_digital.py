@@ -23,14 +23,14 @@ DIGITAL_SIZE = (210.0, 140.0)
 
 
 DIGITAL_COLUMNS = (
-    Column("项目名称", 4.5, 41, "l"),
-    Column("规格型号", 41, 62, "l"),
-    Column("单 位", 62, 80, "c"),
-    Column("数 量", 80, 103, "r", whole=True),
-    Column("单 价", 103, 128, "r", whole=True),
-    Column("金 额", 128, 153, "r", whole=True),
-    Column("税率/征收率", 153, 176, "c", whole=True),
-    Column("税 额", 176, 205.5, "r", whole=True),
+    Column("项目名称", 4.5, 41, "l", tag="Item"),
+    Column("规格型号", 41, 62, "l", tag="Specification"),
+    Column("单 位", 62, 80, "c", tag="MeasurementDimension"),
+    Column("数 量", 80, 103, "r", whole=True, tag="Quantity"),
+    Column("单 价", 103, 128, "r", whole=True, tag="Price"),
+    Column("金 额", 128, 153, "r", whole=True, tag="Amount"),
+    Column("税率/征收率", 153, 176, "c", whole=True, tag="TaxScheme"),
+    Column("税 额", 176, 205.5, "r", whole=True, tag="TaxAmount"),
 )
 
 

@@ -33,8 +33,32 @@ from fapiao.domain.errors import DomainError, Text
 
 NS = "http://www.ofdspec.org/2016"
 INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
-FONT_ID, IMAGE_ID = 2, 3
+FONT_ID, IMAGE_ID, COLOR_SPACE_ID = 2, 3, 4
 FONT_FAMILY = "FapiaoCJK"
+#: DrawParams in PublicRes, by colour, as the platform's files give colours (readers that look
+#: only there, such as easyofd, draw them too)
+DRAW_PARAMS = {LABEL: 5, BLACK: 6}
+#: the page area of real invoice OFDs, mm
+PAGE_AREA = (210.0, 140.0)
+TEMPLATE_VERSION = "fapiao-1.1"
+
+
+@functools.cache
+def producer_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fapiao")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "0"
+
+
+#: CustomTag fields nested in a party, as in the platform's files
+PARTY_TAGS = {
+    f"{role}{field}": role
+    for role in ("Buyer", "Seller")
+    for field in ("Name", "TaxID", "AddrTel", "FinancialAccount")
+}
 
 
 class BadOfd(DomainError):
@@ -91,8 +115,13 @@ class OfdPage(Surface):
             Font=str(FONT_ID),
             Size=_number(height),
         )
+        if color in DRAW_PARAMS:
+            element.set("DrawParam", str(DRAW_PARAMS[color]))
         if color != BLACK:
-            ET.SubElement(element, f"{{{NS}}}FillColor", Value=" ".join(map(str, color)))
+            ET.SubElement(
+                element, f"{{{NS}}}FillColor", Value=" ".join(map(str, color)),
+                ColorSpace=str(COLOR_SPACE_ID),
+            )  # fmt: skip
         code = ET.SubElement(element, f"{{{NS}}}TextCode", X="0", Y=_number(height))
         if len(text) > 1:
             code.set("DeltaX", " ".join(_number(a) for a in advances[:-1]))
@@ -107,20 +136,32 @@ class OfdPage(Surface):
             Boundary=f"0 0 {_number(self.size[0])} {_number(self.size[1])}",
             LineWidth=_number(width * PT),
         )
-        ET.SubElement(element, f"{{{NS}}}StrokeColor", Value=" ".join(map(str, color)))
+        if color in DRAW_PARAMS:
+            element.set("DrawParam", str(DRAW_PARAMS[color]))
+        ET.SubElement(
+            element, f"{{{NS}}}StrokeColor", Value=" ".join(map(str, color)),
+            ColorSpace=str(COLOR_SPACE_ID),
+        )  # fmt: skip
         ET.SubElement(element, f"{{{NS}}}AbbreviatedData").text = data
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.8) -> None:
         self._path(f"M {_number(x1)} {_number(y1)} L {_number(x2)} {_number(y2)}", width, LABEL)
 
     def circle(self, x: float, y: float, radius: float) -> None:
-        r = _number(radius)
-        self._path(
-            f"M {_number(x - radius)} {_number(y)} A {r} {r} 0 1 0 {_number(x + radius)} "
-            f"{_number(y)} A {r} {r} 0 1 0 {_number(x - radius)} {_number(y)} C",
-            0.6,
-            BLACK,
-        )
+        """Four cubic Béziers (every OFD reader draws those; arcs are drawn at the page origin
+        by some)."""
+        k = radius * 0.5523
+        n = _number
+        quarters = (
+            (x + radius, y), (x, y + radius), (x - radius, y), (x, y - radius), (x + radius, y)
+        )  # fmt: skip
+        handles = ((0, k, k, 0), (-k, 0, 0, k), (0, -k, -k, 0), (k, 0, 0, -k))
+        data = [f"M {n(quarters[0][0])} {n(quarters[0][1])}"]
+        for (x0, y0), (x1, y1), (a, b, c, d) in zip(
+            quarters[:-1], quarters[1:], handles, strict=True
+        ):
+            data.append(f"B {n(x0 + a)} {n(y0 + b)} {n(x1 + c)} {n(y1 + d)} {n(x1)} {n(y1)}")
+        self._path(" ".join([*data, "C"]), 0.6, BLACK)
 
     def qr(self, x: float, y: float, size: float, payload: str) -> None:
         self.qr_payload = payload
@@ -249,8 +290,10 @@ def original_invoice(doc: Document) -> bytes:
 
     root = ET.Element("eInvoice", {"Version": "1.0"})
     for tag, value in (
+        ("DocID", "01"),
         ("InvoiceCode", doc.code),
         ("InvoiceNo", doc.number),
+        ("TypeCode", doc.spec.qr_type),
         ("IssueDate", doc.issued_on.strftime("%Y年%m月%d日")),
         ("InvoiceCheckCode", doc.check_code),
         ("MachineNo", doc.device_number),
@@ -270,6 +313,7 @@ def original_invoice(doc: Document) -> bytes:
     sub(root, "Checker", doc.reviewer)
     sub(root, "InvoiceClerk", doc.drawer)
     sub(root, "Note", doc.remarks)
+    sub(root, "GraphCode", doc.qr)  # the QR payload, as the real files carry it
     goods = sub(root, "GoodsInfos")
     for line in doc.lines:
         item = sub(goods, "GoodsInfo")
@@ -303,10 +347,9 @@ def _signature(doc: Document) -> bytes:
 def render_ofd(doc: Document) -> bytes:
     """The invoice as OFD bytes."""
     ET.register_namespace("ofd", NS)
-    size = layout_page_size(doc)
-    surface = OfdPage(size)
+    surface = OfdPage(layout_page_size(doc))
     draw_document(doc, surface)
-    box = f"0 0 {_number(size[0])} {_number(size[1])}"
+    box = f"0 0 {_number(PAGE_AREA[0])} {_number(PAGE_AREA[1])}"
     parts: dict[str, bytes] = {}
 
     ofd = _el("OFD", Version="1.1", DocType="OFD")
@@ -316,10 +359,14 @@ def render_ofd(doc: Document) -> bytes:
     _el("Title", info, f"{doc.spec.name} {doc.ident}")
     _el("Author", info, doc.seller.name)
     _el("CreationDate", info, doc.issued_on.isoformat())
+    _el("ModDate", info, doc.issued_on.isoformat())
     _el("Creator", info, "Fapiao")
     customs = _el("CustomDatas", info)
+    _el("CustomData", customs, TEMPLATE_VERSION, Name="template-version")
     for name, value in custom_data(doc).items():
         _el("CustomData", customs, value, Name=name)
+    _el("CustomData", customs, "fapiao", Name="native-producer")
+    _el("CustomData", customs, producer_version(), Name="producer-version")
     _el("DocRoot", body, "Doc_0/Document.xml")
     parts["OFD.xml"] = _xml(ofd)
 
@@ -338,6 +385,14 @@ def render_ofd(doc: Document) -> bytes:
     parts["Doc_0/Document.xml"] = _xml(document)
 
     public = _el("Res", BaseLoc="Res")
+    spaces = _el("ColorSpaces", public)
+    _el("ColorSpace", spaces, ID=str(COLOR_SPACE_ID), Type="RGB")
+    params = _el("DrawParams", public)
+    for color, param_id in DRAW_PARAMS.items():
+        param = _el("DrawParam", params, ID=str(param_id))
+        value = " ".join(map(str, color))
+        _el("FillColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
+        _el("StrokeColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
     fonts = _el("Fonts", public)
     font = _el("Font", fonts, ID=str(FONT_ID), FontName=FONT_FAMILY, FamilyName=FONT_FAMILY)
     _el("FontFile", font, "font.ttf")
@@ -363,8 +418,13 @@ def render_ofd(doc: Document) -> bytes:
     _el("FileLoc", tag, "CustomTag.xml")
     parts["Doc_0/Tags/CustomTags.xml"] = _xml(tags)
     root = _el("root", version="1.0")
+    parties: dict[str, ET.Element] = {}
     for name, references in surface.tags.items():
-        field = _el(name, root)
+        role = PARTY_TAGS.get(name)
+        parent = root if role is None else parties.get(role)
+        if parent is None:
+            parent = parties[role] = _el(role, root)  # type: ignore[arg-type]
+        field = _el(name, parent)
         for page_number, object_id in references:
             _el("ObjectRef", field, str(object_id), PageRef=str(page_number))
     parts["Doc_0/Tags/CustomTag.xml"] = _xml(root)

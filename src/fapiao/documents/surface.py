@@ -38,6 +38,7 @@ class Column:
     right: float
     align: str  # "l", "c" or "r"
     whole: bool = False  # a figure: kept on one line, smaller when it must be
+    tag: str = ""  # the invoice field its cells show (an OFD's CustomTag)
 
     @property
     def width(self) -> float:
@@ -185,11 +186,11 @@ class Surface:
 
 def draw_cell(page: Surface, column: Column, y: float, text: str, size: float) -> None:
     if column.align == "r":
-        page.text(column.right - 1, y, text, size, align="r")
+        page.text(column.right - 1, y, text, size, align="r", tag=column.tag)
     elif column.align == "c":
-        page.text((column.left + column.right) / 2, y, text, size, align="c")
+        page.text((column.left + column.right) / 2, y, text, size, align="c", tag=column.tag)
     else:
-        page.text(column.left + 0.8, y, text, size)
+        page.text(column.left + 0.8, y, text, size, tag=column.tag)
 
 
 @dataclass(frozen=True)
