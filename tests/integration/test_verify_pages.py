@@ -208,3 +208,21 @@ def test_an_ofd_whose_tags_are_malformed_is_still_read(world: World) -> None:
         "/verify/", {"file": SimpleUploadedFile("f.ofd", out.getvalue())}
     ).content.decode()  # fmt: skip
     assert "一致" in page and invoice.number in page
+
+
+def test_a_scanned_pdf_is_checked_by_the_qr_code_printed_on_it(world: World) -> None:
+    import io
+
+    import pypdfium2
+
+    invoice = issue(world, "VAT_ORDINARY_ELECTRONIC")
+    upload_flush()
+    pdf = pypdfium2.PdfDocument(document_render(invoice, "pdf"))
+    picture = pdf[0].render(scale=2).to_pil().convert("RGB")
+    pdf.close()
+    scan = io.BytesIO()
+    picture.save(scan, format="PDF")  # a picture of the page: no text, no metadata
+    page = Client(HTTP_HOST="localhost").post(
+        "/verify/", {"file": SimpleUploadedFile("scan.pdf", scan.getvalue())}
+    ).content.decode()  # fmt: skip
+    assert "一致" in page and "不一致" not in page and invoice.number in page

@@ -1,6 +1,7 @@
-"""查验 inputs read from an invoice file, ours or another issuer's: the PDF's QR payload (the
-Subject of ours) or else its printed text, the 数电 XML, or the OFD's CustomData, its tagged
-fields (CustomTag.xml) and its page text, in that order of trust."""
+"""查验 inputs read from an invoice file, ours or another issuer's: a PDF's QR payload (the
+Subject of ours, or the code printed on its first page) or else its printed text, the 数电 XML,
+or the OFD's CustomData, its tagged fields (CustomTag.xml) and its page text, in that order of
+trust."""
 
 from __future__ import annotations
 
@@ -59,10 +60,35 @@ def _from_pdf(content: bytes) -> dict[str, Any]:
         raise UnreadableFile(Text("PDF文件无法读取：{0}", error), field="file") from None
     if subject.startswith("01,"):
         return {"qr": subject}
+    qr = _printed_qr(content)
+    if qr:
+        return {"qr": qr}
     printed = read_printed(text or "")
     if not printed.number:
         raise UnreadableFile("PDF文件中没有可识别的发票号码", field="file")
     return _inputs(printed)
+
+
+def _printed_qr(content: bytes) -> str:
+    """The invoice QR payload printed on the first page, decoded from its picture; empty when
+    there is none (pdfium draws the page, zxing-cpp reads the code)."""
+    import pypdfium2
+    import zxingcpp
+
+    try:
+        pdf = pypdfium2.PdfDocument(content)
+    except pypdfium2.PdfiumError:
+        return ""
+    try:
+        if len(pdf) == 0:
+            return ""
+        image = pdf[0].render(scale=3).to_pil().convert("L")
+    finally:
+        pdf.close()
+    for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+        if code.text.startswith("01,"):
+            return str(code.text)
+    return ""
 
 
 def _inputs(printed: Printed, **given: Any) -> dict[str, Any]:
