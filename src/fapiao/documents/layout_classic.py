@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 
 from fapiao.documents.model import Document, money
@@ -47,11 +48,24 @@ def classic_title(doc: Document) -> str:
     return f"{place}增值税{kind}{'专用' if doc.spec.special else '普通'}发票"
 
 
+#: the 16 characters a real 密码区 is written in, one per 4 bits
+CIPHER_ALPHABET = "0123456789+-*/<>"
+CIPHER_ROWS, CIPHER_WIDTH = 4, 27
+
+
 def cipher_lines(doc: Document) -> list[str]:
-    """密码区: the invoice's signature, in four rows."""
-    text = doc.signature or ""
-    width = max(1, -(-len(text) // 4))
-    return [text[i : i + width] for i in range(0, len(text), width)][:4]
+    """密码区 as real ones look: 4 rows of 27 characters of ``0-9+-*/<>``, 4 bits each, spelling
+    the first 54 bytes of the invoice's signature (the whole signature is in the PDF's keywords,
+    the OFD's signature.xml and the 数电 XML)."""
+    try:
+        raw = base64.b64decode(doc.signature or "", validate=True)
+    except ValueError:
+        raw = (doc.signature or "").encode()
+    symbols = "".join(
+        CIPHER_ALPHABET[byte >> 4] + CIPHER_ALPHABET[byte & 15]
+        for byte in raw[: CIPHER_ROWS * CIPHER_WIDTH // 2]
+    )
+    return [symbols[i : i + CIPHER_WIDTH] for i in range(0, len(symbols), CIPHER_WIDTH)]
 
 
 def grouped(check_code: str) -> str:
@@ -112,7 +126,7 @@ def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]
     if doc.red:
         page.text(130, 32, "销项负数", 9)
     for index, text in enumerate(cipher):
-        page.text(130, 36 + index * 4, text, 8)
+        page.text(130, 36 + index * 4, text, one_line(text, 78, 10))
     # lines
     for column in CLASSIC_COLUMNS:
         page.text((column.left + column.right) / 2, 54, column.title, 8.5, color=LABEL, align="c")

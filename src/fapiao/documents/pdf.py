@@ -105,6 +105,8 @@ def render_pdf(doc: Document, *, offset: tuple[float, float] = (0.0, 0.0)) -> by
     canvas.setTitle(f"{doc.spec.name} {doc.ident}")
     canvas.setAuthor(doc.seller.name)
     canvas.setSubject(doc.qr)
+    if doc.signature:
+        canvas.setKeywords(f"signature:{doc.signature}")
     canvas.setCreator("Fapiao")
     draw_document(doc, PdfPage(canvas, size, offset))
     canvas.showPage()
