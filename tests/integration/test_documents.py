@@ -535,3 +535,29 @@ def test_the_ofd_is_built_as_the_platforms_files_are() -> None:
             original = archive.read("Doc_0/Attachs/original_invoice.xml").decode()
             assert f"<fp:GraphCode>{doc.qr}</fp:GraphCode>" in original
             assert "<fp:DocID>01</fp:DocID>" in original and "<fp:TypeCode>" in original
+
+
+def test_a_digital_invoice_with_many_lines_goes_on_pages_of_its_own_face(world: World) -> None:
+    many = [
+        {"name": f"配件{i:02d}", "tax_code": "2020000000000000000", "rate": "13%",
+         "quantity": str(i), "unit_price": "10.5", "unit": "个"}
+        for i in range(1, 31)
+    ]  # fmt: skip
+    invoice = issue(world, InvoiceKind.DIGITAL_SPECIAL, many)
+    pages = [squeeze(page.extract_text()) for page in
+             PdfReader(io.BytesIO(document_render(invoice, "pdf"))).pages]  # fmt: skip
+    count = len(pages)
+    assert count >= 2 and not any("清单" in page for page in pages)
+    for number, page in enumerate(pages, start=1):
+        assert invoice.number in page and f"共{count}页第{number}页" in page
+        assert ("小计" in page) == (number < count)
+    assert all(any(f"配件{i:02d}" in page for page in pages) for i in range(1, 31))
+    stored = list(invoice.lines.order_by("index"))
+    subtotal = sum(line.amount for line in stored if line.name in pages[0])
+    assert f"¥{subtotal:.2f}" in pages[0] and f"¥{invoice.amount:.2f}" in pages[-1]
+    assert f"¥{invoice.amount:.2f}" not in pages[0]
+
+    paper = issue(world, InvoiceKind.VAT_ORDINARY_PAPER, many)
+    listing = [squeeze(page.extract_text()) for page in
+               PdfReader(io.BytesIO(document_render(paper, "pdf"))).pages[1:]]  # fmt: skip
+    assert listing and all("小计" in page for page in listing) and "总计" in listing[-1]

@@ -24,8 +24,16 @@ from fapiao.documents.layout_digital import (
     draw_digital,
 )
 from fapiao.documents.layout_list import draw_list, list_pages, list_rows
-from fapiao.documents.model import DocLine, Document
-from fapiao.documents.surface import LABEL, Surface, draw_block, fits, lines_fitting, rows_of
+from fapiao.documents.model import DocLine, Document, Sheet
+from fapiao.documents.surface import (
+    LABEL,
+    Surface,
+    draw_block,
+    fits,
+    lines_fitting,
+    paged,
+    rows_of,
+)
 
 DETAIL_LINE = "（详见销货清单）"
 
@@ -71,20 +79,41 @@ def page_size(doc: Document) -> tuple[float, float]:
 
 
 def draw_document(doc: Document, surface: Surface) -> None:
-    """The face, then the 销货清单 pages when the lines do not fit it."""
+    """The face; lines that do not fit it go on: a 数电 invoice on pages of its own face (as the
+    platform prints them), an older kind on 销货清单 pages (with 小计 per page)."""
     digital = doc.spec.digital
     columns = DIGITAL_COLUMNS if digital else CLASSIC_COLUMNS
     top, bottom = DIGITAL_TABLE if digital else CLASSIC_TABLE
     rows = rows_of(doc.lines, columns, 8.5)
+    if digital:
+        pages = paged(rows, bottom - top)
+        starts = [0]
+        for page in pages:
+            starts.append(starts[-1] + len(page))
+        rest: list[str] = []
+        for number, chunk in enumerate(pages, start=1):
+            if number > 1:
+                surface.new_page()
+            lines = doc.lines[starts[number - 1] : starts[number]]
+            sheet = Sheet(number, len(pages), lines) if len(pages) > 1 else None
+            rest = draw_digital(surface, doc, chunk, sheet)
+        if rest:
+            draw_continued(surface, doc, rest)
+        return
     listed = not fits(rows, bottom - top, doc.spec.face_lines)
     face = rows_of([detail_row(doc)], columns, 8.5) if listed else rows
-    rest = (draw_digital if digital else draw_classic)(surface, doc, face)
+    rest = draw_classic(surface, doc, face)
     if rest:  # 备注 longer than its box: it goes on, never cut
         draw_continued(surface, doc, rest)
     if listed:
-        pages = list_pages(list_rows(doc.lines, 8))
+        listing = list_rows(doc.lines, 8)
+        pages = list_pages(listing)
+        start = 0
         for number, chunk in enumerate(pages, start=1):
             surface.new_page()
+            lines = doc.lines[start : start + len(chunk)]
+            start += len(chunk)
             draw_list(
-                surface, doc, chunk, number=number, count=len(pages), last=number == len(pages)
-            )
+                surface, doc, chunk, number=number, count=len(pages), last=number == len(pages),
+                lines=lines,
+            )  # fmt: skip

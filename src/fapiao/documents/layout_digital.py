@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fapiao.documents.model import Document, money
+from fapiao.documents.model import Document, Sheet, money
 from fapiao.documents.surface import (
     LABEL,
     Column,
@@ -60,8 +60,11 @@ def party_remarks(doc: Document) -> list[str]:
     return out
 
 
-def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]:
-    """The face; the lines of 备注 that did not fit it, for a continuation page."""
+def draw_digital(
+    page: Surface, doc: Document, face: Sequence[Row], sheet: Sheet | None = None
+) -> list[str]:
+    """The face (``sheet``: one page of several, whose 合计 row is the page's 小计 but on the
+    last); the lines of 备注 that did not fit it, for a continuation page."""
     left, right = 4.5, 205.5
     page.qr(5, 4, 22, doc.qr)
     title = digital_title(doc)
@@ -73,6 +76,8 @@ def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]
     page.text(167, 13, doc.number, 9, tag="InvoiceNo")
     page.text(150, 19, "开票日期：", 9, color=LABEL)
     page.text(167, 19, doc.issued_on.strftime("%Y年%m月%d日"), 9, tag="IssueDate")
+    if sheet is not None:
+        page.text(205.5, 27, f"共{sheet.count}页 第{sheet.number}页", 8.5, align="r")
     page.box(left, 30, right, 124)
     # parties
     page.line(left, 52, right, 52)
@@ -91,9 +96,14 @@ def draw_digital(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]
     for column in DIGITAL_COLUMNS:
         page.text((column.left + column.right) / 2, 56.5, column.title, 9, color=LABEL, align="c")
     draw_rows(page, face, DIGITAL_COLUMNS, DIGITAL_TABLE[0], 8.5)
-    page.text(23, 95, "合        计", 9, color=LABEL, align="c")
-    page.text(152, 95, f"¥{money(doc.amount)}", 9, align="r", tag="TaxExclusiveTotalAmount")
-    page.text(204.5, 95, f"¥{money(doc.tax)}", 9, align="r", tag="TaxTotalAmount")
+    if sheet is None or sheet.last:
+        page.text(23, 95, "合        计", 9, color=LABEL, align="c")
+        page.text(152, 95, f"¥{money(doc.amount)}", 9, align="r", tag="TaxExclusiveTotalAmount")
+        page.text(204.5, 95, f"¥{money(doc.tax)}", 9, align="r", tag="TaxTotalAmount")
+    else:
+        page.text(23, 95, "小        计", 9, color=LABEL, align="c")
+        page.text(152, 95, f"¥{money(sheet.amount)}", 9, align="r")
+        page.text(204.5, 95, f"¥{money(sheet.tax)}", 9, align="r")
     page.line(left, 97, right, 97)
     page.text(30, 102, "价税合计（大写）", 9, color=LABEL, align="c")
     page.line(56, 97, 56, 105)

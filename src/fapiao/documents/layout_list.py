@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from fapiao.documents.model import DocLine, Document, money
 from fapiao.documents.surface import (
@@ -13,6 +14,7 @@ from fapiao.documents.surface import (
     draw_rows,
     line_values,
     one_line,
+    paged,
     row_of,
 )
 
@@ -40,20 +42,20 @@ def list_rows(lines: Sequence[DocLine], size: float) -> list[Row]:
 
 
 def list_pages(rows: Sequence[Row]) -> list[list[Row]]:
-    pages: list[list[Row]] = [[]]
-    used = 0.0
-    for row in rows:
-        if pages[-1] and used + row.height > LIST_BOTTOM - LIST_TOP - 10:
-            pages.append([])
-            used = 0.0
-        pages[-1].append(row)
-        used += row.height
-    return pages
+    return paged(rows, LIST_BOTTOM - LIST_TOP - 16)  # room below for 小计 and 总计
 
 
 def draw_list(
-    page: Surface, doc: Document, rows: Sequence[Row], *, number: int, count: int, last: bool
+    page: Surface,
+    doc: Document,
+    rows: Sequence[Row],
+    *,
+    number: int,
+    count: int,
+    last: bool,
+    lines: Sequence[DocLine] = (),
 ) -> None:
+    """One 销货清单 page: its ``rows`` (of ``lines``), their 小计, and the 总计 on the last."""
     page.text(105, 16, LIST_TITLE, 13, color=LABEL, align="c")
     for y, text in ((26, f"购买方名称：{doc.buyer.name}"), (31, f"销售方名称：{doc.seller.name}")):
         page.text(10, y, text, one_line(text, 195, 8.5))
@@ -67,9 +69,14 @@ def draw_list(
         page.text((column.left + column.right) / 2, 41, column.title, 8.5, color=LABEL, align="c")
     page.line(10, 42.5, 205, 42.5, 0.5)
     end = draw_rows(page, rows, LIST_COLUMNS, 43, 8)
+    page.line(10, end + 1, 205, end + 1, 0.5)
+    totals = [("小计", sum((x.amount for x in lines), Decimal(0)),
+               sum((x.tax for x in lines), Decimal(0)))]  # fmt: skip
     if last:
-        page.line(10, end + 1, 205, end + 1, 0.5)
-        page.text(20, end + 5, "总计", 8.5, color=LABEL)
-        page.text(174, end + 5, money(doc.amount), 8.5, align="r")
-        page.text(204, end + 5, money(doc.tax), 8.5, align="r")
+        totals.append(("总计", doc.amount, doc.tax))
+    for index, (label, amount, tax) in enumerate(totals):
+        y = end + 5 + index * 4.5
+        page.text(20, y, label, 8.5, color=LABEL)
+        page.text(174, y, money(amount), 8.5, align="r")
+        page.text(204, y, money(tax), 8.5, align="r")
     page.text(10, 134, f"填开日期：{doc.issued_on.strftime('%Y年%m月%d日')}", 8.5)

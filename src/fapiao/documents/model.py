@@ -86,6 +86,27 @@ class Document:
         return f"{self.code}{self.number}"
 
 
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One page of an invoice printed on several: which, of how many, and its lines."""
+
+    number: int
+    count: int
+    lines: tuple[DocLine, ...]
+
+    @property
+    def last(self) -> bool:
+        return self.number == self.count
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def tax(self) -> Decimal:
+        return sum((line.tax for line in self.lines), Decimal(0))
+
+
 def money(value: Decimal) -> str:
     """An amount as printed on the invoice: two decimals, no thousands separator."""
     return format_money(value)

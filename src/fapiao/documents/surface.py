@@ -246,5 +246,18 @@ def draw_rows(
     return y
 
 
+def paged(rows: Sequence[Row], height: float) -> list[list[Row]]:
+    """``rows`` cut into pages of at most ``height`` mm of rows each (a page takes at least one)."""
+    pages: list[list[Row]] = [[]]
+    used = 0.0
+    for row in rows:
+        if pages[-1] and used + row.height > height:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += row.height
+    return pages
+
+
 def fits(rows: Sequence[Row], height: float, limit: int | None) -> bool:
     return (limit is None or len(rows) <= limit) and sum(r.height for r in rows) <= height
