@@ -561,3 +561,26 @@ def test_a_digital_invoice_with_many_lines_goes_on_pages_of_its_own_face(world: 
     listing = [squeeze(page.extract_text()) for page in
                PdfReader(io.BytesIO(document_render(paper, "pdf"))).pages[1:]]  # fmt: skip
     assert listing and all("小计" in page for page in listing) and "总计" in listing[-1]
+
+
+def test_the_cipher_area_and_tax_ids_are_monospaced_as_real_ones() -> None:
+    import zipfile
+
+    from fapiao.documents.layout_classic import CIPHER_ALPHABET, cipher_lines
+
+    signature = base64.b64encode(bytes(range(64))).decode()
+    classic = GOLDEN_CASES["classic"]
+    doc = Document(**{**{f: getattr(classic, f) for f in FIXED.__dataclass_fields__},
+                      "signature": signature})  # fmt: skip
+    rows = cipher_lines(doc)
+    assert [len(row) for row in rows] == [27] * 4 and set("".join(rows)) <= set(CIPHER_ALPHABET)
+    assert "".join(rows)[:4] == "0001"  # the signature's bytes 0x00 0x01, four bits a character
+    text = squeeze(pdf_text(render_pdf(doc)))
+    assert all(row in text for row in rows)
+    fonts = fonts_embedded(render_pdf(doc))
+    assert len(fonts) == 2, fonts  # the CJK face and the monospaced one
+    archive = zipfile.ZipFile(io.BytesIO(render_ofd(doc)))
+    assert archive.read("Doc_0/Res/mono.ttf")[:4] == b"\x00\x01\x00\x00"
+    page = ET.fromstring(archive.read("Doc_0/Pages/Page_0/Content.xml"))
+    mono = ["".join(o.itertext()) for o in page.iter() if o.get("Font") == "7"]
+    assert doc.buyer.tax_id in mono and rows[0] in mono

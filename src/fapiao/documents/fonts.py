@@ -24,6 +24,11 @@ CANDIDATES = (
     ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
 )
 FONT_NAME = "FapiaoCJK"
+MONO_NAME = "FapiaoMono"
+#: monospaced faces for what real invoices print so (tax ids, 密码区): the collection's own Mono
+#: face when the CJK font is WenQuanYi Zen Hei, else DejaVu Sans Mono (Debian fonts-dejavu-core)
+MONO_IN_COLLECTION = {"wqy-zenhei.ttc": 1}
+MONO_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",)
 
 
 class FontMissing(RuntimeError):
@@ -51,6 +56,25 @@ def font_file() -> FontFile:
         "没有可嵌入的中文TrueType字体：请安装 fonts-wqy-zenhei（make 会自动安装），"
         "或用 FAPIAO_FONT_PATH 指定字体文件"
     )
+
+
+def mono_font_file() -> FontFile:
+    """The monospaced face; the CJK font itself when none is installed."""
+    found = font_file()
+    index = MONO_IN_COLLECTION.get(found.path.name)
+    if index is not None and not os.environ.get("FAPIAO_FONT_PATH", "").strip():
+        return FontFile(found.path, index)
+    for candidate in MONO_CANDIDATES:
+        if Path(candidate).is_file():
+            return FontFile(Path(candidate), 0)
+    return found
+
+
+@functools.cache
+def registered_mono() -> str:
+    found = mono_font_file()
+    pdfmetrics.registerFont(TTFont(MONO_NAME, str(found.path), subfontIndex=found.index))
+    return MONO_NAME
 
 
 @functools.cache

@@ -4,8 +4,9 @@ Two layouts: the 数电 layout (电子发票（增值税专用发票）/（普�
 one shared by the 税控 kinds (title with the province, code, number, check code, 密码区;
 215 × 140 mm). A 数电 invoice whose lines do not fit goes on to pages of its own face; the
 older kinds' lines that do not fit (or more than a paper kind's 8) go to 销货清单 pages and the
-face says "（详见销货清单）". 备注 longer than its box goes on to 备注（续） pages. The ⊗ before the amount in words is drawn, since no
-shipped CJK font has U+2297. No official seal (监制章, 发票专用章) is drawn.
+face says "（详见销货清单）". 备注 longer than its box goes on to 备注（续） pages. The ⊗
+before the amount in words is drawn, since no shipped CJK font has U+2297. No official seal
+(监制章, 发票专用章) is drawn.
 
 Positions are millimetres from the top-left corner; a text's ``y`` is its baseline.
 """

@@ -24,7 +24,7 @@ from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 from fapiao.core.archives import INVOICE, BoundedZip
-from fapiao.documents.fonts import font_file
+from fapiao.documents.fonts import FontFile, font_file, mono_font_file
 from fapiao.documents.layout import draw_document
 from fapiao.documents.layout import page_size as layout_page_size
 from fapiao.documents.model import Document, money
@@ -33,8 +33,9 @@ from fapiao.domain.errors import DomainError, Text
 
 NS = "http://www.ofdspec.org/2016"
 INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
-FONT_ID, IMAGE_ID, COLOR_SPACE_ID = 2, 3, 4
+FONT_ID, IMAGE_ID, COLOR_SPACE_ID, MONO_ID = 2, 3, 4, 7
 FONT_FAMILY = "FapiaoCJK"
+MONO_FAMILY = "FapiaoMono"
 #: DrawParams in PublicRes, by colour, as the platform's files give colours (readers that look
 #: only there, such as easyofd, draw them too)
 DRAW_PARAMS = {LABEL: 5, BLACK: 6}
@@ -78,6 +79,7 @@ class OfdPage(Surface):
         self.next_id = 10
         self.tags: dict[str, list[tuple[int, int]]] = defaultdict(list)  # tag → (page, object)
         self.chars: set[str] = set()
+        self.mono_chars: set[str] = set()
         self.qr_payload = ""
 
     def _id(self) -> int:
@@ -99,11 +101,12 @@ class OfdPage(Surface):
         color: RGB = BLACK,
         align: str = "l",
         tag: str = "",
+        mono: bool = False,
     ) -> None:
         if not text:
             return
-        self.chars.update(text)
-        advances = [char_width(char, size) for char in text]
+        (self.mono_chars if mono else self.chars).update(text)
+        advances = [char_width(char, size, mono) for char in text]
         width = sum(advances)
         left = x - width if align == "r" else x - width / 2 if align == "c" else x
         height = size * PT
@@ -112,7 +115,7 @@ class OfdPage(Surface):
             "TextObject",
             ID=str(object_id),
             Boundary=" ".join(_number(v) for v in (left, y - height, width + 0.5, height * 1.3)),
-            Font=str(FONT_ID),
+            Font=str(MONO_ID if mono else FONT_ID),
             Size=_number(height),
         )
         if color in DRAW_PARAMS:
@@ -178,10 +181,9 @@ class OfdPage(Surface):
 
 
 @functools.cache
-def _base_font() -> tuple[TTFont, dict[int, str], threading.Lock]:
-    """The embedded font, read once per process (its glyphs left encoded), its character map,
+def _base_font(found: FontFile) -> tuple[TTFont, dict[int, str], threading.Lock]:
+    """A font embedded, read once per process (its glyphs left encoded), its character map,
     and the lock that guards what is read of it later."""
-    found = font_file()
     font = TTFont(str(found.path), fontNumber=found.index, lazy=True)
     return font, font.getBestCmap(), threading.Lock()
 
@@ -192,12 +194,14 @@ def _glyph(glyf: Any, name: str) -> Glyph:
     return Glyph(getattr(stored, "data", None) or stored.compile(glyf))
 
 
-def font_subset(chars: set[str]) -> bytes:
+def font_subset(
+    chars: set[str], found: FontFile | None = None, *, family: str = FONT_FAMILY
+) -> bytes:
     """The embedded font cut down to ``chars``: a TrueType file of their glyphs (and the parts of
     composite ones) as the font encodes them, their metrics and a Unicode map, built from the
     font read once. About 2 ms a document where subsetting the whole font took 200 ms. The
     font-wide bounds (head, maxp) are the whole font's: true of the subset too."""
-    base, cmap, lock = _base_font()
+    base, cmap, lock = _base_font(found or font_file())
     mapping = {ord(c): cmap[ord(c)] for c in chars if ord(c) in cmap}
     with lock:
         glyf, hmtx = base["glyf"], base["hmtx"]
@@ -221,7 +225,7 @@ def font_subset(chars: set[str]) -> bytes:
     table.glyphs, table.glyphOrder = glyphs, order
     builder.setupHorizontalMetrics(metrics)
     builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
-    builder.setupNameTable({"familyName": FONT_FAMILY, "styleName": "Regular"})
+    builder.setupNameTable({"familyName": family, "styleName": "Regular"})
     builder.setupOS2(
         sTypoAscender=os2.sTypoAscender, sTypoDescender=os2.sTypoDescender,
         usWinAscent=os2.usWinAscent, usWinDescent=os2.usWinDescent,
@@ -396,8 +400,15 @@ def render_ofd(doc: Document) -> bytes:
     fonts = _el("Fonts", public)
     font = _el("Font", fonts, ID=str(FONT_ID), FontName=FONT_FAMILY, FamilyName=FONT_FAMILY)
     _el("FontFile", font, "font.ttf")
+    if surface.mono_chars:
+        mono = _el("Font", fonts, ID=str(MONO_ID), FontName=MONO_FAMILY, FamilyName=MONO_FAMILY)
+        _el("FontFile", mono, "mono.ttf")
     parts["Doc_0/PublicRes.xml"] = _xml(public)
     parts["Doc_0/Res/font.ttf"] = font_subset(surface.chars)
+    if surface.mono_chars:
+        parts["Doc_0/Res/mono.ttf"] = font_subset(
+            surface.mono_chars, mono_font_file(), family=MONO_FAMILY
+        )
     media_res = _el("Res", BaseLoc="Res")
     medias = _el("MultiMedias", media_res)
     media = _el("MultiMedia", medias, ID=str(IMAGE_ID), Type="Image", Format="PNG")

@@ -9,7 +9,7 @@ from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fapiao.documents.fonts import registered_font
+from fapiao.documents.fonts import registered_font, registered_mono
 from fapiao.documents.layout import draw_document, page_size
 from fapiao.documents.model import Document
 from fapiao.documents.surface import BLACK, LABEL, RGB, Surface
@@ -29,6 +29,7 @@ class PdfPage(Surface):
         self.size = size
         self.dx, self.dy = offset
         self.font = registered_font()
+        self.mono = registered_mono()
         self._colors: dict[RGB, Color] = {}
 
     def _xy(self, x: float, y: float) -> tuple[float, float]:
@@ -42,13 +43,13 @@ class PdfPage(Surface):
 
     def text(
         self, x: float, y: float, text: str, size: float = 9, *, color: RGB = BLACK,
-        align: str = "l", tag: str = "",
+        align: str = "l", tag: str = "", mono: bool = False,
     ) -> None:  # fmt: skip
         if not text:
             return
         canvas = self.canvas
         canvas.setFillColor(self._color(color))
-        canvas.setFont(self.font, size)
+        canvas.setFont(self.mono if mono else self.font, size)
         px, py = self._xy(x, y)
         if align == "r":
             canvas.drawRightString(px, py, text)
