@@ -325,7 +325,7 @@ def test_ofd_of_fixed_document_has_its_font_and_qr() -> None:
     import zipfile
 
     archive = zipfile.ZipFile(io.BytesIO(content))
-    font = archive.read("Doc_0/Res/font.ttf")
+    font = archive.read("Doc_0/Res/kai.ttf")  # the values' face; labels serif, ids mono
     assert font[:4] == b"\x00\x01\x00\x00" and 5_000 < len(font) < 200_000
     qr = Image.open(io.BytesIO(archive.read("Doc_0/Res/qr.png")))
     assert zxingcpp.read_barcodes(qr)[0].text == FIXED.qr
@@ -566,7 +566,9 @@ def test_a_digital_invoice_with_many_lines_goes_on_pages_of_its_own_face(world: 
 def test_the_cipher_area_and_tax_ids_are_monospaced_as_real_ones() -> None:
     import zipfile
 
+    from fapiao.documents.fonts import Face
     from fapiao.documents.layout_classic import CIPHER_ALPHABET, cipher_lines
+    from fapiao.documents.ofd import FACE_IDS
 
     signature = base64.b64encode(bytes(range(64))).decode()
     classic = GOLDEN_CASES["classic"]
@@ -578,9 +580,9 @@ def test_the_cipher_area_and_tax_ids_are_monospaced_as_real_ones() -> None:
     text = squeeze(pdf_text(render_pdf(doc)))
     assert all(row in text for row in rows)
     fonts = fonts_embedded(render_pdf(doc))
-    assert len(fonts) == 2, fonts  # the CJK face and the monospaced one
+    assert len(fonts) == 3, fonts  # labels in Song, values in Kai, ids monospaced
     archive = zipfile.ZipFile(io.BytesIO(render_ofd(doc)))
     assert archive.read("Doc_0/Res/mono.ttf")[:4] == b"\x00\x01\x00\x00"
     page = ET.fromstring(archive.read("Doc_0/Pages/Page_0/Content.xml"))
-    mono = ["".join(o.itertext()) for o in page.iter() if o.get("Font") == "7"]
+    mono = ["".join(o.itertext()) for o in page.iter() if o.get("Font") == str(FACE_IDS[Face.MONO])]
     assert doc.buyer.tax_id in mono and rows[0] in mono

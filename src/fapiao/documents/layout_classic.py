@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
+from fapiao.documents.fonts import Face
 from fapiao.documents.model import Document, money
 from fapiao.documents.surface import (
     LABEL,
@@ -117,7 +118,9 @@ def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]
             page.text(16, y, label, 8.5, color=LABEL)
             tag = f"{role}{('Name', 'TaxID', 'AddrTel', 'FinancialAccount')[index]}"
             if index == 1:  # the tax id, monospaced as real invoices print it
-                page.text(37, y, value, one_line(value, 83, 9, mono=True), tag=tag, mono=True)
+                page.text(
+                    37, y, value, one_line(value, 83, 9, face=Face.MONO), tag=tag, face=Face.MONO
+                )
                 continue
             # the whole value in its row: smaller, then on two lines (within the field limits)
             lines, size = fit(value, 83, 5.0, 8.5)
@@ -129,7 +132,7 @@ def draw_classic(page: Surface, doc: Document, face: Sequence[Row]) -> list[str]
     if doc.red:
         page.text(130, 32, "销项负数", 9)
     for index, text in enumerate(cipher):
-        page.text(130, 36 + index * 4, text, one_line(text, 78, 10, mono=True), mono=True)
+        page.text(130, 36 + index * 4, text, one_line(text, 78, 10, face=Face.MONO), face=Face.MONO)
     # lines
     for column in CLASSIC_COLUMNS:
         page.text((column.left + column.right) / 2, 54, column.title, 8.5, color=LABEL, align="c")

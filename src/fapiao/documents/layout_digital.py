@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fapiao.documents.fonts import Face
 from fapiao.documents.model import Document, Sheet, money
 from fapiao.documents.surface import (
     LABEL,
@@ -91,8 +92,8 @@ def draw_digital(
         names, size = fit(party.name, 82, 8.3, 9)  # three lines at the floor hold 100 characters
         draw_block(page, x + 9.5, 38, names, size, tag=f"{who}Name")
         page.text(x, 47.5, "统一社会信用代码/纳税人识别号：", 8, color=LABEL)
-        size = one_line(party.tax_id, 46, 9.5, mono=True)  # monospaced, as real invoices
-        page.text(x + 45, 47.5, party.tax_id, size, tag=f"{who}TaxID", mono=True)
+        size = one_line(party.tax_id, 46, 9.5, face=Face.MONO)  # monospaced, as real invoices
+        page.text(x + 45, 47.5, party.tax_id, size, tag=f"{who}TaxID", face=Face.MONO)
     # lines
     for column in DIGITAL_COLUMNS:
         page.text((column.left + column.right) / 2, 56.5, column.title, 9, color=LABEL, align="c")

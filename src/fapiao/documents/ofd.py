@@ -24,18 +24,19 @@ from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 from fapiao.core.archives import INVOICE, BoundedZip
-from fapiao.documents.fonts import FontFile, font_file, mono_font_file
+from fapiao.documents.fonts import Face, FontFile, face_file, font_file
 from fapiao.documents.layout import draw_document
 from fapiao.documents.layout import page_size as layout_page_size
 from fapiao.documents.model import Document, money
-from fapiao.documents.surface import BLACK, LABEL, PT, RGB, Surface, char_width
+from fapiao.documents.surface import BLACK, LABEL, PT, RGB, Surface, char_width, face_of
 from fapiao.domain.errors import DomainError, Text
 
 NS = "http://www.ofdspec.org/2016"
 INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
-FONT_ID, IMAGE_ID, COLOR_SPACE_ID, MONO_ID = 2, 3, 4, 7
+FONT_ID, IMAGE_ID, COLOR_SPACE_ID = 2, 3, 4
+#: the font resource of each face (the first is FONT_ID), and its file in the package
+FACE_IDS = {Face.KAI: FONT_ID, Face.SERIF: 7, Face.MONO: 8, Face.SANS: 9}
 FONT_FAMILY = "FapiaoCJK"
-MONO_FAMILY = "FapiaoMono"
 #: DrawParams in PublicRes, by colour, as the platform's files give colours (readers that look
 #: only there, such as easyofd, draw them too)
 DRAW_PARAMS = {LABEL: 5, BLACK: 6}
@@ -78,8 +79,7 @@ class OfdPage(Surface):
         self.pages: list[list[ET.Element]] = [[]]
         self.next_id = 10
         self.tags: dict[str, list[tuple[int, int]]] = defaultdict(list)  # tag → (page, object)
-        self.chars: set[str] = set()
-        self.mono_chars: set[str] = set()
+        self.chars: dict[Face, set[str]] = defaultdict(set)  # the characters of each face
         self.qr_payload = ""
 
     def _id(self) -> int:
@@ -101,12 +101,13 @@ class OfdPage(Surface):
         color: RGB = BLACK,
         align: str = "l",
         tag: str = "",
-        mono: bool = False,
+        face: Face | None = None,
     ) -> None:
         if not text:
             return
-        (self.mono_chars if mono else self.chars).update(text)
-        advances = [char_width(char, size, mono) for char in text]
+        face = face_of(color, face)
+        self.chars[face].update(text)
+        advances = [char_width(char, size, face) for char in text]
         width = sum(advances)
         left = x - width if align == "r" else x - width / 2 if align == "c" else x
         height = size * PT
@@ -115,7 +116,7 @@ class OfdPage(Surface):
             "TextObject",
             ID=str(object_id),
             Boundary=" ".join(_number(v) for v in (left, y - height, width + 0.5, height * 1.3)),
-            Font=str(MONO_ID if mono else FONT_ID),
+            Font=str(FACE_IDS[face]),
             Size=_number(height),
         )
         if color in DRAW_PARAMS:
@@ -398,17 +399,12 @@ def render_ofd(doc: Document) -> bytes:
         _el("FillColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
         _el("StrokeColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
     fonts = _el("Fonts", public)
-    font = _el("Font", fonts, ID=str(FONT_ID), FontName=FONT_FAMILY, FamilyName=FONT_FAMILY)
-    _el("FontFile", font, "font.ttf")
-    if surface.mono_chars:
-        mono = _el("Font", fonts, ID=str(MONO_ID), FontName=MONO_FAMILY, FamilyName=MONO_FAMILY)
-        _el("FontFile", mono, "mono.ttf")
+    for face, chars in surface.chars.items():
+        family = f"Fapiao{face.value.title()}"
+        font = _el("Font", fonts, ID=str(FACE_IDS[face]), FontName=family, FamilyName=family)
+        _el("FontFile", font, f"{face.value}.ttf")
+        parts[f"Doc_0/Res/{face.value}.ttf"] = font_subset(chars, face_file(face), family=family)
     parts["Doc_0/PublicRes.xml"] = _xml(public)
-    parts["Doc_0/Res/font.ttf"] = font_subset(surface.chars)
-    if surface.mono_chars:
-        parts["Doc_0/Res/mono.ttf"] = font_subset(
-            surface.mono_chars, mono_font_file(), family=MONO_FAMILY
-        )
     media_res = _el("Res", BaseLoc="Res")
     medias = _el("MultiMedias", media_res)
     media = _el("MultiMedia", medias, ID=str(IMAGE_ID), Type="Image", Format="PNG")

@@ -9,10 +9,10 @@ from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fapiao.documents.fonts import registered_font, registered_mono
+from fapiao.documents.fonts import Face, registered, registered_font
 from fapiao.documents.layout import draw_document, page_size
 from fapiao.documents.model import Document
-from fapiao.documents.surface import BLACK, LABEL, RGB, Surface
+from fapiao.documents.surface import BLACK, LABEL, RGB, Surface, face_of
 
 
 def qr_matrix(payload: str) -> tuple[bytearray, ...]:
@@ -28,8 +28,7 @@ class PdfPage(Surface):
         self.canvas = canvas
         self.size = size
         self.dx, self.dy = offset
-        self.font = registered_font()
-        self.mono = registered_mono()
+
         self._colors: dict[RGB, Color] = {}
 
     def _xy(self, x: float, y: float) -> tuple[float, float]:
@@ -43,13 +42,13 @@ class PdfPage(Surface):
 
     def text(
         self, x: float, y: float, text: str, size: float = 9, *, color: RGB = BLACK,
-        align: str = "l", tag: str = "", mono: bool = False,
+        align: str = "l", tag: str = "", face: Face | None = None,
     ) -> None:  # fmt: skip
         if not text:
             return
         canvas = self.canvas
         canvas.setFillColor(self._color(color))
-        canvas.setFont(self.mono if mono else self.font, size)
+        canvas.setFont(registered(face_of(color, face)), size)
         px, py = self._xy(x, y)
         if align == "r":
             canvas.drawRightString(px, py, text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from fapiao.documents.fonts import registered_font, registered_mono
+from fapiao.documents.fonts import Face, registered
 from fapiao.documents.model import DocLine, money
 
 RGB = tuple[int, int, int]
@@ -46,16 +46,20 @@ class Column:
         return self.right - self.left - 1.6
 
 
+def face_of(color: RGB, face: Face | None) -> Face:
+    """The face a text is set in: as asked, else labels in the Song face and values in Kai."""
+    return face or (Face.SERIF if color == LABEL else Face.KAI)
+
+
 @functools.cache
-def char_width(char: str, size: float, mono: bool = False) -> float:
-    """Advance of ``char`` in mm at ``size`` points, from the embedded font's metrics (of the
-    monospaced face when ``mono``)."""
-    return stringWidth(char, registered_mono() if mono else registered_font(), size) * PT
+def char_width(char: str, size: float, face: Face = Face.KAI) -> float:
+    """Advance of ``char`` in mm at ``size`` points, from the metrics of ``face``."""
+    return stringWidth(char, registered(face), size) * PT
 
 
-def text_width(text: str, size: float, mono: bool = False) -> float:
+def text_width(text: str, size: float, face: Face = Face.KAI) -> float:
     """Width in mm of ``text`` at ``size`` points."""
-    return sum(char_width(char, size, mono) for char in text)
+    return sum(char_width(char, size, face) for char in text)
 
 
 #: what a line break may not split: a run of digits and Latin letters (an amount, a unit price, an
@@ -104,9 +108,9 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     return lines
 
 
-def one_line(text: str, width: float, size: float, mono: bool = False) -> float:
+def one_line(text: str, width: float, size: float, face: Face = Face.KAI) -> float:
     """The size at which ``text`` fits ``width`` mm on one line (``size`` when it does)."""
-    needed = text_width(text, size, mono)
+    needed = text_width(text, size, face)
     return size if needed <= width else size * width / needed * 0.999
 
 
@@ -146,10 +150,10 @@ class Surface:
         color: RGB = BLACK,
         align: str = "l",
         tag: str = "",
-        mono: bool = False,
+        face: Face | None = None,
     ) -> None:
         """Text with its baseline at ``y``; ``align`` says what ``x`` is (left, centre, right);
-        ``tag`` names the invoice field the text shows; ``mono`` sets it in the monospaced face."""
+        ``tag`` names the invoice field the text shows; ``face`` as :func:`face_of` says."""
         raise NotImplementedError
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.8) -> None:
