@@ -22,7 +22,8 @@ from pypdf import PdfReader
 
 from fapiao.documents.digital_xml import parse_xml, render_xml
 from fapiao.documents.model import DocLine, Document
-from fapiao.documents.ofd import parse_ofd, render_ofd
+from fapiao.documents.ofd import render_ofd
+from fapiao.documents.ofd_read import parse_ofd
 from fapiao.documents.pdf import render_pdf
 from fapiao.documents.services import document_of, document_render
 from fapiao.domain.invoice import Party
@@ -421,7 +422,7 @@ def test_the_embedded_subset_keeps_every_glyph_as_the_font_draws_it(text: str) -
     from fontTools.ttLib import TTFont
 
     from fapiao.documents.fonts import font_file
-    from fapiao.documents.ofd import font_subset
+    from fapiao.documents.ofd_font import font_subset
 
     found = font_file()
     full = TTFont(str(found.path), fontNumber=found.index, lazy=True)

@@ -9,34 +9,30 @@ from __future__ import annotations
 
 import functools
 import io
-import threading
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import defaultdict
-from typing import Any
 
-import segno
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_xml
-from fontTools.fontBuilder import FontBuilder
-from fontTools.ttLib import TTFont, newTable
-from fontTools.ttLib.tables._g_l_y_f import Glyph
-
-from fapiao.core.archives import INVOICE, BoundedZip
-from fapiao.documents.fonts import Face, FontFile, face_file, font_file
+from fapiao.documents.fonts import Face, face_file
 from fapiao.documents.layout import draw_document
 from fapiao.documents.layout import page_size as layout_page_size
-from fapiao.documents.model import Document, money
+from fapiao.documents.model import Document
+from fapiao.documents.ofd_font import font_subset
+from fapiao.documents.ofd_parts import (
+    NS,
+    custom_data,
+    el,
+    original_invoice,
+    qr_png,
+    signature_xml,
+    xml_bytes,
+)
 from fapiao.documents.surface import BLACK, LABEL, PT, RGB, Surface, char_width, face_of
-from fapiao.domain.errors import DomainError, Text
 
-NS = "http://www.ofdspec.org/2016"
-INVOICE_NS = "http://www.edrm.org.cn/schema/e-invoice/2019"
 FONT_ID, IMAGE_ID, COLOR_SPACE_ID = 2, 3, 4
 #: the font resource of each face (the first is FONT_ID), and its file in the package
 FACE_IDS = {Face.KAI: FONT_ID, Face.SERIF: 7, Face.MONO: 8, Face.SANS: 9}
-FONT_FAMILY = "FapiaoCJK"
 #: DrawParams in PublicRes, by colour, as the platform's files give colours (readers that look
 #: only there, such as easyofd, draw them too)
 DRAW_PARAMS = {LABEL: 5, BLACK: 6}
@@ -61,10 +57,6 @@ PARTY_TAGS = {
     for role in ("Buyer", "Seller")
     for field in ("Name", "TaxID", "AddrTel", "FinancialAccount")
 }
-
-
-class BadOfd(DomainError):
-    code = "bad_ofd"
 
 
 def _number(value: float) -> str:
@@ -181,174 +173,6 @@ class OfdPage(Surface):
         self.pages.append([])
 
 
-@functools.cache
-def _base_font(found: FontFile) -> tuple[TTFont, dict[int, str], threading.Lock]:
-    """A font embedded, read once per process (its glyphs left encoded), its character map,
-    and the lock that guards what is read of it later."""
-    font = TTFont(str(found.path), fontNumber=found.index, lazy=True)
-    return font, font.getBestCmap(), threading.Lock()
-
-
-def _glyph(glyf: Any, name: str) -> Glyph:
-    """A copy of the font's glyph ``name`` as it is encoded (never decoded and encoded again)."""
-    stored = glyf.glyphs[name]
-    return Glyph(getattr(stored, "data", None) or stored.compile(glyf))
-
-
-def font_subset(
-    chars: set[str], found: FontFile | None = None, *, family: str = FONT_FAMILY
-) -> bytes:
-    """The embedded font cut down to ``chars``: a TrueType file of their glyphs (and the parts of
-    composite ones) as the font encodes them, their metrics and a Unicode map, built from the
-    font read once. About 2 ms a document where subsetting the whole font took 200 ms. The
-    font-wide bounds (head, maxp) are the whole font's: true of the subset too."""
-    base, cmap, lock = _base_font(found or font_file())
-    mapping = {ord(c): cmap[ord(c)] for c in chars if ord(c) in cmap}
-    with lock:
-        glyf, hmtx = base["glyf"], base["hmtx"]
-        glyphs: dict[str, Glyph] = {}
-        todo = [".notdef", *sorted(set(mapping.values()))]
-        while todo:
-            name = todo.pop(0)
-            if name in glyphs:
-                continue
-            glyphs[name] = glyph = _glyph(glyf, name)
-            if glyph.isComposite():
-                todo.extend(glyph.getComponentNames(glyf))
-        metrics = {name: hmtx[name] for name in glyphs}
-        head, hhea, os2, maxp = base["head"], base["hhea"], base["OS/2"], base["maxp"]
-    order = list(glyphs)
-    builder = FontBuilder(head.unitsPerEm, isTTF=True)
-    builder.setupGlyphOrder(order)
-    builder.setupCharacterMap(mapping)
-    builder.font["loca"] = newTable("loca")
-    table = builder.font["glyf"] = newTable("glyf")
-    table.glyphs, table.glyphOrder = glyphs, order
-    builder.setupHorizontalMetrics(metrics)
-    builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
-    builder.setupNameTable({"familyName": family, "styleName": "Regular"})
-    builder.setupOS2(
-        sTypoAscender=os2.sTypoAscender, sTypoDescender=os2.sTypoDescender,
-        usWinAscent=os2.usWinAscent, usWinDescent=os2.usWinDescent,
-    )  # fmt: skip
-    builder.setupPost()
-    builder.setupMaxp()
-    for name in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours",
-                 "maxComponentElements", "maxComponentDepth"):  # fmt: skip
-        setattr(builder.font["maxp"], name, getattr(maxp, name))
-    for name in ("xMin", "yMin", "xMax", "yMax"):
-        setattr(builder.font["head"], name, getattr(head, name))
-    builder.font.recalcBBoxes = False  # the glyphs stay as they are encoded
-    out = io.BytesIO()
-    builder.save(out)
-    return out.getvalue()
-
-
-def qr_png(payload: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(payload, error="m", micro=False, mask=2).save(out, kind="png", scale=6, border=1)
-    return out.getvalue()
-
-
-def _xml(root: ET.Element) -> bytes:
-    return b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="utf-8")
-
-
-def _el(
-    tag: str, parent: ET.Element | None = None, text: str | None = None, **attributes: str
-) -> ET.Element:
-    name = f"{{{NS}}}{tag}"
-    element = (
-        ET.Element(name, attributes) if parent is None else ET.SubElement(parent, name, attributes)
-    )
-    if text is not None:
-        element.text = text
-    return element
-
-
-def custom_data(doc: Document) -> dict[str, str]:
-    """The key fields, as ``OFD.xml`` CustomData carries them."""
-    data = {
-        "发票代码": doc.code,
-        "发票号码": doc.number,
-        "开票日期": doc.issued_on.strftime("%Y年%m月%d日"),
-        "校验码": doc.check_code,
-        "购买方名称": doc.buyer.name,
-        "购买方纳税人识别号": doc.buyer.tax_id,
-        "销售方名称": doc.seller.name,
-        "销售方纳税人识别号": doc.seller.tax_id,
-        "合计金额": money(doc.amount),
-        "合计税额": money(doc.tax),
-        "价税合计": money(doc.total),
-    }
-    return {name: value for name, value in data.items() if value}
-
-
-def original_invoice(doc: Document) -> bytes:
-    """``original_invoice.xml`` of an old-style e-invoice (the 2019 e-invoice schema)."""
-    ET.register_namespace("fp", INVOICE_NS)
-
-    def sub(parent: ET.Element, tag: str, text: str = "") -> ET.Element:
-        element = ET.SubElement(parent, f"{{{INVOICE_NS}}}{tag}")
-        element.text = text
-        return element
-
-    root = ET.Element("eInvoice", {"Version": "1.0"})
-    for tag, value in (
-        ("DocID", "01"),
-        ("InvoiceCode", doc.code),
-        ("InvoiceNo", doc.number),
-        ("TypeCode", doc.spec.qr_type),
-        ("IssueDate", doc.issued_on.strftime("%Y年%m月%d日")),
-        ("InvoiceCheckCode", doc.check_code),
-        ("MachineNo", doc.device_number),
-        ("TaxControlCode", doc.signature),
-    ):
-        sub(root, tag, value)
-    for role, party in (("Buyer", doc.buyer), ("Seller", doc.seller)):
-        block = sub(root, role)
-        sub(block, f"{role}Name", party.name)
-        sub(block, f"{role}TaxID", party.tax_id)
-        sub(block, f"{role}AddrTel", f"{party.address}{party.phone}")
-        sub(block, f"{role}FinancialAccount", f"{party.bank}{party.account}")
-    sub(root, "TaxInclusiveTotalAmount", money(doc.total))
-    sub(root, "TaxExclusiveTotalAmount", money(doc.amount))
-    sub(root, "TaxTotalAmount", money(doc.tax))
-    sub(root, "Payee", doc.payee)
-    sub(root, "Checker", doc.reviewer)
-    sub(root, "InvoiceClerk", doc.drawer)
-    sub(root, "Note", doc.remarks)
-    sub(root, "GraphCode", doc.qr)  # the QR payload, as the real files carry it
-    goods = sub(root, "GoodsInfos")
-    for line in doc.lines:
-        item = sub(goods, "GoodsInfo")
-        for tag, value in (
-            ("Item", line.name),
-            ("Specification", line.spec),
-            ("MeasurementDimension", line.unit),
-            ("Price", line.unit_price),
-            ("Quantity", line.quantity),
-            ("Amount", money(line.amount)),
-            ("TaxScheme", line.rate),
-            ("TaxAmount", line.tax_text),
-        ):
-            sub(item, tag, value)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
-
-
-def _signature(doc: Document) -> bytes:
-    root = ET.Element("FapiaoSignature")
-    fields = (
-        ("InvoiceNumber", doc.ident),
-        ("SignatureAlgorithm", doc.signature_algorithm),
-        ("KeyId", doc.key_fingerprint),
-        ("SignatureValue", doc.signature),
-    )
-    for tag, value in fields:
-        ET.SubElement(root, tag).text = value
-    return _xml(root)
-
-
 def render_ofd(doc: Document) -> bytes:
     """The invoice as OFD bytes."""
     ET.register_namespace("ofd", NS)
@@ -357,91 +181,91 @@ def render_ofd(doc: Document) -> bytes:
     box = f"0 0 {_number(PAGE_AREA[0])} {_number(PAGE_AREA[1])}"
     parts: dict[str, bytes] = {}
 
-    ofd = _el("OFD", Version="1.1", DocType="OFD")
-    body = _el("DocBody", ofd)
-    info = _el("DocInfo", body)
-    _el("DocID", info, uuid.uuid5(uuid.NAMESPACE_URL, f"fapiao:{doc.ident}").hex)
-    _el("Title", info, f"{doc.spec.name} {doc.ident}")
-    _el("Author", info, doc.seller.name)
-    _el("CreationDate", info, doc.issued_on.isoformat())
-    _el("ModDate", info, doc.issued_on.isoformat())
-    _el("Creator", info, "Fapiao")
-    customs = _el("CustomDatas", info)
-    _el("CustomData", customs, TEMPLATE_VERSION, Name="template-version")
+    ofd = el("OFD", Version="1.1", DocType="OFD")
+    body = el("DocBody", ofd)
+    info = el("DocInfo", body)
+    el("DocID", info, uuid.uuid5(uuid.NAMESPACE_URL, f"fapiao:{doc.ident}").hex)
+    el("Title", info, f"{doc.spec.name} {doc.ident}")
+    el("Author", info, doc.seller.name)
+    el("CreationDate", info, doc.issued_on.isoformat())
+    el("ModDate", info, doc.issued_on.isoformat())
+    el("Creator", info, "Fapiao")
+    customs = el("CustomDatas", info)
+    el("CustomData", customs, TEMPLATE_VERSION, Name="template-version")
     for name, value in custom_data(doc).items():
-        _el("CustomData", customs, value, Name=name)
-    _el("CustomData", customs, "fapiao", Name="native-producer")
-    _el("CustomData", customs, producer_version(), Name="producer-version")
-    _el("DocRoot", body, "Doc_0/Document.xml")
-    parts["OFD.xml"] = _xml(ofd)
+        el("CustomData", customs, value, Name=name)
+    el("CustomData", customs, "fapiao", Name="native-producer")
+    el("CustomData", customs, producer_version(), Name="producer-version")
+    el("DocRoot", body, "Doc_0/Document.xml")
+    parts["OFD.xml"] = xml_bytes(ofd)
 
-    document = _el("Document")
-    common = _el("CommonData", document)
-    _el("MaxUnitID", common, str(surface.next_id))
-    area = _el("PageArea", common)
-    _el("PhysicalBox", area, box)
-    _el("PublicRes", common, "PublicRes.xml")
-    _el("DocumentRes", common, "DocumentRes.xml")
-    pages = _el("Pages", document)
+    document = el("Document")
+    common = el("CommonData", document)
+    el("MaxUnitID", common, str(surface.next_id))
+    area = el("PageArea", common)
+    el("PhysicalBox", area, box)
+    el("PublicRes", common, "PublicRes.xml")
+    el("DocumentRes", common, "DocumentRes.xml")
+    pages = el("Pages", document)
     for index in range(len(surface.pages)):
-        _el("Page", pages, ID=str(index + 1), BaseLoc=f"Pages/Page_{index}/Content.xml")
-    _el("Attachments", document, "Attachs/Attachments.xml")
-    _el("CustomTags", document, "Tags/CustomTags.xml")
-    parts["Doc_0/Document.xml"] = _xml(document)
+        el("Page", pages, ID=str(index + 1), BaseLoc=f"Pages/Page_{index}/Content.xml")
+    el("Attachments", document, "Attachs/Attachments.xml")
+    el("CustomTags", document, "Tags/CustomTags.xml")
+    parts["Doc_0/Document.xml"] = xml_bytes(document)
 
-    public = _el("Res", BaseLoc="Res")
-    spaces = _el("ColorSpaces", public)
-    _el("ColorSpace", spaces, ID=str(COLOR_SPACE_ID), Type="RGB")
-    params = _el("DrawParams", public)
+    public = el("Res", BaseLoc="Res")
+    spaces = el("ColorSpaces", public)
+    el("ColorSpace", spaces, ID=str(COLOR_SPACE_ID), Type="RGB")
+    params = el("DrawParams", public)
     for color, param_id in DRAW_PARAMS.items():
-        param = _el("DrawParam", params, ID=str(param_id))
+        param = el("DrawParam", params, ID=str(param_id))
         value = " ".join(map(str, color))
-        _el("FillColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
-        _el("StrokeColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
-    fonts = _el("Fonts", public)
+        el("FillColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
+        el("StrokeColor", param, Value=value, ColorSpace=str(COLOR_SPACE_ID))
+    fonts = el("Fonts", public)
     for face, chars in surface.chars.items():
         family = f"Fapiao{face.value.title()}"
-        font = _el("Font", fonts, ID=str(FACE_IDS[face]), FontName=family, FamilyName=family)
-        _el("FontFile", font, f"{face.value}.ttf")
+        font = el("Font", fonts, ID=str(FACE_IDS[face]), FontName=family, FamilyName=family)
+        el("FontFile", font, f"{face.value}.ttf")
         parts[f"Doc_0/Res/{face.value}.ttf"] = font_subset(chars, face_file(face), family=family)
-    parts["Doc_0/PublicRes.xml"] = _xml(public)
-    media_res = _el("Res", BaseLoc="Res")
-    medias = _el("MultiMedias", media_res)
-    media = _el("MultiMedia", medias, ID=str(IMAGE_ID), Type="Image", Format="PNG")
-    _el("MediaFile", media, "qr.png")
-    parts["Doc_0/DocumentRes.xml"] = _xml(media_res)
+    parts["Doc_0/PublicRes.xml"] = xml_bytes(public)
+    media_res = el("Res", BaseLoc="Res")
+    medias = el("MultiMedias", media_res)
+    media = el("MultiMedia", medias, ID=str(IMAGE_ID), Type="Image", Format="PNG")
+    el("MediaFile", media, "qr.png")
+    parts["Doc_0/DocumentRes.xml"] = xml_bytes(media_res)
     parts["Doc_0/Res/qr.png"] = qr_png(surface.qr_payload or doc.qr)
 
     for index, objects in enumerate(surface.pages):
-        page = _el("Page")
-        page_area = _el("Area", page)
-        _el("PhysicalBox", page_area, box)
-        layer = _el("Layer", _el("Content", page), ID=str(surface._id()))
+        page = el("Page")
+        page_area = el("Area", page)
+        el("PhysicalBox", page_area, box)
+        layer = el("Layer", el("Content", page), ID=str(surface._id()))
         layer.extend(objects)
-        parts[f"Doc_0/Pages/Page_{index}/Content.xml"] = _xml(page)
+        parts[f"Doc_0/Pages/Page_{index}/Content.xml"] = xml_bytes(page)
 
-    tags = _el("CustomTags")
-    tag = _el("CustomTag", tags, TypeID="invoice")
-    _el("FileLoc", tag, "CustomTag.xml")
-    parts["Doc_0/Tags/CustomTags.xml"] = _xml(tags)
-    root = _el("root", version="1.0")
+    tags = el("CustomTags")
+    tag = el("CustomTag", tags, TypeID="invoice")
+    el("FileLoc", tag, "CustomTag.xml")
+    parts["Doc_0/Tags/CustomTags.xml"] = xml_bytes(tags)
+    root = el("root", version="1.0")
     parties: dict[str, ET.Element] = {}
     for name, references in surface.tags.items():
         role = PARTY_TAGS.get(name)
         parent = root if role is None else parties.get(role)
         if parent is None:
-            parent = parties[role] = _el(role, root)  # type: ignore[arg-type]
-        field = _el(name, parent)
+            parent = parties[role] = el(role, root)  # type: ignore[arg-type]
+        field = el(name, parent)
         for page_number, object_id in references:
-            _el("ObjectRef", field, str(object_id), PageRef=str(page_number))
-    parts["Doc_0/Tags/CustomTag.xml"] = _xml(root)
+            el("ObjectRef", field, str(object_id), PageRef=str(page_number))
+    parts["Doc_0/Tags/CustomTag.xml"] = xml_bytes(root)
 
-    attachments = _el("Attachments")
-    files = [("signature", _signature(doc))]
+    attachments = el("Attachments")
+    files = [("signature", signature_xml(doc))]
     if not doc.spec.digital:
         files.insert(0, ("original_invoice", original_invoice(doc)))
     for name, content in files:
-        attachment = _el(
+        attachment = el(
             "Attachment",
             attachments,
             Name=name,
@@ -450,54 +274,12 @@ def render_ofd(doc: Document) -> bytes:
             CreationDate=doc.issued_at.strftime("%Y-%m-%dT%H:%M:%S"),
             Size=_number(len(content) / 1024),
         )
-        _el("FileLoc", attachment, f"{name}.xml")
+        el("FileLoc", attachment, f"{name}.xml")
         parts[f"Doc_0/Attachs/{name}.xml"] = content
-    parts["Doc_0/Attachs/Attachments.xml"] = _xml(attachments)
+    parts["Doc_0/Attachs/Attachments.xml"] = xml_bytes(attachments)
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in parts.items():
             archive.writestr(name, content)
     return out.getvalue()
-
-
-def parse_ofd(content: bytes) -> dict[str, Any]:
-    """What an OFD of an invoice says: CustomData, the text of its pages, the tagged fields,
-    and the attached original invoice and signature when present."""
-    archive = BoundedZip(content, INVOICE, label="OFD文件")
-    try:
-        return _parsed(archive)
-    except (KeyError, ET.ParseError, DefusedXmlException) as error:
-        raise BadOfd(Text("不是有效的OFD文件：{0}", error), field="file") from None
-
-
-def _parsed(archive: BoundedZip) -> dict[str, Any]:
-    ofd = safe_xml(archive.read("OFD.xml"))
-    names = archive.names()
-    custom = {item.get("Name", ""): (item.text or "") for item in ofd.iter(f"{{{NS}}}CustomData")}
-    texts: dict[int, str] = {}
-    page_texts = []
-    for name in sorted(n for n in names if n.endswith("/Content.xml") and "/Pages/" in n):
-        page = safe_xml(archive.read(name))
-        words = []
-        for element in page.iter(f"{{{NS}}}TextObject"):
-            text = "".join(code.text or "" for code in element.iter(f"{{{NS}}}TextCode"))
-            texts[int(element.get("ID", "0"))] = text
-            words.append(text)
-        page_texts.append(words)
-    tagged: dict[str, str] = {}
-    tag_files = [n for n in names if n.endswith("Tags/CustomTag.xml")]
-    try:  # the tags are a help to the reader: malformed ones are passed over, not fatal
-        root = safe_xml(archive.read(tag_files[0])) if tag_files else None
-    except ET.ParseError:
-        root = None
-    for field in [] if root is None else root.iter():
-        refs = [ref.text or "" for ref in field.findall(f"{{{NS}}}ObjectRef")]
-        if refs and all(ref.strip().isdigit() for ref in refs):
-            tagged[field.tag.split("}")[-1]] = "".join(texts.get(int(ref), "") for ref in refs)
-    result: dict[str, Any] = {"custom": custom, "pages": page_texts, "tagged": tagged}
-    for attached in ("original_invoice", "signature"):
-        name = f"Doc_0/Attachs/{attached}.xml"
-        if name in names:
-            result[attached] = archive.read(name)
-    return result

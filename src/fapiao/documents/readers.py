@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from fapiao.documents.digital_xml import parse_xml
+from fapiao.documents.ofd_read import parse_ofd
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.printed import Printed, read_printed
 
@@ -111,8 +112,6 @@ def _yuan(text: str | None) -> str | None:
 
 
 def _from_ofd(content: bytes) -> dict[str, Any]:
-    from fapiao.documents.ofd import parse_ofd  # fontTools: loaded when an OFD comes
-
     parsed = parse_ofd(content)
     custom, tagged = parsed["custom"], parsed["tagged"]
     printed = read_printed(" ".join(word for page in parsed["pages"] for word in page))

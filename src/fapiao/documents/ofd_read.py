@@ -1,0 +1,60 @@
+"""Reading an invoice's OFD (ours or another issuer's): CustomData, the text of its pages, the
+fields its CustomTag.xml names, and the attached original invoice and signature."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_xml
+
+from fapiao.core.archives import INVOICE, BoundedZip
+from fapiao.documents.ofd_parts import NS
+from fapiao.domain.errors import DomainError, Text
+
+
+class BadOfd(DomainError):
+    code = "bad_ofd"
+
+
+def parse_ofd(content: bytes) -> dict[str, Any]:
+    """What an OFD of an invoice says: CustomData, the text of its pages, the tagged fields,
+    and the attached original invoice and signature when present."""
+    archive = BoundedZip(content, INVOICE, label="OFD文件")
+    try:
+        return _parsed(archive)
+    except (KeyError, ET.ParseError, DefusedXmlException) as error:
+        raise BadOfd(Text("不是有效的OFD文件：{0}", error), field="file") from None
+
+
+def _parsed(archive: BoundedZip) -> dict[str, Any]:
+    ofd = safe_xml(archive.read("OFD.xml"))
+    names = archive.names()
+    custom = {item.get("Name", ""): (item.text or "") for item in ofd.iter(f"{{{NS}}}CustomData")}
+    texts: dict[int, str] = {}
+    page_texts = []
+    for name in sorted(n for n in names if n.endswith("/Content.xml") and "/Pages/" in n):
+        page = safe_xml(archive.read(name))
+        words = []
+        for element in page.iter(f"{{{NS}}}TextObject"):
+            text = "".join(code.text or "" for code in element.iter(f"{{{NS}}}TextCode"))
+            texts[int(element.get("ID", "0"))] = text
+            words.append(text)
+        page_texts.append(words)
+    tagged: dict[str, str] = {}
+    tag_files = [n for n in names if n.endswith("Tags/CustomTag.xml")]
+    try:  # the tags are a help to the reader: malformed ones are passed over, not fatal
+        root = safe_xml(archive.read(tag_files[0])) if tag_files else None
+    except ET.ParseError:
+        root = None
+    for field in [] if root is None else root.iter():
+        refs = [ref.text or "" for ref in field.findall(f"{{{NS}}}ObjectRef")]
+        if refs and all(ref.strip().isdigit() for ref in refs):
+            tagged[field.tag.split("}")[-1]] = "".join(texts.get(int(ref), "") for ref in refs)
+    result: dict[str, Any] = {"custom": custom, "pages": page_texts, "tagged": tagged}
+    for attached in ("original_invoice", "signature"):
+        name = f"Doc_0/Attachs/{attached}.xml"
+        if name in names:
+            result[attached] = archive.read(name)
+    return result
