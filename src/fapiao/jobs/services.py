@@ -178,11 +178,18 @@ def job_run(pk: int, *, now: datetime | None = None) -> str:
 
 @transaction.atomic
 def jobs_sweep(*, now: datetime | None = None) -> list[int]:
-    """Hand the engine every job whose time has come, and every queued or running job whose
-    lease ran out (lost with a killed worker or a queue that forgot it); their ids."""
+    """Hand the engine every job whose time has come, and every job whose lease ran out while
+    running (a killed worker) or, on Redis, queued (a queue that forgot it); their ids."""
     moment = now or timezone.now()
+    # a queued job is safe in the database's queue however long it waits there; Redis keeps no
+    # acknowledgement, so one queued there past its lease may have been taken by a dead worker
+    lost = (
+        [JobStatus.RUNNING]
+        if settings.Q_CLUSTER.get("orm")
+        else [JobStatus.QUEUED, JobStatus.RUNNING]
+    )
     due = Q(status=JobStatus.PENDING, run_at__lte=moment) | Q(
-        status__in=[JobStatus.QUEUED, JobStatus.RUNNING], locked_until__lt=moment
+        status__in=lost, locked_until__lt=moment
     )
     ids = list(
         Job.objects.select_for_update(skip_locked=True)
