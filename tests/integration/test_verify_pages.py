@@ -11,6 +11,7 @@ from django.test import Client
 
 from fapiao.authority.models import RegistryInvoice
 from fapiao.core.roles import Role
+from fapiao.documents.readers import inputs_from_file
 from fapiao.documents.services import document_render
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.drafts import parse_draft
@@ -190,6 +191,14 @@ def test_every_real_sample_is_answered_cleanly_by_file(world: World) -> None:
         page = client.post("/verify/", {"file": upload})
         assert page.status_code == 200, sample.name
         assert "查无此票" in page.content.decode(), sample.name  # not ours: read, then not found
+        # and by what the file says, typed or as its QR payload: a clean answer each time
+        inputs = inputs_from_file(sample.name, sample.read_bytes())
+        for body in ({"qr": inputs["qr"]} if "qr" in inputs else {},
+                     {k: v for k, v in inputs.items() if k != "qr" and v}):  # fmt: skip
+            if body:
+                answer = client.post("/api/v1/verify", body, content_type="application/json")
+                assert answer.status_code == 200, (sample.name, answer.content)
+                assert answer.json()["outcome"] == "查无此票", sample.name
 
 
 def test_an_ofd_whose_tags_are_malformed_is_still_read(world: World) -> None:
