@@ -612,3 +612,23 @@ def test_an_independent_ofd_reader_finds_every_field_and_line(name: str) -> None
         line.name, line.quantity, line.unit_price, line.rate
     )  # fmt: skip
     assert (item.amount, item.tax_amount) == (f"{line.amount:.2f}", f"{line.tax:.2f}")
+
+
+def test_an_independent_ofd_renderer_draws_our_colours_and_the_circle_in_place() -> None:
+    from easyofd.ofd import OFD
+
+    reader = OFD()
+    reader.read(base64.b64encode(render_ofd(FIXED)).decode(), save_xml=False)
+    (picture,) = reader.to_jpg()
+    reader.del_data()
+    image = picture.convert("RGB")
+    scale = image.size[0] / 210  # pixels per mm
+    # the frame (its top at 30 mm) in the labels' red-brown, as the platform's files are drawn
+    border = image.crop((int(20 * scale), int(29 * scale), int(180 * scale), int(31 * scale)))
+    assert sum(1 for r, g, b in border.getdata() if r > 110 and g < 90 and b < 80) > 100
+    # nothing drawn at the page origin (readers that miss an arc put it there)
+    corner = image.crop((0, 0, int(3 * scale), int(3 * scale))).getextrema()
+    assert all(low > 200 for low, _ in corner)
+    # the ⊗ where the layout puts it: dark pixels around (60, 101) mm
+    around = image.crop((int(57 * scale), int(98 * scale), int(63 * scale), int(104 * scale)))
+    assert min(low for low, _ in around.getextrema()) < 100
