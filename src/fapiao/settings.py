@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fapiao.jobs",
     "fapiao.authority",
     "fapiao.closing",
+    "fapiao.reports",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

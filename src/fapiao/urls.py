@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("fapiao.web.accounts_urls")),
     path("", include("fapiao.web.verify_urls")),
     path("", include("fapiao.web.closing_urls")),
+    path("", include("fapiao.web.reports_urls")),
     path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]

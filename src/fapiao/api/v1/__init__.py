@@ -94,7 +94,7 @@ def unauthorized(request: HttpRequest, error: AuthenticationError) -> HttpRespon
     return api.create_response(request, body, status=401)
 
 
-from fapiao.api.v1 import catalogs, invoices, periods, red_forms, verify  # noqa: E402
+from fapiao.api.v1 import catalogs, invoices, periods, red_forms, reports, verify  # noqa: E402
 
-for _resource in (invoices, red_forms, catalogs, verify, periods):  # in the schema's order
+for _resource in (invoices, red_forms, catalogs, verify, periods, reports):  # the schema's order
     api.add_router("", _resource.router)

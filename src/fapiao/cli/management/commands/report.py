@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils import timezone
+
+from fapiao.cli.base import FapiaoCommand, table
+from fapiao.core.clock import local_date
+from fapiao.domain.reporting import Span, parse_period
+from fapiao.reports.selectors import Group, report_of
+
+
+def _rows(title: str, groups: list[Group]) -> str:
+    header = [[title, "张数", "金额", "税额", "价税合计"]]
+    body = [[g.key or "—", str(g.figures.count), str(g.figures.amount), str(g.figures.tax),
+             str(g.figures.total)] for g in groups]  # fmt: skip
+    return table(header + body)
+
+
+class Command(FapiaoCommand):
+    help = (
+        "报表查询：daily（日报表，--date）、monthly（月报表，--month YYYY-MM）、annual（年报表，"
+        "--year）、range（--from --to）；金额为净额（红字为负，作废不计）"
+    )
+
+    def arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("span", choices=[s.value for s in Span])
+        parser.add_argument("--date", dest="day", help="日报表的日期 YYYY-MM-DD（默认今天）")
+        parser.add_argument("--month", help="月报表的月份 YYYY-MM（默认本月）")
+        parser.add_argument("--year", help="年报表的年份（默认今年）")
+        parser.add_argument("--from", dest="start", help="区间开始日期")
+        parser.add_argument("--to", dest="end", help="区间结束日期（含）")
+
+    def run(self, **options: Any) -> tuple[Any, str]:
+        period = parse_period(
+            options["span"], today=local_date(timezone.now()), day=options["day"],
+            month=options["month"], year=options["year"], start=options["start"],
+            end=options["end"],
+        )  # fmt: skip
+        report = report_of(self.taxpayer(options), period)
+        net = report.net
+
+        def percent(value: Any) -> str:
+            return "—" if value is None else f"{value}%"
+
+        text = "\n\n".join([
+            f"{period.span.label} {period.label}：蓝字 {report.blue} 张，红字 {report.red} 张，"
+            f"作废 {report.voided} 张\n净额：金额 {net.amount} 元，税额 {net.tax} 元，"
+            f"价税合计 {net.total} 元\n同比 {percent(report.yoy)}，环比 {percent(report.mom)}",
+            _rows("发票种类", report.by_kind),
+            _rows("税率", report.by_rate),
+            _rows("购买方（前10）", report.top_buyers),
+            _rows("商品（税收分类编码，前10）", report.top_products),
+            _rows("开票人", report.by_issuer),
+        ])  # fmt: skip
+        return report.as_dict(), text

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "fapiao.reports"
+    verbose_name = "报表查询"

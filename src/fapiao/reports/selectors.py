@@ -1,0 +1,180 @@
+"""报表查询: the figures of a period, read from the invoices with the database's sums, scoped to
+one taxpayer. Web, API and CLI show the same rows.
+
+Counted: blue and red invoices issued in the period, and those of them now voided. The figures
+(金额 excluding tax, 税额, 价税合计) are net: reds count negative, voided invoices not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from fapiao.domain.kinds import InvoiceKind, spec
+from fapiao.domain.lifecycle import Status
+from fapiao.domain.money import quantize_fen
+from fapiao.domain.rates import parse_rate
+from fapiao.domain.reporting import ReportPeriod, growth, period_before, year_before
+from fapiao.invoicing.models import Invoice, InvoiceLine, Taxpayer
+
+ZERO = Decimal("0.00")
+TOP = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Net amounts of a group of invoices, and how many there are."""
+
+    count: int = 0
+    amount: Decimal = ZERO
+    tax: Decimal = ZERO
+    total: Decimal = ZERO
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "amount": str(self.amount), "tax": str(self.tax),
+                "total": str(self.total)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    key: str  # what the group is (a kind's name, a rate, a buyer …)
+    figures: Figures
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, **self.figures.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    period: ReportPeriod
+    blue: int
+    red: int
+    voided: int
+    net: Figures
+    by_kind: list[Group] = field(default_factory=list)
+    by_rate: list[Group] = field(default_factory=list)
+    by_channel: list[Group] = field(default_factory=list)
+    by_issuer: list[Group] = field(default_factory=list)
+    top_buyers: list[Group] = field(default_factory=list)
+    top_products: list[Group] = field(default_factory=list)
+    # 收入情况: sales (金额) against the same period last year and the period before
+    sales_year_before: Decimal = ZERO
+    sales_period_before: Decimal = ZERO
+
+    @property
+    def yoy(self) -> Decimal | None:  # 同比, per cent
+        return growth(self.net.amount, self.sales_year_before)
+
+    @property
+    def mom(self) -> Decimal | None:  # 环比, per cent
+        return growth(self.net.amount, self.sales_period_before)
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(groups: list[Group]) -> list[dict[str, Any]]:
+            return [group.as_dict() for group in groups]
+
+        return {
+            "span": self.period.span.value,
+            "label": self.period.label,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "blue": self.blue,
+            "red": self.red,
+            "voided": self.voided,
+            "net": self.net.as_dict(),
+            "by_kind": rows(self.by_kind),
+            "by_rate": rows(self.by_rate),
+            "by_channel": rows(self.by_channel),
+            "by_issuer": rows(self.by_issuer),
+            "top_buyers": rows(self.top_buyers),
+            "top_products": rows(self.top_products),
+            "sales_year_before": str(self.sales_year_before),
+            "sales_period_before": str(self.sales_period_before),
+            "yoy": None if self.yoy is None else str(self.yoy),
+            "mom": None if self.mom is None else str(self.mom),
+        }
+
+
+def _invoices(taxpayer: Taxpayer, period: ReportPeriod) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(
+        taxpayer=taxpayer, issued_on__gte=period.start, issued_on__lt=period.end
+    )
+
+
+def _fen(value: Decimal | None) -> Decimal:
+    """A database sum to the 分 (SQLite sums decimals as binary floats)."""
+    return quantize_fen(Decimal(value)) if value is not None else ZERO
+
+
+def _figures(row: dict[str, Any]) -> Figures:
+    return Figures(
+        count=row.get("n") or 0,
+        amount=_fen(row.get("amount")),
+        tax=_fen(row.get("tax")),
+        total=_fen(row.get("total")),
+    )
+
+
+def _groups(
+    rows: QuerySet[Any], key: str, label: Any = str, *, limit: int | None = None
+) -> list[Group]:
+    groups = [Group(label(row[key]), _figures(row)) for row in rows]
+    groups.sort(key=lambda group: (-group.figures.amount, group.key))
+    return groups[:limit] if limit else groups
+
+
+def _kind_name(kind: str) -> str:
+    return spec(InvoiceKind(kind)).short_name
+
+
+SUMS = {"n": Count("pk"), "amount": Sum("amount"), "tax": Sum("tax"), "total": Sum("total")}
+
+
+def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
+    """The report of ``period`` for ``taxpayer``."""
+    invoices = _invoices(taxpayer, period)
+    counted = invoices.aggregate(
+        blue=Count("pk", filter=Q(red=False)),
+        red=Count("pk", filter=Q(red=True)),
+        voided=Count("pk", filter=Q(status=Status.VOIDED)),
+    )
+    live = invoices.exclude(status=Status.VOIDED)
+    lines = InvoiceLine.objects.filter(invoice__in=live.values("pk"))
+    line_sums = {"n": Count("invoice", distinct=True), "amount": Sum("amount"),
+                 "tax": Sum("tax")}  # fmt: skip
+
+    def sales(other: ReportPeriod) -> Decimal:
+        found = _invoices(taxpayer, other).exclude(status=Status.VOIDED).aggregate(s=Sum("amount"))
+        return _fen(found["s"])
+
+    def with_total(group: Group, key: str | None = None) -> Group:
+        """A group of lines: 价税合计 is its 金额 and 税额."""
+        figures = group.figures
+        total = figures.amount + figures.tax
+        return Group(key or group.key, Figures(figures.count, figures.amount, figures.tax, total))
+
+    by_rate = _groups(lines.values("rate").annotate(**line_sums), "rate",
+                      lambda rate: parse_rate(rate).label)  # fmt: skip
+    products = _groups(lines.values("tax_code").annotate(**line_sums), "tax_code", limit=TOP)
+    names = dict(lines.values_list("tax_code", "short_name").distinct())
+    return Report(
+        period=period,
+        blue=counted["blue"],
+        red=counted["red"],
+        voided=counted["voided"],
+        net=_figures(live.aggregate(**SUMS)),
+        by_kind=_groups(live.values("kind").annotate(**SUMS), "kind", _kind_name),
+        by_rate=[with_total(group) for group in by_rate],
+        by_channel=_groups(live.values("channel__name").annotate(**SUMS), "channel__name"),
+        by_issuer=_groups(live.values("drawer").annotate(**SUMS), "drawer"),
+        top_buyers=_groups(live.values("buyer_name").annotate(**SUMS), "buyer_name", limit=TOP),
+        top_products=[
+            with_total(group, f"{group.key} {names.get(group.key, '')}".strip())
+            for group in products
+        ],
+        sales_year_before=sales(year_before(period)),
+        sales_period_before=sales(period_before(period)),
+    )

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from fapiao.web import reports_views as views
+
+app_name = "reports"
+urlpatterns = [path("reports/", views.reports_page, name="reports")]

@@ -1,0 +1,159 @@
+"""报表查询: figures equal the invoices they stand for, to the 分; the CLI and the API give the
+same; another taxpayer's invoices never count."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fapiao.core.roles import Role
+from fapiao.domain.lifecycle import RedReason, Status
+from fapiao.domain.rates import parse_rate
+from fapiao.domain.reporting import Span, period_of
+from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.corrections import invoice_void
+from fapiao.invoicing.drafts import parse_draft
+from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.red_invoices import invoice_issue_red
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.uploads import upload_flush
+from fapiao.reports.selectors import report_of
+from tests.integration.world import World, make_world
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
+
+
+def _issue(world: World, kind: str, amount: str, rate: str = "6%", *, buyer: str = "甲公司",
+           code: str = "3040201010000000000", when: datetime = NOW) -> Invoice:  # fmt: skip
+    line = {"name": "服务", "tax_code": code, "rate": rate, "amount": amount}
+    draft = {"kind": kind, "buyer": {"name": buyer, "individual": True}, "lines": [line],
+             "drawer": "李娜"}  # fmt: skip
+    channel = world.digital if kind.startswith("DIGITAL") else world.device
+    return invoice_issue(
+        taxpayer=world.taxpayer, channel=channel, draft=parse_draft(draft), request_id=None,
+        actor="clerk", issued_at=when, now=when,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world(credit=None, stock=40)
+
+
+def test_a_month_by_hand(world: World) -> None:
+    a = _issue(world, "DIGITAL_ORDINARY", "1000")  # 60.00 tax
+    b = _issue(world, "VAT_ORDINARY_ELECTRONIC", "200", "13%", buyer="乙公司")  # 26.00
+    voided = _issue(world, "VAT_ORDINARY_PAPER", "500")  # voided: counts as issued, adds nothing
+    invoice_void(invoice=voided, actor="clerk", now=NOW)
+    invoice_issue_red(blue=b, actor="clerk", reason=RedReason.WRONG, now=NOW)  # -200, -26
+    _issue(world, "DIGITAL_ORDINARY", "300", when=NOW - timedelta(days=20))  # last month
+    report = report_of(world.taxpayer, period_of(Span.MONTHLY, NOW.date()))
+    assert (report.blue, report.red, report.voided) == (3, 1, 1)
+    assert (report.net.count, report.net.amount, report.net.tax, report.net.total) == (
+        3, D("1000.00"), D("60.00"), D("1060.00")
+    )  # fmt: skip
+    kinds = {group.key: group.figures.amount for group in report.by_kind}
+    assert kinds == {"数电普票": D("1000.00"), "电子普票": D("0.00")}
+    rates = {group.key: (group.figures.amount, group.figures.tax) for group in report.by_rate}
+    assert rates == {"6%": (D("1000.00"), D("60.00")), "13%": (D("0.00"), D("0.00"))}
+    assert [group.key for group in report.top_buyers] == ["甲公司", "乙公司"]
+    assert report.top_products[0].key.startswith("3040201010000000000")
+    assert report.sales_period_before == D("300.00") and report.mom == D("233.33")
+    assert report.yoy is None  # nothing a year before
+    assert a.amount == D("1000.00")
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    invoices=st.lists(
+        st.tuples(
+            st.sampled_from(["DIGITAL_ORDINARY", "VAT_ORDINARY_ELECTRONIC"]),
+            st.decimals(D("0.01"), D("9999.99"), places=2),
+            st.sampled_from(["6%", "13%", "3%"]),
+            st.sampled_from(["甲公司", "乙公司", "丙公司"]),
+            st.booleans(),  # red-lettered in full
+            st.integers(0, 40),  # days before now
+        ),
+        min_size=1, max_size=5,
+    ),
+)  # fmt: skip
+def test_every_figure_is_the_sum_of_its_invoices(world: World, invoices: list[Any]) -> None:
+    for kind, amount, rate, buyer, red, days in sorted(invoices, key=lambda i: -i[5]):
+        blue = _issue(world, kind, str(amount), rate, buyer=buyer, when=NOW - timedelta(days=days))
+        upload_flush()  # the device stays within its offline limits
+        if red and kind == "VAT_ORDINARY_ELECTRONIC":  # 数电 reds need a 确认单 first
+            invoice_issue_red(blue=blue, actor="clerk", reason=RedReason.WRONG, now=NOW)
+    for span in (Span.MONTHLY, Span.ANNUAL, Span.DAILY):
+        period = period_of(span, NOW.date())
+        mine = [i for i in Invoice.objects.filter(taxpayer=world.taxpayer)
+                if period.start <= i.issued_on < period.end]  # fmt: skip
+        live = [i for i in mine if i.status != Status.VOIDED]
+        report = report_of(world.taxpayer, period)
+        assert report.net.amount == sum((i.amount for i in live), D("0.00"))
+        assert report.net.tax == sum((i.tax for i in live), D("0.00"))
+        assert report.net.total == sum((i.total for i in live), D("0.00"))
+        assert (report.blue, report.red) == (sum(not i.red for i in mine), sum(i.red for i in mine))
+        for group in report.top_buyers:
+            assert group.figures.total == sum((i.total for i in live if i.buyer_name == group.key),
+                                              D("0.00"))  # fmt: skip
+        for group in report.by_rate:
+            lines = [line for i in live for line in i.lines.all()
+                     if parse_rate(line.rate).label == group.key]  # fmt: skip
+            assert group.figures.amount == sum((line.amount for line in lines), D("0.00"))
+
+
+def test_cli_and_api_say_the_same_and_nobody_else_s_invoices_count(world: World) -> None:
+    _issue(world, "DIGITAL_ORDINARY", "1000")
+    other = make_world(tax_id="9132020013590404XW", region="42", device_number="661807105161",
+                       credit=None)  # fmt: skip
+    _issue(other, "DIGITAL_ORDINARY", "777")
+    out = StringIO()
+    call_command("report", "monthly", "--month", NOW.strftime("%Y-%m"), "--json",
+                 "--taxpayer", world.taxpayer.tax_id, stdout=out)  # fmt: skip
+    by_cli = json.loads(out.getvalue())
+    user = user_create(username="caiwu", password="Str0ng#Pass")
+    role_grant(user=user, role=Role.FINANCE, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    answer = client.get("/api/v1/reports/monthly", {"month": NOW.strftime("%Y-%m")})
+    assert answer.status_code == 200
+    assert answer.json() == by_cli
+    assert by_cli["net"]["amount"] == "1000.00" and "777" not in json.dumps(by_cli)
+    bad = client.get("/api/v1/reports/monthly", {"month": "2026-13"})
+    assert bad.status_code == 400 and bad.json()["field"] == "month"
+    assert client.get("/api/v1/reports/weekly").json()["field"] == "span"
+
+
+def test_the_page_shows_the_same_figures_and_names_a_wrong_field(world: World) -> None:
+    _issue(world, "DIGITAL_ORDINARY", "1000")
+    _issue(world, "DIGITAL_ORDINARY", "250.50", "13%", buyer="乙公司")
+    user = user_create(username="kuaiji", password="Str0ng#Pass")
+    role_grant(user=user, role=Role.FINANCE, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    page = client.get("/reports/", {"span": "monthly", "month": NOW.strftime("%Y-%m")})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="report-net"' in text and "1250.50" in text and "乙公司" in text
+    assert "蓝字 2 张" in text and 'href="/reports/"' in text
+    wrong = client.get("/reports/", {"span": "monthly", "month": "2026-13"})
+    assert wrong.status_code == 400 and "月份“2026-13”格式应为YYYY-MM" in wrong.content.decode()
+    outsider = user_create(username="baoxiao2", password="Str0ng#Pass")
+    role_grant(user=outsider, role=Role.CLAIMANT, taxpayer=world.taxpayer, actor="root")
+    client.force_login(outsider)
+    assert client.get("/reports/").status_code == 403
