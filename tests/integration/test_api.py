@@ -151,7 +151,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     customer = catalog_save(taxpayer=a.taxpayer, name="customers", data={"name": "甲方客户"},
                             actor="admin")  # fmt: skip
     values = {"invoice_id": blue["id"], "number": form.number, "item_id": customer.pk,
-              "name": "customers", "format": "pdf"}  # fmt: skip
+              "name": "customers", "format": "pdf", "span": "monthly"}  # fmt: skip
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     stranger = key(b, Role.ADMIN)
     bodies = {"/invoices": DRAFT, "/catalogs/customers": {"name": "乙方客户"}}

@@ -150,7 +150,7 @@ def test_the_page_shows_the_same_figures_and_names_a_wrong_field(world: World) -
     assert page.status_code == 200
     text = page.content.decode()
     assert 'id="report-net"' in text and "1250.50" in text and "乙公司" in text
-    assert "蓝字 2 张" in text and 'href="/reports/"' in text
+    assert "蓝字 2 · 红字 0 · 作废 0" in text and 'href="/reports/"' in text
     wrong = client.get("/reports/", {"span": "monthly", "month": "2026-13"})
     assert wrong.status_code == 400 and "月份“2026-13”格式应为YYYY-MM" in wrong.content.decode()
     outsider = user_create(username="baoxiao2", password="Str0ng#Pass")
