@@ -3,6 +3,7 @@ same; another taxpayer's invoices never count."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from fapiao.core.roles import Role
 from fapiao.domain.lifecycle import RedReason, Status
@@ -151,9 +153,29 @@ def test_the_page_shows_the_same_figures_and_names_a_wrong_field(world: World) -
     text = page.content.decode()
     assert 'id="report-net"' in text and "1250.50" in text and "乙公司" in text
     assert "蓝字 2 · 红字 0 · 作废 0" in text and 'href="/reports/"' in text
+    # the same figures as a workbook: numbers as numbers, amounts to the 分, a chart
+    assert 'id="report-export"' in text
+    workbook = client.get("/reports/export.xlsx", {"span": "monthly",
+                                                    "month": NOW.strftime("%Y-%m")})  # fmt: skip
+    assert workbook.status_code == 200 and "attachment" in workbook["Content-Disposition"]
+    book = load_workbook(io.BytesIO(workbook.content))
+    summary = {row[0].value: row[1].value for row in book["汇总"].iter_rows()}
+    assert D(str(summary["金额（净额）"])) == D("1250.50") and summary["蓝字张数"] == 2
+    buyers = book["购买方"]
+    assert [c.value for c in buyers[1]] == ["购买方", "张数", "金额", "税额", "价税合计"]
+    assert buyers["C2"].number_format == "#,##0.00" and buyers["C2"].value == 1000  # a number
     wrong = client.get("/reports/", {"span": "monthly", "month": "2026-13"})
     assert wrong.status_code == 400 and "月份“2026-13”格式应为YYYY-MM" in wrong.content.decode()
     outsider = user_create(username="baoxiao2", password="Str0ng#Pass")
     role_grant(user=outsider, role=Role.CLAIMANT, taxpayer=world.taxpayer, actor="root")
     client.force_login(outsider)
     assert client.get("/reports/").status_code == 403
+
+
+def test_the_cli_writes_the_workbook(world: World, tmp_path: Any) -> None:
+    _issue(world, "DIGITAL_ORDINARY", "88.80")
+    out = tmp_path / "月报.xlsx"
+    call_command("report", "monthly", "--month", NOW.strftime("%Y-%m"), "--out", str(out),
+                 "--taxpayer", world.taxpayer.tax_id, stdout=StringIO())  # fmt: skip
+    book = load_workbook(out)
+    assert book["按发票种类"]["C2"].value == 88.8 and book["按发票种类"]["A2"].value == "数电普票"

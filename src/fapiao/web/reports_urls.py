@@ -3,4 +3,7 @@ from django.urls import path
 from fapiao.web import reports_views as views
 
 app_name = "reports"
-urlpatterns = [path("reports/", views.reports_page, name="reports")]
+urlpatterns = [
+    path("reports/", views.reports_page, name="reports"),
+    path("reports/export.xlsx", views.reports_export, name="export"),
+]

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from fapiao.cli.base import FapiaoCommand, table
 from fapiao.core.clock import local_date
 from fapiao.domain.reporting import Span, parse_period
+from fapiao.reports.exports import report_xlsx
 from fapiao.reports.selectors import Group, report_of
 
 
@@ -31,6 +33,7 @@ class Command(FapiaoCommand):
         parser.add_argument("--year", help="年报表的年份（默认今年）")
         parser.add_argument("--from", dest="start", help="区间开始日期")
         parser.add_argument("--to", dest="end", help="区间结束日期（含）")
+        parser.add_argument("--out", type=Path, help="另存为Excel文件（.xlsx）")
 
     def run(self, **options: Any) -> tuple[Any, str]:
         period = parse_period(
@@ -40,6 +43,14 @@ class Command(FapiaoCommand):
         )  # fmt: skip
         report = report_of(self.taxpayer(options), period)
         net = report.net
+        if options["out"] is not None:
+            path: Path = options["out"]
+            if path.suffix.lower() != ".xlsx":
+                raise CommandError("报表导出文件应以 .xlsx 结尾（--out）", returncode=2)
+            try:
+                path.write_bytes(report_xlsx(report))
+            except OSError as error:
+                raise CommandError(f"无法写入文件“{path}”：{error.strerror}") from None
 
         def percent(value: Any) -> str:
             return "—" if value is None else f"{value}%"
