@@ -154,7 +154,7 @@ def test_the_page_shows_the_same_figures_and_names_a_wrong_field(world: World) -
     assert 'id="report-net"' in text and "1250.50" in text and "乙公司" in text
     assert "蓝字 2 · 红字 0 · 作废 0" in text and 'href="/reports/"' in text
     # the same figures as a workbook: numbers as numbers, amounts to the 分, a chart
-    assert 'id="report-export"' in text
+    assert 'id="report-export"' in text and 'id="usage-stock"' in text
     workbook = client.get("/reports/export.xlsx", {"span": "monthly",
                                                     "month": NOW.strftime("%Y-%m")})  # fmt: skip
     assert workbook.status_code == 200 and "attachment" in workbook["Content-Disposition"]
@@ -179,3 +179,20 @@ def test_the_cli_writes_the_workbook(world: World, tmp_path: Any) -> None:
                  "--taxpayer", world.taxpayer.tax_id, stdout=StringIO())  # fmt: skip
     book = load_workbook(out)
     assert book["按发票种类"]["C2"].value == 88.8 and book["按发票种类"]["A2"].value == "数电普票"
+
+
+def test_invoice_use_stock_credit_days_and_rates(world: World) -> None:
+    paper = [_issue(world, "VAT_ORDINARY_PAPER", "100") for _ in range(4)]
+    invoice_void(invoice=paper[0], actor="clerk", now=NOW)
+    _issue(world, "DIGITAL_ORDINARY", "1000")
+    report = report_of(world.taxpayer, period_of(Span.MONTHLY, NOW.date()))
+    usage = report.usage
+    assert usage is not None
+    (segment,) = [s for s in usage.segments if s.kind == "普票"]
+    assert (segment.used, segment.left) == (4, segment.last - segment.first + 1 - 4)
+    (credit,) = usage.credit
+    assert credit.used == D("1000.00") and credit.month == NOW.date().replace(day=1)
+    assert usage.per_day == [(NOW.date(), 5)]
+    assert usage.void_rate == D("20.00") and usage.red_rate == D("0.00")
+    shown = [s for s in report.as_dict()["usage"]["segments"] if s["code"] == segment.code]
+    assert [s["left"] for s in shown] == [segment.left]

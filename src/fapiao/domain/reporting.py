@@ -157,3 +157,19 @@ def parse_period(
     if begin is None:
         raise BadPeriod("请填写开始日期", field="from")
     return period_of(kind, begin, _date(end, "to"))
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in per cent, to 0.01 % half-up (a void or red rate); None of none."""
+    if whole == 0:
+        return None
+    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def months_in(period: ReportPeriod) -> list[date]:
+    """The first day of each month the period touches."""
+    first, months = _month_start(period.start), []
+    while first < period.end:
+        months.append(first)
+        first = _month_start(first, 1)
+    return months

@@ -19,6 +19,7 @@ from fapiao.domain.money import quantize_fen
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.reporting import ReportPeriod, growth, period_before, year_before
 from fapiao.invoicing.models import Invoice, InvoiceLine, Taxpayer
+from fapiao.reports.usage import Usage, usage_of
 
 ZERO = Decimal("0.00")
 TOP = 10
@@ -63,6 +64,7 @@ class Report:
     # 收入情况: sales (金额) against the same period last year and the period before
     sales_year_before: Decimal = ZERO
     sales_period_before: Decimal = ZERO
+    usage: Usage | None = None  # 发票使用情况
 
     @property
     def yoy(self) -> Decimal | None:  # 同比, per cent
@@ -95,6 +97,7 @@ class Report:
             "sales_period_before": str(self.sales_period_before),
             "yoy": None if self.yoy is None else str(self.yoy),
             "mom": None if self.mom is None else str(self.mom),
+            "usage": None if self.usage is None else self.usage.as_dict(),
         }
 
 
@@ -175,6 +178,7 @@ def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
             with_total(group, f"{group.key} {names.get(group.key, '')}".strip())
             for group in products
         ],
+        usage=usage_of(taxpayer, period),
         sales_year_before=sales(year_before(period)),
         sales_period_before=sales(period_before(period)),
     )

@@ -10,7 +10,7 @@ from fapiao.cli.base import FapiaoCommand, table
 from fapiao.core.clock import local_date
 from fapiao.domain.reporting import Span, parse_period
 from fapiao.reports.exports import report_xlsx
-from fapiao.reports.selectors import Group, report_of
+from fapiao.reports.selectors import Group, Report, report_of
 
 
 def _rows(title: str, groups: list[Group]) -> str:
@@ -18,6 +18,20 @@ def _rows(title: str, groups: list[Group]) -> str:
     body = [[g.key or "—", str(g.figures.count), str(g.figures.amount), str(g.figures.tax),
              str(g.figures.total)] for g in groups]  # fmt: skip
     return table(header + body)
+
+
+def _usage(report: Report) -> str:
+    usage = report.usage
+    if usage is None:
+        return ""
+
+    def rate(value: Any) -> str:
+        return "—" if value is None else f"{value}%"
+
+    stock = table([["发票库存", "发票代码", "已用", "剩余"]] + [
+        [f"{s.channel} {s.kind}", s.code, str(s.used), str(s.left)] for s in usage.segments
+    ])  # fmt: skip
+    return f"发票使用情况：作废率 {rate(usage.void_rate)}，红冲率 {rate(usage.red_rate)}\n{stock}"
 
 
 class Command(FapiaoCommand):
@@ -64,5 +78,6 @@ class Command(FapiaoCommand):
             _rows("购买方（前10）", report.top_buyers),
             _rows("商品（税收分类编码，前10）", report.top_products),
             _rows("开票人", report.by_issuer),
+            _usage(report),
         ])  # fmt: skip
         return report.as_dict(), text
