@@ -12,12 +12,12 @@ from fapiao.documents.surface import (
     LABEL,
     LEADING,
     PT,
-    Column,
     Row,
     Surface,
     draw_block,
     draw_rows,
     fit,
+    line_columns,
     lines_fitting,
     one_line,
     text_width,
@@ -28,15 +28,9 @@ from fapiao.domain.regions import region_name
 CLASSIC_SIZE = (215.0, 140.0)
 
 
-CLASSIC_COLUMNS = (
-    Column("货物或应税劳务、服务名称", 7, 68, "l", tag="Item"),
-    Column("规格型号", 68, 87, "l", tag="Specification"),
-    Column("单位", 87, 97, "c", tag="MeasurementDimension"),
-    Column("数 量", 97, 122, "r", whole=True, tag="Quantity"),
-    Column("单 价", 122, 144, "r", whole=True, tag="Price"),
-    Column("金 额", 144, 170, "r", whole=True, tag="Amount"),
-    Column("税率", 170, 180, "c", whole=True, tag="TaxScheme"),
-    Column("税 额", 180, 209, "r", whole=True, tag="TaxAmount"),
+CLASSIC_COLUMNS = line_columns(
+    ("货物或应税劳务、服务名称", "规格型号", "单位", "数 量", "单 价", "金 额", "税率", "税 额"),
+    (7, 68, 87, 97, 122, 144, 170, 180, 209),
 )
 
 

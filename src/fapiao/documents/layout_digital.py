@@ -9,12 +9,12 @@ from fapiao.documents.fonts import Face
 from fapiao.documents.model import Document, Sheet, money
 from fapiao.documents.surface import (
     LABEL,
-    Column,
     Row,
     Surface,
     draw_block,
     draw_rows,
     fit,
+    line_columns,
     lines_fitting,
     one_line,
     text_width,
@@ -23,15 +23,9 @@ from fapiao.documents.surface import (
 DIGITAL_SIZE = (210.0, 140.0)
 
 
-DIGITAL_COLUMNS = (
-    Column("项目名称", 4.5, 41, "l", tag="Item"),
-    Column("规格型号", 41, 62, "l", tag="Specification"),
-    Column("单 位", 62, 80, "c", tag="MeasurementDimension"),
-    Column("数 量", 80, 103, "r", whole=True, tag="Quantity"),
-    Column("单 价", 103, 128, "r", whole=True, tag="Price"),
-    Column("金 额", 128, 153, "r", whole=True, tag="Amount"),
-    Column("税率/征收率", 153, 176, "c", whole=True, tag="TaxScheme"),
-    Column("税 额", 176, 205.5, "r", whole=True, tag="TaxAmount"),
+DIGITAL_COLUMNS = line_columns(
+    ("项目名称", "规格型号", "单 位", "数 量", "单 价", "金 额", "税率/征收率", "税 额"),
+    (4.5, 41, 62, 80, 103, 128, 153, 176, 205.5),
 )
 
 

@@ -12,6 +12,7 @@ from fapiao.documents.surface import (
     Row,
     Surface,
     draw_rows,
+    line_columns,
     line_values,
     one_line,
     paged,
@@ -20,14 +21,11 @@ from fapiao.documents.surface import (
 
 LIST_COLUMNS = (
     Column("序号", 10, 20, "c", whole=True),
-    Column("货物（劳务）名称", 20, 75, "l"),
-    Column("规格型号", 75, 98, "l"),
-    Column("单位", 98, 110, "c"),
-    Column("数量", 110, 130, "r", whole=True),
-    Column("单价", 130, 152, "r", whole=True),
-    Column("金额", 152, 175, "r", whole=True),
-    Column("税率", 175, 186, "c", whole=True),
-    Column("税额", 186, 205, "r", whole=True),
+    *line_columns(
+        ("货物（劳务）名称", "规格型号", "单位", "数量", "单价", "金额", "税率", "税额"),
+        (20, 75, 98, 110, 130, 152, 175, 186, 205),
+        tagged=False,
+    ),
 )
 
 LIST_TITLE = "销售货物或者提供应税劳务、服务清单"

@@ -206,6 +206,33 @@ class Row:
     sizes: tuple[float, ...]  # each column's font size, points
 
 
+#: a line's fields in the order of :func:`line_values`: the field each shows (an OFD's CustomTag),
+#: how it is aligned, and whether it is a figure kept whole on one line
+LINE_FIELDS = (
+    ("Item", "l", False),
+    ("Specification", "l", False),
+    ("MeasurementDimension", "c", False),
+    ("Quantity", "r", True),
+    ("Price", "r", True),
+    ("Amount", "r", True),
+    ("TaxScheme", "c", True),
+    ("TaxAmount", "r", True),
+)
+
+
+def line_columns(
+    titles: Sequence[str], edges: Sequence[float], *, tagged: bool = True
+) -> tuple[Column, ...]:
+    """The columns of a line table: a title for each of :data:`LINE_FIELDS`, between ``edges``
+    (one more than the titles, mm)."""
+    return tuple(
+        Column(title, left, right, align, whole=whole, tag=tag if tagged else "")
+        for title, left, right, (tag, align, whole) in zip(
+            titles, edges[:-1], edges[1:], LINE_FIELDS, strict=True
+        )
+    )
+
+
 def line_values(line: DocLine) -> tuple[str, ...]:
     return (
         line.name,
