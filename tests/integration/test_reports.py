@@ -193,6 +193,7 @@ def test_invoice_use_stock_credit_days_and_rates(world: World) -> None:
     (credit,) = usage.credit
     assert credit.used == D("1000.00") and credit.month == NOW.date().replace(day=1)
     assert usage.per_day == [(NOW.date(), 5)]
-    assert usage.void_rate == D("20.00") and usage.red_rate == D("0.00")
+    assert report.void_rate == D("20.00") and report.red_rate == D("0.00")
+    assert report.as_dict()["usage"]["void_rate"] == "20.00"
     shown = [s for s in report.as_dict()["usage"]["segments"] if s["code"] == segment.code]
     assert [s["left"] for s in shown] == [segment.left]

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.money import quantize_fen
 from fapiao.domain.rates import parse_rate
-from fapiao.domain.reporting import ReportPeriod, growth, period_before, year_before
+from fapiao.domain.reporting import ReportPeriod, growth, period_before, share, year_before
 from fapiao.invoicing.models import Invoice, InvoiceLine, Taxpayer
 from fapiao.reports.usage import Usage, usage_of
 
@@ -74,6 +74,14 @@ class Report:
     def mom(self) -> Decimal | None:  # 环比, per cent
         return growth(self.net.amount, self.sales_period_before)
 
+    @property
+    def void_rate(self) -> Decimal | None:  # 作废率: per cent of the blue invoices issued
+        return share(self.voided, self.blue)
+
+    @property
+    def red_rate(self) -> Decimal | None:  # 红冲率
+        return share(self.red, self.blue)
+
     def as_dict(self) -> dict[str, Any]:
         def rows(groups: list[Group]) -> list[dict[str, Any]]:
             return [group.as_dict() for group in groups]
@@ -97,7 +105,13 @@ class Report:
             "sales_period_before": str(self.sales_period_before),
             "yoy": None if self.yoy is None else str(self.yoy),
             "mom": None if self.mom is None else str(self.mom),
-            "usage": None if self.usage is None else self.usage.as_dict(),
+            "usage": None
+            if self.usage is None
+            else {
+                **self.usage.as_dict(),
+                "void_rate": None if self.void_rate is None else str(self.void_rate),
+                "red_rate": None if self.red_rate is None else str(self.red_rate),
+            },
         }
 
 
@@ -161,8 +175,8 @@ def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
 
     by_rate = _groups(lines.values("rate").annotate(**line_sums), "rate",
                       lambda rate: parse_rate(rate).label)  # fmt: skip
-    products = _groups(lines.values("tax_code").annotate(**line_sums), "tax_code", limit=TOP)
-    names = dict(lines.values_list("tax_code", "short_name").distinct())
+    products = lines.values("tax_code").annotate(**line_sums, short_name=Max("short_name"))
+    names = {row["tax_code"]: row["short_name"] for row in products}
     return Report(
         period=period,
         blue=counted["blue"],
@@ -175,8 +189,8 @@ def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
         by_issuer=_groups(live.values("drawer").annotate(**SUMS), "drawer"),
         top_buyers=_groups(live.values("buyer_name").annotate(**SUMS), "buyer_name", limit=TOP),
         top_products=[
-            with_total(group, f"{group.key} {names.get(group.key, '')}".strip())
-            for group in products
+            with_total(group, f"{group.key} {names[group.key]}".strip())
+            for group in _groups(products, "tax_code", limit=TOP)
         ],
         usage=usage_of(taxpayer, period),
         sales_year_before=sales(year_before(period)),

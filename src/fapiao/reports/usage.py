@@ -1,5 +1,5 @@
-"""发票使用情况: stock used and left per segment, 数电 credit used per month, numbers issued per
-day, and the void and red rates of a period."""
+"""发票使用情况: stock used and left per segment, 数电 credit used per month and numbers issued
+per day in a period (its void and red rates come from the report's counts)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any
 from django.db.models import Count
 
 from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
-from fapiao.domain.lifecycle import Status
 from fapiao.domain.money import quantize_fen
-from fapiao.domain.reporting import ReportPeriod, months_in, share
+from fapiao.domain.reporting import ReportPeriod, months_in
 from fapiao.invoicing.models import Channel, Invoice, StockSegment, Taxpayer
 from fapiao.invoicing.selectors import credit_used
 
@@ -42,8 +41,6 @@ class Usage:
     segments: list[SegmentUse]
     credit: list[CreditMonth]
     per_day: list[tuple[date, int]]
-    void_rate: Decimal | None  # per cent of the blue invoices issued in the period
-    red_rate: Decimal | None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,8 +54,6 @@ class Usage:
                 for c in self.credit
             ],
             "per_day": [{"date": day.isoformat(), "count": n} for day, n in self.per_day],
-            "void_rate": None if self.void_rate is None else str(self.void_rate),
-            "red_rate": None if self.red_rate is None else str(self.red_rate),
         }  # fmt: skip
 
 
@@ -82,11 +77,4 @@ def usage_of(taxpayer: Taxpayer, period: ReportPeriod) -> Usage:
         (row["issued_on"], row["n"])
         for row in issued.values("issued_on").annotate(n=Count("pk")).order_by("issued_on")
     ]
-    blue = issued.filter(red=False).count()
-    return Usage(
-        segments=segments,
-        credit=credit,
-        per_day=per_day,
-        void_rate=share(issued.filter(status=Status.VOIDED).count(), blue),
-        red_rate=share(issued.filter(red=True).count(), blue),
-    )
+    return Usage(segments=segments, credit=credit, per_day=per_day)

@@ -31,7 +31,7 @@ def _usage(report: Report) -> str:
     stock = table([["发票库存", "发票代码", "已用", "剩余"]] + [
         [f"{s.channel} {s.kind}", s.code, str(s.used), str(s.left)] for s in usage.segments
     ])  # fmt: skip
-    return f"发票使用情况：作废率 {rate(usage.void_rate)}，红冲率 {rate(usage.red_rate)}\n{stock}"
+    return f"发票使用情况：作废率 {rate(report.void_rate)}，红冲率 {rate(report.red_rate)}\n{stock}"
 
 
 class Command(FapiaoCommand):
