@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from fapiao.closing.models import Clearing, ClearingStatus
-from fapiao.documents.fonts import registered_font
+from fapiao.documents.fonts import Face, registered
 from fapiao.domain.closing import ClosingRefused
 from fapiao.domain.periods import Period
 
@@ -23,7 +23,7 @@ def certificate_pdf(clearing: Clearing) -> bytes:
     """The 清卡凭证 of an approved clearing."""
     if clearing.status != ClearingStatus.APPROVED or clearing.decision is None:
         raise ClosingRefused("清卡通过后才能下载清卡凭证", field="clearing")
-    font = registered_font()
+    font = registered(Face.SANS)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font)
     canvas.setTitle(f"清卡凭证 {clearing.number}")

@@ -24,7 +24,6 @@ CANDIDATES = (
     ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
     ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
 )
-FONT_NAME = "FapiaoCJK"
 #: monospaced faces for what real invoices print so (tax ids, 密码区): the collection's own Mono
 #: face when the CJK font is WenQuanYi Zen Hei, else DejaVu Sans Mono (Debian fonts-dejavu-core)
 MONO_IN_COLLECTION = {"wqy-zenhei.ttc": 1}
@@ -103,11 +102,3 @@ def registered(face: Face) -> str:
     name = f"Fapiao{face.value.title()}"
     pdfmetrics.registerFont(TTFont(name, str(found.path), subfontIndex=found.index))
     return name
-
-
-@functools.cache
-def registered_font() -> str:
-    """Register the font with reportlab once per process (parsing it takes ~0.1 s)."""
-    found = font_file()
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(found.path), subfontIndex=found.index))
-    return FONT_NAME

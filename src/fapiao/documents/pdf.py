@@ -9,7 +9,7 @@ from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fapiao.documents.fonts import Face, registered, registered_font
+from fapiao.documents.fonts import Face, registered
 from fapiao.documents.layout import draw_document, page_size
 from fapiao.documents.model import Document
 from fapiao.documents.surface import BLACK, LABEL, RGB, Surface, face_of
@@ -100,7 +100,7 @@ def render_pdf(doc: Document, *, offset: tuple[float, float] = (0.0, 0.0)) -> by
         out,
         pagesize=(size[0] * mm, size[1] * mm),
         pageCompression=1,
-        initialFontName=registered_font(),  # else an unused, unembedded Helvetica is listed
+        initialFontName=registered(Face.KAI),  # else an unused, unembedded Helvetica is listed
     )
     canvas.setTitle(f"{doc.spec.name} {doc.ident}")
     canvas.setAuthor(doc.seller.name)
