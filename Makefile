@@ -8,7 +8,7 @@ PORT ?= 8000
 FAPIAO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FAPIAO_TEST_PG_URL
 
-.PHONY: run test check unit integration integration-pg bench clean system-packages test-packages openapi
+.PHONY: assets screenshots run test check unit integration integration-pg bench clean system-packages test-packages openapi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 MO := src/fapiao/locale/en/LC_MESSAGES/django.mo
+ASSETS := src/fapiao/web/static/vendor/.built
+
+## assets: the pages' front-end packages (package.json) installed by npm and copied into static
+assets: $(ASSETS)
+$(ASSETS): package.json package-lock.json scripts/assets
+	@sh scripts/system-packages
+	sh scripts/assets
+	@touch $@
 
 system-packages:
 	@sh scripts/system-packages
@@ -31,7 +39,7 @@ test-packages:
 	@$(MAKE) --no-print-directory $(MO)
 
 ## run: install, migrate and serve on http://$(HOST):$(PORT)/
-run: $(STAMP) system-packages
+run: $(STAMP) system-packages $(ASSETS)
 	$(BIN)/fapiao migrate --noinput
 	$(BIN)/fapiao demo
 	@echo
@@ -61,12 +69,17 @@ unit: $(STAMP) system-packages
 	$(BIN)/pytest tests/unit --cov=fapiao.domain --cov-report=term-missing:skip-covered \
 		--cov-fail-under=95
 
-integration: $(STAMP) test-packages
+integration: $(STAMP) test-packages $(ASSETS)
 	FAPIAO_VAR_DIR=$$(mktemp -d) $(BIN)/pytest tests/integration tests/browser
 
-integration-pg: $(STAMP) system-packages
+integration-pg: $(STAMP) system-packages $(ASSETS)
 	FAPIAO_VAR_DIR=$$(mktemp -d) FAPIAO_DATABASE_URL=$(FAPIAO_TEST_PG_URL) \
 		$(BIN)/pytest tests/integration
+
+## screenshots: the main pages at 1366 px and 390 px into docs/screenshots (for the README)
+screenshots: $(STAMP) test-packages $(ASSETS)
+	FAPIAO_VAR_DIR=$$(mktemp -d) FAPIAO_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:randomly \
+		tests/browser/test_console.py -k each_role
 
 ## bench: print throughput figures
 bench: $(STAMP) system-packages

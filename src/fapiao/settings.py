@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "fapiao.web",
     "fapiao.cli",
     "ninja",
+    "django_tables2",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "fapiao.web.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

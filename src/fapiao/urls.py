@@ -12,7 +12,13 @@ urlpatterns = [
     path("accounts/", include("fapiao.web.accounts_urls")),
     path("", include("fapiao.web.verify_urls")),
     path("", include("fapiao.web.closing_urls")),
+    path("", include("fapiao.web.authority_urls")),
     path("", include("fapiao.web.reports_urls")),
     path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]
+
+handler400 = "fapiao.web.errors.bad_request"
+handler403 = "fapiao.web.errors.forbidden"
+handler404 = "fapiao.web.errors.not_found"
+handler500 = "fapiao.web.errors.server_error"

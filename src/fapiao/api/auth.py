@@ -31,6 +31,12 @@ class KeyAuth(APIKeyHeader):
 class SessionCaller(SessionAuth):
     """A logged-in user (CSRF is checked on writes, as for any cookie)."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # without a session cookie there is nothing to forge: "not signed in", not a CSRF failure
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: Any) -> Caller | None:
         user = super().authenticate(request, key)
         if not user:

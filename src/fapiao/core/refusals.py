@@ -15,6 +15,10 @@ from django.utils.translation import gettext
 
 from fapiao.domain.errors import Text
 
+#: a write whose CSRF token is missing or stale (a page left open past its session, a forged
+#: form): the pages and the API say the same
+CSRF_MESSAGE = "页面已过期或来源无法确认（CSRF 校验未通过），请刷新页面后重试"
+
 
 def say(message: Any) -> str:
     """``message`` in the active language."""

@@ -138,7 +138,7 @@ def invoice_list(
     if buyer:
         invoices = invoices.filter(Q(buyer_name__icontains=buyer) | Q(buyer__tax_id=buyer))
     if number:
-        invoices = invoices.filter(Q(number__contains=number) | Q(code=number))
+        invoices = invoices.filter(_printed_number(number))
     if item:
         invoices = invoices.filter(lines__name__icontains=item).distinct()
     if min_total is not None:
@@ -148,6 +148,39 @@ def invoice_list(
     if red is not None:
         invoices = invoices.filter(red=red)
     return invoices.order_by("-issued_at", "-pk")
+
+
+def voidable_of(taxpayer: Taxpayer, *, today: date) -> QuerySet[Invoice]:
+    """Blue paper invoices that 作废 still accepts today (DOMAIN §6: a voidable kind, issued this
+    calendar month, not voided or red-flushed, the month not yet reported), newest first."""
+    kinds = [kind.value for kind in InvoiceKind if spec(kind).voidable]
+    month = today.replace(day=1)
+    return (
+        Invoice.objects.filter(taxpayer=taxpayer, kind__in=kinds, red=False, issued_on__gte=month,
+                               issued_on__lte=today)
+        .exclude(status__in=[Status.VOIDED, Status.RED_FULL, Status.RED_PARTIAL])
+        .exclude(channel__reported_through__gte=F("issued_on"))
+        .order_by("-issued_at", "-pk")
+    )  # fmt: skip
+
+
+def red_forms_of(taxpayer: Taxpayer, *, status: str = "") -> QuerySet[RedForm]:
+    """The taxpayer's 红字信息表 and 确认单, newest first, with their blue invoices."""
+    forms = RedForm.objects.filter(taxpayer=taxpayer).select_related("blue")
+    if status:
+        forms = forms.filter(status=status)
+    return forms.order_by("-created_at", "-pk")
+
+
+def _printed_number(text: str) -> Q:
+    """Invoices whose number as printed is ``text``: a part of the number, the 代码 alone, or
+    代码 and 号码 run together (10- or 12-digit code, 8-digit number); spaces are ignored."""
+    digits = "".join(text.split())
+    found = Q(number__contains=digits) | Q(code=digits)
+    for code_length in (10, 12):
+        if len(digits) == code_length + 8 and digits.isdigit():
+            found |= Q(code=digits[:code_length], number=digits[code_length:])
+    return found
 
 
 def invoice_as_dict(invoice: Invoice, *, lines: bool = True) -> dict[str, Any]:
@@ -285,12 +318,6 @@ def red_form_get(taxpayer: Taxpayer, number: str, *, field: str = "number") -> R
     if found is None:
         raise NotFound("红字信息表/确认单不存在", field=field)
     return found
-
-
-def red_forms_of(taxpayer: Taxpayer, *, limit: int = 200) -> list[RedForm]:
-    """The taxpayer's newest red forms with their blue invoices."""
-    forms = RedForm.objects.filter(taxpayer=taxpayer).select_related("blue").order_by("-pk")
-    return list(forms[:limit])
 
 
 def channels_of(taxpayer: Taxpayer) -> list[Channel]:

@@ -34,6 +34,8 @@ def next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form, code_form, message = LoginForm(), CodeLoginForm(), ""
+    if request.method == "GET" and request.GET.get("next"):  # sent here by a signed-in page
+        message = "登录已过期或尚未登录，请重新登录"
     if request.method == "POST" and "password" in request.POST:
         form = LoginForm(request.POST)
         if form.is_valid():

@@ -7,12 +7,16 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
+from fapiao.closing.reminders import reminders_of
 from fapiao.core.caller import Caller
-from fapiao.core.roles import Role
+from fapiao.core.roles import OVERSEE, READ, Role
 from fapiao.invoicing.accounts import caller_of_user, is_authority, taxpayers_of
+from fapiao.invoicing.uploads import upload_state
+from fapiao.web.menu import breadcrumbs, menu_for
 
 
 def current(request: HttpRequest) -> Caller | None:
@@ -35,7 +39,7 @@ def page(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., 
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             me = current(request)
             if me is None or (roles and not me.roles & set(roles)):
-                return HttpResponseForbidden(gettext("没有权限访问此页面").encode())
+                raise PermissionDenied(gettext("没有权限访问此页面"))
             request.caller = me  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
@@ -46,13 +50,44 @@ def page(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Template context: the current taxpayer, the user's others, the roles."""
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {}
     me = current(request)
+    authority = is_authority(request.user)  # type: ignore[arg-type]
+    roles = frozenset(me.roles) if me else frozenset()
+    menu = menu_for(roles, authority=authority, path=request.path)
+    labels = [str(role.label) for role in sorted(roles)]
+    if authority:
+        labels.append(str(Role.AUTHORITY.label))
     return {
         "me": me,
         "my_taxpayers": taxpayers_of(request.user),  # type: ignore[arg-type]
-        "my_roles": sorted(role.label for role in me.roles) if me else [],
-        "is_authority": is_authority(request.user),  # type: ignore[arg-type]
+        "my_roles": [gettext(label) for label in labels],
+        "is_authority": authority,
         "theme": getattr(getattr(request.user, "profile", None), "theme", "light"),
+        "menu": menu,
+        "crumbs": breadcrumbs(menu),
+        "notices": notices_of(me) if me and roles & READ and in_app(request) else [],
     }
+
+
+def in_app(request: HttpRequest) -> bool:
+    """Whether the user reads notices in the app (their 个人设置; on unless turned off)."""
+    return bool(getattr(getattr(request.user, "profile", None), "notify_in_app", True))
+
+
+def notices_of(me: Caller) -> list[dict[str, str]]:
+    """The header's notices for a clerk: 清卡 reminders and uploads the authority refused."""
+    found = [
+        {"text": reminder.message, "url": f"/closing/?channel={reminder.channel_id}"}
+        for reminder in reminders_of(me.taxpayer)[:5]
+    ]
+    if me.roles & OVERSEE:
+        uploads = upload_state(me.taxpayer)
+        if uploads["refused"]:
+            found.append({
+                "text": gettext("%(n)s 条上传被税务机关拒绝") % {"n": uploads["refused"]},
+                "url": "/sync/",
+            })  # fmt: skip
+    return found

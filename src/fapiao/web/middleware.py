@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+from fapiao.web.errors import refusal
 
 AVAILABLE = {code for code, _ in settings.LANGUAGES}
 
@@ -37,10 +39,7 @@ class LanguageMiddleware:
 
 
 def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    if request.path.startswith(("/api/", "/authority/v1/")):
-        body = {"code": "invalid", "message": message, "field": None}
-        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    return HttpResponse(message.encode(), status=status, content_type="text/plain; charset=utf-8")
+    return refusal(request, "too_large" if status == 413 else "invalid", message, status)
 
 
 class RequestSizeMiddleware:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,7 +31,8 @@ from fapiao.documents.services import FORMATS, document_filename, document_rende
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
 from fapiao.domain.lifecycle import RedReason, Status
-from fapiao.invoicing.accounts import taxpayers_of
+from fapiao.domain.reporting import Span, period_of
+from fapiao.invoicing.accounts import is_authority, taxpayers_of
 from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.models import (
     Customer,
@@ -39,6 +40,7 @@ from fapiao.invoicing.models import (
     Membership,
     Product,
     RedForm,
+    RedFormStatus,
 )
 from fapiao.invoicing.red_forms import red_form_cancel, red_form_confirm, red_form_create
 from fapiao.invoicing.red_invoices import invoice_issue_red
@@ -51,12 +53,18 @@ from fapiao.invoicing.selectors import (
     invoice_get,
     invoice_list,
     parse_id,
+    red_forms_of,
+    voidable_of,
 )
 from fapiao.invoicing.uploads import upload_state
+from fapiao.reports.selectors import totals_of
 from fapiao.security.audit import LABELS as AUDIT_LABELS
 from fapiao.security.audit import audit_append
 from fapiao.security.models import AuditEvent
-from fapiao.web.context import page
+from fapiao.web.context import current, in_app, page
+from fapiao.web.filters import InvoiceFilter
+from fapiao.web.menu import landing
+from fapiao.web.tables import InvoiceTable, RedFormTable, export, listing
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -82,6 +90,14 @@ def health(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/home.html", {"version": fapiao.__version__})
+    me = current(request)
+    roles = frozenset(me.roles) if me else frozenset()
+    if not roles & READ:  # 税务机关 and 报销人 land on their own pages
+        authority = is_authority(request.user)  # type: ignore[arg-type]
+        target = landing(roles, authority=authority)
+        if target != "/":
+            return redirect(target)
+        return render(request, "web/claimant.html", {"has_taxpayer": me is not None})
     return dashboard(request)
 
 
@@ -90,10 +106,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     today = local_date(timezone.now())
     invoices = Invoice.objects.filter(taxpayer=me.taxpayer)
-
-    def totals(since: Any) -> dict[str, Any]:
-        found = invoices.filter(issued_on__gte=since).aggregate(n=Count("pk"), total=Sum("total"))
-        return {"count": found["n"], "total": found["total"] or Decimal("0.00")}
 
     channels = [channel_as_dict(c, today=today) for c in me.taxpayer.channels.all()]
     for channel in channels:
@@ -104,16 +116,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             channel["lock_date"] = lock
             channel["days_left"] = (timezone.datetime.fromisoformat(lock).date() - today).days
     return render(request, "web/dashboard.html", {
-        "today": totals(today), "month": totals(today.replace(day=1)), "channels": channels,
+        "periods": [
+            (_("今日开票"), totals_of(me.taxpayer, period_of(Span.DAILY, today))),
+            (_("本月开票"), totals_of(me.taxpayer, period_of(Span.MONTHLY, today))),
+        ],
+        "channels": channels,
         "recent": invoices.order_by("-issued_at")[:10], "kind_names": _kind_names(),
         "uploads": upload_state(me.taxpayer),
-        "reminders": reminders_of(me.taxpayer)[:3] if _in_app(request) else [],
+        "reminders": reminders_of(me.taxpayer)[:3] if in_app(request) else [],
     })  # fmt: skip
-
-
-def _in_app(request: HttpRequest) -> bool:
-    """Whether the user reads notices in the app (their 个人设置; on unless turned off)."""
-    return bool(getattr(getattr(request.user, "profile", None), "notify_in_app", True))
 
 
 #: Below these, the dashboard warns: invoices left of a kind, share of the month's credit left.
@@ -175,26 +186,43 @@ def issue_form(request: HttpRequest) -> HttpResponse:
 @page(*READ)
 def invoices(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
-    q = request.GET
-    try:
-        found = invoice_list(
-            me.taxpayer,
-            kind=InvoiceKind(q["kind"]) if q.get("kind") else None,
-            status=Status(q["status"]) if q.get("status") else None,
-            start=timezone.datetime.fromisoformat(q["start"]).date() if q.get("start") else None,
-            end=timezone.datetime.fromisoformat(q["end"]).date() if q.get("end") else None,
-            buyer=q.get("buyer", ""),
-            number=q.get("number", ""),
-            item=q.get("item", ""),
-        )
-        error = ""
-    except ValueError:
-        found, error = Invoice.objects.none(), _("查询条件格式不正确")
+    found = InvoiceFilter(request.GET or None, taxpayer=me.taxpayer)
+    table = InvoiceTable(found.qs)
+    if request.GET.get("export"):
+        return export(request, table, name=_("发票"), what="invoices")
     return render(request, "web/invoices.html", {
-        "invoices": found[:200], "count": found.count(), "q": q, "error": error,
-        "kinds": [(k.value, spec(k).name) for k in InvoiceKind],
-        "statuses": [(s.value, s.label) for s in Status], "kind_names": _kind_names(),
+        "filter": found, "table": listing(request, table),
     })  # fmt: skip
+
+
+@page(*READ)
+def red_forms(request: HttpRequest) -> HttpResponse:
+    """红字确认单: every 信息表 and 确认单 of the taxpayer, by status."""
+    me = request.caller  # type: ignore[attr-defined]
+    status = request.GET.get("status", "")
+    if status not in RedFormStatus.values:
+        status = ""
+    table = RedFormTable(red_forms_of(me.taxpayer, status=status))
+    if request.GET.get("export"):
+        return export(request, table, name=_("红字确认单"), what="red_forms")
+    return render(request, "web/red_forms.html", {
+        "table": listing(request, table), "status": status,
+        "statuses": [(s.value, s.label) for s in RedFormStatus],
+    })  # fmt: skip
+
+
+@page(*READ)
+def voids(request: HttpRequest) -> HttpResponse:
+    """作废管理: what may still be voided this month, and what has been."""
+    me = request.caller  # type: ignore[attr-defined]
+    voided = request.GET.get("tab") == "voided"
+    today = local_date(timezone.now())
+    rows = (invoice_list(me.taxpayer, status=Status.VOIDED) if voided
+            else voidable_of(me.taxpayer, today=today))  # fmt: skip
+    table = InvoiceTable(rows)
+    if request.GET.get("export"):
+        return export(request, table, name=_("作废管理"), what="voids")
+    return render(request, "web/voids.html", {"table": listing(request, table), "voided": voided})
 
 
 def _invoice(request: HttpRequest, pk: int) -> Invoice:

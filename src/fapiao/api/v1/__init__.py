@@ -10,13 +10,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fapiao.api.auth import AUTH
 from fapiao.core.caller import Forbidden
-from fapiao.core.refusals import say
+from fapiao.core.refusals import CSRF_MESSAGE, say
 from fapiao.core.signing import SealBroken
 from fapiao.domain.errors import DomainError
+from fapiao.domain.fields import field_name, missing_message
 from fapiao.invoicing.errors import BadRequestId, IdempotencyConflict
 from fapiao.invoicing.selectors import NotFound
 
@@ -72,17 +73,28 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
                                status=status)  # fmt: skip
 
 
+def _field_of(error: dict[str, Any]) -> str | None:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+    return ".".join(location[1:] if location[:1] == ["payload"] else location) or None
+
+
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    first = error.errors[0] if error.errors else {}
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
-    field = ".".join(location[1:] if location[:1] == ["payload"] else location) or None
-    reason = PYDANTIC_MESSAGES.get(str(first.get("type", "")), "格式不正确")
-    try:
-        reason = reason.format(**first.get("ctx", {}))
-    except (KeyError, IndexError, ValueError):
-        reason = "格式不正确"
-    message = f"请求格式不正确：{field or '请求体'}{reason}"
+    """A request the schema refuses, in plain Chinese: every missing field named at once
+    (``请填写购买方名称、第1行税率``), else the first wrong one with what is wrong with it."""
+    errors = list(error.errors)
+    missing = [_field_of(e) or "" for e in errors if e.get("type") == "missing"]
+    first = next((e for e in errors if e.get("type") == "missing"), errors[0] if errors else {})
+    field = _field_of(first)
+    if missing:
+        message = missing_message(missing)
+    else:
+        reason = PYDANTIC_MESSAGES.get(str(first.get("type", "")), "格式不正确")
+        try:
+            reason = reason.format(**first.get("ctx", {}))
+        except (KeyError, IndexError, ValueError):
+            reason = "格式不正确"
+        message = f"{field_name(field) if field else '请求体'}{reason}"
     return api.create_response(
         request, {"code": "invalid", "message": message, "field": field}, status=422
     )
@@ -92,6 +104,16 @@ def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 def unauthorized(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     body = {"code": "unauthorized", "message": "请先登录或提供有效的API密钥", "field": None}
     return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """Ninja's own refusals (a failed CSRF check of a session's write) in our shape."""
+    if error.status_code == 403:
+        body = {"code": "csrf", "message": say(CSRF_MESSAGE), "field": None}
+    else:
+        body = {"code": "invalid", "message": say("请求不正确"), "field": None}
+    return api.create_response(request, body, status=error.status_code)
 
 
 from fapiao.api.v1 import catalogs, invoices, periods, red_forms, reports, verify  # noqa: E402

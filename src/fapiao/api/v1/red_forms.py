@@ -29,7 +29,7 @@ router = Router()
 def red_forms(request: HttpRequest) -> list[dict[str, Any]]:
     me = caller(request)
     me.need(READ)
-    return [red_form_as_dict(form) for form in red_forms_of(me.taxpayer)]
+    return [red_form_as_dict(form) for form in red_forms_of(me.taxpayer)[:200]]
 
 
 @router.post("/red-forms", response={201: RedFormOut}, tags=["红字"], summary="提出信息表/确认单")

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 
 from fapiao.core.refusals import say
+from fapiao.core.roles import Role
+from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
+from fapiao.domain.rates import parse_rate
 
 register = template.Library()
 
@@ -32,9 +37,46 @@ EVENTS = {
 
 @register.filter
 def status_label(value: str) -> str:
-    return STATUS.get(value, value)
+    return say(STATUS.get(value, value))
 
 
 @register.filter
 def event_label(value: str) -> str:
-    return EVENTS.get(value, value)
+    return say(EVENTS.get(value, value))
+
+
+@register.filter
+def money(value: Any) -> str:
+    """An amount as a clerk reads it: thousands separated, two decimals (``1,234,567.80``)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+@register.filter
+def rate_label(value: Any) -> str:
+    """A stored rate as printed: ``0.13`` → ``13%``, ``exempt`` → ``免税``."""
+    try:
+        return say(parse_rate(value).label)
+    except DomainError:
+        return str(value)
+
+
+@register.filter
+def kind_name(value: str) -> str:
+    """An invoice kind's short name (``vat_special_paper`` → 增值税专用发票)."""
+    try:
+        return say(spec(InvoiceKind(value)).short_name)
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def role_label(value: str) -> str:
+    try:
+        return say(str(Role(value).label))
+    except ValueError:
+        return str(value)

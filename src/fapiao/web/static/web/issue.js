@@ -8,11 +8,24 @@
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   let timer = null;
   let sending = false;
+  const SAVED = "fapiao.issue.draft";
+
+  // A fresh request id for every view of the page, a page restored by Back included: one
+  // submit issues once, and the next view's submit issues a new invoice.
+  function freshRequestId() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    form.dataset.requestId = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  window.addEventListener("pageshow", freshRequestId);
 
   function value(id) { const el = document.getElementById(id); return el ? el.value.trim() : ""; }
 
   function addRow() {
     const row = rowTemplate.content.firstElementChild.cloneNode(true);
+    for (const input of row.querySelectorAll("input, select")) {
+      input.setAttribute("aria-label", input.closest("td").dataset.label || input.name);
+    }
     row.querySelector(".remove").addEventListener("click", () => { row.remove(); schedule(); });
     row.querySelector('[name="name"]').addEventListener("change", (event) => fillProduct(row, event.target.value));
     body.appendChild(row);
@@ -61,6 +74,8 @@
       },
       lines: lines,
       remarks: value("remarks"),
+      payee: value("payee"),
+      reviewer: value("reviewer"),
       drawer: value("drawer"),
     };
   }
@@ -80,18 +95,59 @@
     (target || document.getElementById("form-error")).textContent = error.message;
   }
 
+  // A request to the API; a failure that is not the API's refusal (an expired session, a
+  // stale page, the network) is told by a message that stays, and the draft is kept.
   async function call(path, payload, extraHeaders) {
-    const response = await fetch("/api/v1" + path, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: Object.assign({ "Content-Type": "application/json", "X-CSRFToken": csrf }, extraHeaders || {}),
-      body: JSON.stringify(payload),
-    });
-    return { ok: response.ok, status: response.status, body: await response.json() };
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: Object.assign({ "Content-Type": "application/json", "X-CSRFToken": csrf }, extraHeaders || {}),
+        body: JSON.stringify(payload),
+      });
+    } catch (failed) {
+      return { ok: false, status: 0, body: { message: window.fapiao.text.network }, lost: true };
+    }
+    if (response.ok) return { ok: true, status: response.status, body: await response.json() };
+    const told = await window.fapiao.explain(response);
+    const lost = response.status === 401 || response.status === 403 || response.status >= 500;
+    return { ok: false, status: response.status, body: told.body || { message: told.message }, link: told.link, lost: lost };
+  }
+
+  function keep() { sessionStorage.setItem(SAVED, JSON.stringify(draft())); }
+
+  function restore() {
+    const saved = sessionStorage.getItem(SAVED);
+    if (!saved) return false;
+    sessionStorage.removeItem(SAVED);
+    let data;
+    try { data = JSON.parse(saved); } catch (ignored) { return false; }
+    const kind = document.getElementById("kind");
+    const option = [...kind.options].find((o) => o.value === data.kind && o.dataset.channel === data.channel);
+    if (option) kind.value = option.value;
+    for (const id of ["mode", "remarks", "payee", "reviewer", "drawer"]) {
+      const el = document.getElementById(id);
+      if (el && data[id] !== undefined) el.value = data[id];
+    }
+    for (const [key, val] of Object.entries(data.buyer || {})) {
+      const el = document.getElementById("buyer." + key);
+      if (!el) continue;
+      if (el.type === "checkbox") el.checked = Boolean(val); else el.value = val;
+    }
+    for (const line of data.lines || [{}]) {
+      const row = addRow();
+      for (const input of row.querySelectorAll("input, select")) {
+        if (!(input.name in line)) continue;
+        if (input.type === "checkbox") input.checked = Boolean(line[input.name]); else input.value = line[input.name];
+      }
+    }
+    return true;
   }
 
   async function preview() {
     const result = await call("/invoices/preview", draft());
+    if (result.lost) return;  // told when the clerk submits
     if (result.ok) {
       showErrors(null);
       document.getElementById("sum-amount").textContent = result.body.amount;
@@ -117,8 +173,14 @@
     try {
       const result = await call("/invoices", draft(), { "Idempotency-Key": form.dataset.requestId });
       if (result.ok) {
+        sessionStorage.removeItem(SAVED);
+        freshRequestId();
         window.location.href = "/invoices/" + result.body.id + "/";
         return;
+      }
+      if (result.lost) {
+        keep();  // a reload or a new sign-in brings the draft back
+        window.fapiao.notify(result.body.message, "danger", result.link);
       }
       showErrors(result.body);
     } finally {
@@ -127,5 +189,10 @@
     }
   });
 
-  addRow();
+  if (restore()) {
+    document.getElementById("form-error").textContent = form.dataset.restored || "";
+    schedule();
+  } else {
+    addRow();
+  }
 })();
