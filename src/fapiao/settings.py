@@ -67,13 +67,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "fapiao.web.middleware.RequestSizeMiddleware",
-    "fapiao.web.middleware.RejectNulMiddleware",
+    "fapiao.web.middleware.ClientMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fapiao.web.middleware.LanguageMiddleware",
+    # after the user and the language are known, so that a refusal is a page in the layout
+    # in the user's language; neither reads the body before the size is checked
+    "fapiao.web.middleware.RequestSizeMiddleware",
+    "fapiao.web.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

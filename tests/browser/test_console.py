@@ -26,12 +26,20 @@ SCREENSHOTS = os.environ.get("FAPIAO_SCREENSHOTS", "")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
-COMMON = {"发票查询", "红字确认单", "作废管理", "报表查询", "开票渠道", "个人设置", "发票查验"}
+COMMON = {
+    "发票查询",
+    "红字确认单",
+    "作废管理",
+    "报表查询",
+    "开票渠道与库存",
+    "个人设置",
+    "发票查验",
+}
 #: what each demo role's menu holds: exactly these pages
 MENUS = {
     "admin": COMMON | {"首页", "开具发票", "申报与清卡", "上传与对账", "审计日志", "企业信息",
-                       "用户与角色", "客户", "商品", "API密钥"},
-    "kaipiao": COMMON | {"首页", "开具发票", "客户", "商品"},
+                       "用户与角色", "客户", "商品", "API密钥", "打印设置", "发票模板"},
+    "kaipiao": COMMON | {"首页", "开具发票", "客户", "商品", "打印设置"},
     "caiwu": COMMON | {"首页", "申报与清卡", "上传与对账"},
     "shenji": COMMON | {"首页", "申报与清卡", "上传与对账", "审计日志"},
     "baoxiao": {"我的首页", "发票查验", "个人设置"},
@@ -207,3 +215,41 @@ def test_an_oversized_paste_is_refused_naming_the_field(page: Any, live_server: 
     page.wait_for_function("document.querySelector('[data-for=remarks]').textContent !== ''")
     assert "备注不能超过" in error.text_content()
     assert Invoice.objects.filter(buyer_name="粘贴测试有限公司").count() == 0
+
+
+def test_lists_filter_sort_and_page_in_place(page: Any, live_server: Any) -> None:
+    base = live_server.url
+    demo = demo_load()
+    sign_in(page, base, "kaipiao")
+    page.goto(f"{base}/invoices/")
+    page.evaluate("window.kept = 'same page'")  # gone if the browser loads a new page
+    page.fill("#filters [name=buyer]", "华章")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*buyer=%E5%8D%8E%E7%AB%A0.*|.*buyer=华章.*"))
+    page.wait_for_selector("#table-count")
+    wanted = Invoice.objects.filter(taxpayer=demo.taxpayer, buyer_name__contains="华章").count()
+    assert page.text_content("#table-count") == f"共 {wanted} 条"
+    page.click("#results th >> text=价税合计")
+    page.wait_for_url(re.compile(r".*sort=total.*"))
+    totals = page.locator("#results tbody td.num").all_text_contents()
+    assert page.evaluate("window.kept") == "same page"
+    shown = [t for i, t in enumerate(totals) if i % 3 == 2]  # 金额, 税额, 价税合计 per row
+    assert shown == sorted(shown, key=lambda t: float(t.replace(",", "")))
+    export = page.get_attribute("#listing .exports a", "href")
+    assert export and "buyer=" in export and "sort=total" in export and "export=csv" in export
+
+
+def test_selects_search_and_dates_pick(page: Any, live_server: Any) -> None:
+    base = live_server.url
+    demo_load()
+    sign_in(page, base, "kaipiao")
+    page.goto(f"{base}/invoices/")
+    page.click("#filters .ts-control")  # Tom Select in place of the plain select
+    page.keyboard.type("电子普通")  # finds 增值税电子普通发票 among the six
+    page.wait_for_function("document.querySelectorAll('.ts-dropdown .option').length === 1")
+    assert page.text_content(".ts-dropdown .option") == "增值税电子普通发票"
+    page.keyboard.press("Enter")
+    assert page.input_value("#filters select[name=kind]") == "VAT_ORDINARY_ELECTRONIC"
+    page.click("#filters [name=start]")
+    page.wait_for_selector(".flatpickr-calendar.open")  # the date picker, in Chinese
+    assert "一月" in page.text_content(".flatpickr-calendar .flatpickr-monthDropdown-months")

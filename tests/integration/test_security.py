@@ -189,11 +189,12 @@ def test_auditor_page_filters_exports_and_sees_only_its_taxpayer(user: Any) -> N
     page = browser.get("/audit/").content.decode()
     assert "授予角色" in page and "kaipiao" in page
     assert "other" not in page  # a member of another taxpayer only
-    only = browser.get("/audit/?type=login.ok").content.decode()
-    assert "登录成功" in only and "授予角色" not in only.split("<tbody>")[1]
-    csv_file = browser.get("/audit/export.csv?type=login.ok")
+    only = browser.get("/audit/?category=accounts").content.decode()
+    assert "登录成功" in only and "授予角色" not in only.split("<tbody")[1]
+    csv_file = browser.get("/audit/?category=accounts&export=csv")
     text = csv_file.content.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("序号,时间,事件") and "kaipiao" in text
+    assert text.splitlines()[0].startswith("时间,事件,操作人,来源地址") and "kaipiao" in text
+    assert "授予角色" not in text  # exactly the filtered rows
     assert "other" not in text
     assert AuditEvent.objects.filter(type="export", actor="shenji").exists()
     issuer = Client(HTTP_HOST="localhost")

@@ -16,6 +16,7 @@ from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Customer, Taxpayer
 from fapiao.security.services import LoginFailure
 from tests.integration.world import World, make_world
+from tests.integration.world import signed_in as signed_in_as
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Str0ng#Pass"
@@ -27,11 +28,7 @@ def world() -> World:
 
 
 def signed_in(world: World, role: Role, name: str = "boss") -> Client:
-    user = user_create(username=name, password=PASSWORD)
-    role_grant(user=user, role=role, taxpayer=world.taxpayer, actor="root")
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    return client
+    return signed_in_as(world, role, name, PASSWORD)
 
 
 def test_profile_users_and_roles(world: World) -> None:

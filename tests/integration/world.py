@@ -7,10 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.test import Client
 
+from fapiao.core.roles import Role
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.numbering import build_code
 from fapiao.domain.rates import TaxpayerKind
+from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.models import Channel, Taxpayer
 from fapiao.invoicing.taxpayers import (
     channel_create,
@@ -108,3 +111,12 @@ def make_world(
         monthly_credit=credit,
     )
     return World(taxpayer, device, digital)
+
+
+def signed_in(world: World, role: Role, name: str, password: str = "Str0ng#Pass") -> Client:
+    """A browser of a new user holding ``role`` at the world's taxpayer."""
+    user = user_create(username=name, password=password)
+    role_grant(user=user, role=role, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    return client

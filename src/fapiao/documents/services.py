@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -104,11 +105,39 @@ def document_render(
         from fapiao.documents.ofd import render_ofd
 
         content = render_ofd(doc)
+    _store(path, content)
+    return content
+
+
+def _store(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")
     partial.write_bytes(content)
     partial.replace(path)  # atomic: a reader sees the whole file or none
-    return content
+
+
+#: the preview's resolution: a 240 mm wide invoice comes out about 1,000 pixels wide
+PREVIEW_SCALE = 1.5
+
+
+def document_preview(invoice: Invoice) -> bytes:
+    """The PDF's first page as a PNG, for the invoice's page (a picture every browser shows,
+    where a PDF in a frame may be a blank box); cached beside the PDF."""
+    key = digest([invoice_digest(invoice), "preview", RENDER_VERSION, PREVIEW_SCALE])
+    path = _cache_dir() / key[:2] / f"{key}.png"
+    if path.is_file():
+        return path.read_bytes()
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(document_render(invoice, "pdf"))
+    try:
+        image = pdf[0].render(scale=PREVIEW_SCALE).to_pil()
+    finally:
+        pdf.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    _store(path, out.getvalue())
+    return out.getvalue()
 
 
 def document_filename(invoice: Invoice, format: str) -> str:

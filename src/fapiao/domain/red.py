@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from fapiao.domain.channels import validate_device_number
 from fapiao.domain.errors import DomainError, Text, line_field
-from fapiao.domain.money import quantize_fen, round_price
+from fapiao.domain.money import parse_money, parse_price, quantize_fen, round_price
 from fapiao.domain.tax import Line, LineInput, tax_of
 
 ZERO = Decimal(0)
@@ -40,6 +40,19 @@ class Pick:
     index: int
     quantity: Decimal | None = None
     amount: Decimal | None = None
+
+
+def pick_of(line: int, quantity: str | None, amount: str | None) -> Pick:
+    """The pick of printed line ``line`` (1-based) as a form or a request gives it: a quantity,
+    an amount excluding tax, or neither (the whole line)."""
+    index = line - 1
+    return Pick(
+        index,
+        quantity=None if quantity in (None, "")
+        else parse_price(quantity, field=f"lines.{index}.quantity", label="数量"),
+        amount=None if amount in (None, "")
+        else parse_money(amount, field=f"lines.{index}.amount", label="金额"),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 from fapiao.authority.client import AuthorityClient, Unreachable
 from fapiao.core import fastsql
 from fapiao.core.chain import walk_chain
+from fapiao.core.clients import client
 from fapiao.core.signing import digest
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.models import (
@@ -30,19 +31,20 @@ from fapiao.invoicing.models import (
 
 
 def _event_hash(event: Event) -> str:
-    return digest(
-        {
-            "taxpayer": event.taxpayer_id,
-            "sequence": event.sequence,
-            "type": event.type,
-            "invoice": event.invoice_id,
-            "red_form": event.red_form_id,
-            "actor": event.actor,
-            "at": event.at.astimezone(UTC).isoformat(),
-            "payload": event.payload,
-            "previous": event.previous_hash,
-        }
-    )
+    content = {
+        "taxpayer": event.taxpayer_id,
+        "sequence": event.sequence,
+        "type": event.type,
+        "invoice": event.invoice_id,
+        "red_form": event.red_form_id,
+        "actor": event.actor,
+        "at": event.at.astimezone(UTC).isoformat(),
+        "payload": event.payload,
+        "previous": event.previous_hash,
+    }
+    if event.client:  # where it came from is vouched for too (events before it had none)
+        content["client"] = event.client
+    return digest(content)
 
 
 def event_append(
@@ -69,8 +71,10 @@ def events_append(*, taxpayer: Taxpayer, items: list[EventItem]) -> list[Event]:
     """Append several events (type, actor, at, payload, invoice, red form) in one statement,
     each chained to the one before; ``taxpayer`` must be locked."""
     events = []
+    address = client()
     for type, actor, at, payload, invoice, red_form in items:
         event = Event(
+            client=address,
             taxpayer=taxpayer,
             sequence=taxpayer.ledger_sequence + 1,
             type=type,

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from fapiao.core.chain import walk_chain
+from fapiao.core.clients import client
 from fapiao.core.signing import digest
 from fapiao.security.models import AuditEvent, AuditHead
 
@@ -25,6 +26,7 @@ LABELS = {
     "role.revoked": "撤销角色", "apikey.created": "创建API密钥", "apikey.revoked": "撤销API密钥",
     "export": "导出", "setting.changed": "修改设置", "invitation.sent": "发出邀请",
     "invitation.accepted": "接受邀请", "invitation.declined": "拒绝邀请",
+    "mobile.bound": "绑定手机号",
 }  # fmt: skip
 
 
@@ -40,8 +42,8 @@ def _hash(event: AuditEvent) -> str:
 
 
 def client_of(request: HttpRequest | None) -> tuple[str | None, str]:
-    if request is None:
-        return None, ""
+    if request is None:  # a service called while serving a request still knows its address
+        return client() or None, ""
     return request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_USER_AGENT", "")[:300]
 
 

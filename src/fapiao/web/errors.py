@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -37,6 +38,8 @@ TITLES = {400: "请求不正确", 403: "没有权限", 404: "页面不存在", 4
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return refusal(request, "too_large", _("提交的内容过大，请删减后重试"), 400)
     return refusal(request, "invalid", _("请求不正确，请返回上一页重试"), 400)
 
 

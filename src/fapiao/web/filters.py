@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.invoicing.selectors import invoice_list
+from fapiao.web.activity import activity_of
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -65,8 +66,56 @@ class InvoiceFilter(filters.FilterSet):
     def __init__(self, data: Any, *, taxpayer: Any) -> None:
         self.taxpayer = taxpayer
         super().__init__(data, queryset=invoice_list(taxpayer))
-        for field in self.form.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", f"{css} form-control-sm")
-            if css == "form-select":
-                field.widget.attrs["class"] = "form-select form-select-sm"
+        styled(self.form)
+        self.form.fields["kind"].widget.attrs["data-search"] = ""  # Tom Select: type to find
+
+
+#: the audit page's categories: which entries each one shows (by the start of their type)
+CATEGORIES = {
+    "accounts": (_("登录与账户"), ("login.", "logout", "register", "password.", "otp.",
+                                   "invitation.")),
+    "roles": (_("权限与密钥"), ("role.", "apikey.")),
+    "invoices": (_("开具与交付"), ("invoice.", "delivery.", "link.", "numbers.", "stock.")),
+    "reds": (_("红字与作废"), ("red_form.", "invoice.red", "invoice.voided")),
+    "closing": (_("抄报、申报与清卡"), ("period.", "clearing.")),
+    "settings": (_("设置与目录"), ("setting.", "taxpayer.", "channel.", "monitoring.", "credit.",
+                                  "customers.", "products.", "template.")),
+    "exports": (_("导出"), ("export",)),
+}  # fmt: skip
+
+
+class AuditFilter(filters.FilterSet):
+    category = filters.ChoiceFilter(label=_("类别"), method="_pass", empty_label=_("全部"),
+                                    choices=[(k, v[0]) for k, v in CATEGORIES.items()])  # fmt: skip
+    actor = filters.CharFilter(label=_("操作人"), method="_pass")
+    start = filters.DateFilter(label=_("日期从"), method="_pass",
+                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    end = filters.DateFilter(label=_("至"), method="_pass",
+                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def _pass(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        data = self.form.cleaned_data
+        chosen = CATEGORIES.get(data.get("category") or "")
+        return activity_of(
+            self.taxpayer,
+            prefixes=chosen[1] if chosen else (),
+            actor=(data.get("actor") or "").strip(),
+            start=data.get("start"),
+            end=data.get("end"),
+        )
+
+    def __init__(self, data: Any, *, taxpayer: Any) -> None:
+        self.taxpayer = taxpayer
+        super().__init__(data, queryset=activity_of(taxpayer))
+        styled(self.form)
+
+
+def styled(form: forms.Form) -> None:
+    """Bootstrap's classes on a filter form's fields."""
+    for field in form.fields.values():
+        small = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else (
+            "form-control form-control-sm")  # fmt: skip
+        field.widget.attrs["class"] = small

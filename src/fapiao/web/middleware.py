@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from fapiao.core.clients import from_client
 from fapiao.web.errors import refusal
 
 AVAILABLE = {code for code, _ in settings.LANGUAGES}
@@ -88,3 +89,14 @@ def _has_nul(request: HttpRequest) -> bool:
         body = request.body
         return b"\x00" in body or b"\\u0000" in body
     return False
+
+
+class ClientMiddleware:
+    """Each request's address, for the history and audit entries its changes write."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with from_client(request.META.get("REMOTE_ADDR") or ""):
+            return self.get_response(request)

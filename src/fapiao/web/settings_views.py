@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django.conf import settings
@@ -21,7 +22,10 @@ from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.models import ApiKey
 from fapiao.core.clock import local_date
 from fapiao.core.roles import ISSUE, READ, SETUP, TAXPAYER_ROLES, Role
+from fapiao.documents.models import Printer
+from fapiao.documents.printing import printer_save
 from fapiao.domain.errors import DomainError
+from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.accounts import (
@@ -43,9 +47,22 @@ from fapiao.invoicing.catalog_files import (
 )
 from fapiao.invoicing.models import Membership
 from fapiao.invoicing.selectors import channel_as_dict, parse_id
-from fapiao.invoicing.taxpayers import PROFILE_FIELDS, ProfileChanges, taxpayer_update
+from fapiao.invoicing.taxpayers import (
+    PROFILE_FIELDS,
+    ProfileChanges,
+    credit_request,
+    stock_request,
+    taxpayer_update,
+)
+from fapiao.invoicing.templates import OPTIONAL_FIELDS, template_save, templates_of
 from fapiao.jobs.models import Job, JobStatus
-from fapiao.security.services import preferences_of, preferences_save, unlock
+from fapiao.security.services import (
+    mobile_code_send,
+    mobile_confirm,
+    preferences_of,
+    preferences_save,
+    unlock,
+)
 from fapiao.web.context import page
 
 
@@ -225,10 +242,98 @@ def catalog_download(request: HttpRequest, name: str, format: str) -> HttpRespon
 
 @page(*READ)
 def channels(request: HttpRequest) -> HttpResponse:
+    """开票渠道: each channel's 库存 per kind with 补领 (a stock request to the authority), the
+    数电 channel's 授信额度 (taken from the authority), and the devices' monitoring data."""
     me = request.caller  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not me.roles & ISSUE:
+            return _done(request, "/settings/channels/", gettext("没有权限修改开票渠道"))
+        return _done(request, "/settings/channels/", _channel_change(request, me))
     today = local_date(timezone.now())
     found = [channel_as_dict(c, today=today) for c in me.taxpayer.channels.all()]
-    return render(request, "web/settings/channels.html", {"channels": found})
+    return render(request, "web/settings/channels.html", {
+        "channels": found, "message": _flash(request), "can_change": bool(me.roles & ISSUE),
+    })  # fmt: skip
+
+
+def _channel_change(request: HttpRequest, me: Any) -> str:
+    post = request.POST
+    channel = me.taxpayer.channels.filter(pk=parse_id(post.get("channel", ""))).first()
+    if channel is None:
+        return gettext("开票渠道不存在")
+    try:
+        if post.get("action") == "credit":
+            credit_request(channel=channel, actor=me.actor)
+            return gettext("已从税务机关获取本月授信额度")
+        count = parse_id(post.get("count", ""))
+        if not count or count > STOCK_REQUEST_MAX:
+            return gettext("领用张数应为1至%(max)s") % {"max": STOCK_REQUEST_MAX}
+        segment = stock_request(channel=channel, kind=InvoiceKind(post.get("kind", "")),
+                                count=count, actor=me.actor)  # fmt: skip
+    except ValueError:
+        return gettext("请选择票种")
+    except DomainError as refused:
+        return str(refused.message)
+    count = segment.last - segment.first + 1
+    return gettext("已领用%(kind)s %(count)s 张（%(first)s 至 %(last)s）") % {
+        "kind": spec(InvoiceKind(segment.kind)).short_name, "count": count,
+        "first": segment.first, "last": segment.last,
+    }  # fmt: skip
+
+
+#: the most numbers one 补领 asks for
+STOCK_REQUEST_MAX = 1000
+
+
+def _saved(request: HttpRequest, path: str, save: Any, done: str) -> tuple[Any, Any]:
+    """A settings form posted: (the redirect after ``save(post)`` succeeds, None), or (None,
+    the refusal, shown beside its field with what was typed kept); (None, None) on a GET."""
+    if request.method != "POST":
+        return None, None
+    try:
+        saved = save(request.POST)
+    except DomainError as refused:
+        return None, refused
+    return _done(request, path, done % {"name": saved.name}), None
+
+
+@page(*ISSUE)
+def printers(request: HttpRequest) -> HttpResponse:
+    """打印设置: the taxpayer's printers and how far each one's paper feed is off."""
+    me = request.caller  # type: ignore[attr-defined]
+    done, error = _saved(request, "/settings/printers/", lambda post: printer_save(
+        taxpayer=me.taxpayer, name=post.get("name", ""),
+        offset_right=_mm(post.get("offset_right", ""), "offset_right"),
+        offset_down=_mm(post.get("offset_down", ""), "offset_down"),
+    ), gettext("已保存打印机 %(name)s"))  # fmt: skip
+    return done or render(request, "web/settings/printers.html", {
+        "printers": Printer.objects.filter(taxpayer=me.taxpayer).order_by("name"),
+        "error": error, "message": _flash(request), "post": request.POST,
+    })  # fmt: skip
+
+
+@page(*SETUP)
+def templates(request: HttpRequest) -> HttpResponse:
+    """发票模板: what the issuing form starts with and which optional fields it shows."""
+    me = request.caller  # type: ignore[attr-defined]
+    done, error = _saved(request, "/settings/templates/", lambda post: template_save(
+        taxpayer=me.taxpayer, name=post.get("name", ""), remarks=post.get("remarks", ""),
+        payee=post.get("payee", ""), reviewer=post.get("reviewer", ""),
+        fields=post.getlist("fields"), default=post.get("default") == "1", actor=me.actor,
+    ), gettext("已保存模板 %(name)s"))  # fmt: skip
+    return done or render(request, "web/settings/templates.html", {
+        "templates": templates_of(me.taxpayer), "optional": OPTIONAL_FIELDS.items(),
+        "error": error, "message": _flash(request), "post": request.POST,
+        "chosen": request.POST.getlist("fields") if request.method == "POST"
+        else list(OPTIONAL_FIELDS),
+    })  # fmt: skip
+
+
+def _mm(text: str, field: str) -> Decimal:
+    try:
+        return Decimal(text.strip() or "0")
+    except InvalidOperation:
+        raise DomainError("偏移应为数字（毫米），如 2.5 或 -1", field=field) from None
 
 
 @page(*SETUP)
@@ -266,6 +371,8 @@ def personal(request: HttpRequest) -> HttpResponse:
     """个人设置 for every signed-in user: language, theme, notifications, quiet hours."""
     profile = preferences_of(request.user)  # type: ignore[arg-type]
     error = None
+    if request.method == "POST" and request.POST.get("action") in ("mobile_send", "mobile_confirm"):
+        return _mobile(request)
     if request.method == "POST":
         post = request.POST
         try:
@@ -297,7 +404,25 @@ def personal(request: HttpRequest) -> HttpResponse:
         "profile": profile, "error": error, "message": _flash(request),
         "languages": settings.LANGUAGES,
         "invitations": invitations_open(request.user),  # type: ignore[arg-type]
+        "mobile_pending": request.session.get("mobile_pending", ""),
     })  # fmt: skip
+
+
+def _mobile(request: HttpRequest) -> HttpResponse:
+    """个人设置's mobile number: a code texted to it, then typed back, binds it."""
+    post, user = request.POST, request.user
+    try:
+        if post.get("action") == "mobile_send":
+            sent = mobile_code_send(user=user, mobile=post.get("mobile", ""), request=request)
+            request.session["mobile_pending"] = sent
+            return _done(request, "/settings/me/#mobile", gettext("验证码已发送，请在5分钟内填写"))
+        pending = str(request.session.get("mobile_pending", ""))
+        mobile_confirm(user=user, mobile=pending or post.get("mobile", ""),
+                       code=post.get("code", ""), request=request)  # fmt: skip
+    except DomainError as refused:
+        return _done(request, "/settings/me/#mobile", str(refused.message))
+    request.session.pop("mobile_pending", None)
+    return _done(request, "/settings/me/#mobile", gettext("手机号已绑定"))
 
 
 @require_POST

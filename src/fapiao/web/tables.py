@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from fapiao.core.refusals import say
 from fapiao.core.spreadsheets import neutralise
 from fapiao.security.audit import audit_append
+from fapiao.web.labels import describe, event_label
 from fapiao.web.templatetags.webtags import kind_name, money, status_label
 
 PAGE_SIZES = (20, 50, 100)
@@ -187,3 +188,39 @@ class RedFormTable(tables.Table):
     def render_actions(self, record: Any) -> Any:
         return format_html('<a class="btn btn-sm btn-outline-primary" href="/invoices/{}/#forms">'
                            "{}</a>", record.blue_id, _("处理"))  # fmt: skip
+
+
+class AuditTable(tables.Table):
+    when = tables.DateTimeColumn("Y-m-d H:i:s", verbose_name=_("时间"))
+    kind = tables.Column(verbose_name=_("事件"))
+    who = tables.Column(verbose_name=_("操作人"))
+    place = tables.Column(verbose_name=_("来源地址"), empty_values=())
+    agent = tables.Column(verbose_name=_("浏览器"), visible=False)  # in the export only
+    details = tables.Column(verbose_name=_("内容"), orderable=False)
+
+    class Meta:
+        attrs: ClassVar = {"class": "table table-sm table-hover align-middle", "id": "audit"}
+        empty_text = _("没有记录")
+        order_by: ClassVar = ("-when",)
+
+    def render_kind(self, value: str) -> str:
+        return event_label(value)
+
+    def value_kind(self, value: str) -> str:
+        return event_label(value)
+
+    def render_place(self, value: str) -> str:
+        return value or str(_("本机（命令行或后台任务）"))
+
+    def value_place(self, value: str) -> str:
+        return self.render_place(value)
+
+    def render_details(self, record: Any) -> Any:
+        said = describe(record["details"])
+        if record.get("invoice_ref"):
+            return format_html('{} <a href="/invoices/{}/">{}</a>', said, record["invoice_ref"],
+                               _("查看发票"))  # fmt: skip
+        return said
+
+    def value_details(self, record: Any) -> str:
+        return describe(record["details"])

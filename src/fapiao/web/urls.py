@@ -10,13 +10,13 @@ urlpatterns = [
     path("issue/", views.issue_form, name="issue"),
     path("invoices/", views.invoices, name="invoices"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/preview.png", views.invoice_preview, name="invoice-preview"),
     path("invoices/<int:pk>/<str:format>", views.invoice_file, name="invoice-file"),
     path("invoices/<int:pk>/do/<str:action>", views.invoice_action, name="invoice-action"),
     path("red-forms/", views.red_forms, name="red-forms"),
     path("voids/", views.voids, name="voids"),
     path("sync/", sync_views.sync, name="sync"),
     path("audit/", views.audit, name="audit"),
-    path("audit/export.csv", views.audit_export, name="audit-export"),
     path("settings/", settings_views.profile, name="settings"),
     path("settings/me/", settings_views.personal, name="settings-personal"),
     path(
@@ -39,4 +39,6 @@ urlpatterns = [
     ),
     path("settings/channels/", settings_views.channels, name="settings-channels"),
     path("settings/keys/", settings_views.keys, name="settings-keys"),
+    path("settings/printers/", settings_views.printers, name="settings-printers"),
+    path("settings/templates/", settings_views.templates, name="settings-templates"),
 ]

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import uuid
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,18 +21,26 @@ from fapiao.closing.reminders import reminders_of
 from fapiao.core.clock import local_date
 from fapiao.core.refusals import say
 from fapiao.core.roles import AUDIT, ISSUE, READ
-from fapiao.core.spreadsheets import neutralise
-from fapiao.documents.services import FORMATS, document_filename, document_render
+from fapiao.documents.delivery import delivery_email, delivery_sms, link_create
+from fapiao.documents.models import Printer
+from fapiao.documents.printing import invoice_print
+from fapiao.documents.services import (
+    FORMATS,
+    document_filename,
+    document_preview,
+    document_render,
+)
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spec
 from fapiao.domain.lifecycle import RedReason, Status
+from fapiao.domain.rates import parse_rate
+from fapiao.domain.red import Pick, pick_of
 from fapiao.domain.reporting import Span, period_of
 from fapiao.invoicing.accounts import is_authority, taxpayers_of
 from fapiao.invoicing.corrections import invoice_void
 from fapiao.invoicing.models import (
     Customer,
     Invoice,
-    Membership,
     Product,
     RedForm,
     RedFormStatus,
@@ -56,15 +59,13 @@ from fapiao.invoicing.selectors import (
     red_forms_of,
     voidable_of,
 )
+from fapiao.invoicing.templates import templates_of
 from fapiao.invoicing.uploads import upload_state
 from fapiao.reports.selectors import totals_of
-from fapiao.security.audit import LABELS as AUDIT_LABELS
-from fapiao.security.audit import audit_append
-from fapiao.security.models import AuditEvent
 from fapiao.web.context import current, in_app, page
-from fapiao.web.filters import InvoiceFilter
+from fapiao.web.filters import AuditFilter, InvoiceFilter
 from fapiao.web.menu import landing
-from fapiao.web.tables import InvoiceTable, RedFormTable, export, listing
+from fapiao.web.tables import AuditTable, InvoiceTable, RedFormTable, export, listing
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -169,6 +170,7 @@ def switch_taxpayer(request: HttpRequest) -> HttpResponse:
 def issue_form(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     channels = channels_of(me.taxpayer)
+    templates = templates_of(me.taxpayer)
     kinds = [
         {"value": kind.value, "name": spec(kind).name, "channel": channel.name}
         for channel in channels
@@ -178,9 +180,39 @@ def issue_form(request: HttpRequest) -> HttpResponse:
         "kinds": kinds,
         "customers": Customer.objects.filter(taxpayer=me.taxpayer),
         "products": Product.objects.filter(taxpayer=me.taxpayer),
-        "request_id": uuid.uuid4().hex,  # one per form: a double submit issues once
+        "request_id": uuid.uuid4().hex,  # the page makes a fresh one at every view
+        "copied": _copied(me.taxpayer, request.GET.get("copy", "")),
+        "templates": templates,
+        "template_data": [
+            {"remarks": t.remarks, "payee": t.payee, "reviewer": t.reviewer, "fields": t.fields}
+            for t in templates
+        ],
     }
     return render(request, "web/issue.html", context)
+
+
+def _copied(taxpayer: Any, wanted: str) -> dict[str, Any] | None:
+    """复制为新发票: a blue invoice of the taxpayer as a new draft (same kind, channel, buyer,
+    lines and remarks; a new date, number and request)."""
+    pk = parse_id(wanted)
+    if pk is None:
+        return None
+    try:
+        invoice = invoice_get(taxpayer, pk)
+    except NotFound:
+        return None
+    buyer = {**(invoice.buyer or {}), "email": invoice.buyer_email}
+    lines = [
+        {"name": line.name, "tax_code": line.tax_code, "spec": line.spec, "unit": line.unit,
+         "quantity": "" if line.quantity is None else f"{line.quantity.normalize():f}",
+         "unit_price": "" if line.unit_price is None else f"{line.unit_price.normalize():f}",
+         "amount": str(line.amount), "rate": parse_rate(line.rate).label,
+         "discount": line.discount}
+        for line in invoice.lines.order_by("pk")
+    ]  # fmt: skip
+    return {"kind": invoice.kind, "channel": invoice.channel.name, "mode": "exclusive",
+            "buyer": buyer, "lines": lines, "remarks": invoice.remarks, "payee": invoice.payee,
+            "reviewer": invoice.reviewer}  # fmt: skip
 
 
 @page(*READ)
@@ -236,14 +268,31 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         return render(request, "web/missing.html", status=404)
     kind = spec(InvoiceKind(invoice.kind))
+    data = invoice_as_dict(invoice)
     return render(request, "web/invoice.html", {
-        "invoice": invoice, "data": invoice_as_dict(invoice), "kind": kind,
+        "invoice": invoice, "data": data, "kind": kind,
         "events": invoice_events(invoice),
         "formats": [f for f in FORMATS if f != "xml" or kind.digital],
         "reasons": [r.value for r in RedReason],
         "forms": invoice.red_forms.order_by("-pk"),
         "message": request.session.pop("invoice_message", ""),
+        "link": request.session.pop("invoice_link", None),
+        "printers": Printer.objects.filter(taxpayer=invoice.taxpayer).order_by("name"),
+        "buyer_email": invoice.buyer_email,
+        "red_lines": [line for line in data["lines"] if Decimal(line["amount"]) > 0],
     })  # fmt: skip
+
+
+@page(*READ)
+def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice's first page as a picture, for its page."""
+    try:
+        content = document_preview(_invoice(request, pk))
+    except DomainError as error:
+        return HttpResponse(say(error.message), status=404, content_type="text/plain")
+    response = HttpResponse(content, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @xframe_options_sameorigin  # the detail page previews the PDF in a frame
@@ -273,13 +322,17 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except NotFound:
         return render(request, "web/missing.html", status=404)
     try:
+        if action in DELIVERIES:
+            return DELIVERIES[action](request, invoice, me.actor)
+        if action == "print":
+            return _print(request, invoice, me)
         if action == "void":
             invoice_void(invoice=invoice, actor=me.actor, reason=request.POST.get("reason", ""))
             return _told(request, pk, _("已作废"))
         if action == "red":
             red = invoice_issue_red(
                 blue=invoice, actor=me.actor, reason=RedReason(request.POST["reason"]),
-                request_id=request.POST.get("request_id") or None,
+                request_id=request.POST.get("request_id") or None, picks=_picks(request),
             )  # fmt: skip
             return _told(request, red.pk, _("已开具红字发票"))
         if action == "form":
@@ -287,6 +340,7 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 blue=invoice, reason=RedReason(request.POST["reason"]),
                 raised_by=request.POST.get("raised_by", "seller"),
                 buyer_booked=bool(request.POST.get("buyer_booked")), actor=me.actor,
+                picks=_picks(request),
             )  # fmt: skip
             return _told(request, pk, _("已提出%(form)s（%(status)s）")
                          % {"form": form.number, "status": form.get_status_display()})  # fmt: skip
@@ -308,61 +362,73 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect(f"/invoices/{pk}/")
 
 
+def _picks(request: HttpRequest) -> list[Pick] | None:
+    """部分红冲: the lines the form names (``q_N`` a quantity, ``a_N`` an amount of printed line
+    N); none named is the whole invoice."""
+    lines = sorted({int(key[2:]) for key in request.POST if key[:2] in ("q_", "a_")
+                    and key[2:].isdigit() and (request.POST[key] or "").strip()})  # fmt: skip
+    if not lines:
+        return None
+    post = request.POST
+    return [pick_of(n, post.get(f"q_{n}", "").strip(), post.get(f"a_{n}", "").strip())
+            for n in lines]  # fmt: skip
+
+
+def _deliver_email(request: HttpRequest, invoice: Invoice, actor: str) -> HttpResponse:
+    to = request.POST.get("email", "")
+    delivery_email(invoice=invoice, to=to, actor=actor)
+    return _told(request, invoice.pk, _("已排队发送邮件至%(to)s") % {"to": to.strip()})
+
+
+def _deliver_sms(request: HttpRequest, invoice: Invoice, actor: str) -> HttpResponse:
+    issued = delivery_sms(invoice=invoice, mobile=request.POST.get("mobile", ""), actor=actor)
+    return _linked(request, invoice, issued, _("已排队发送短信（含下载链接）"))
+
+
+def _deliver_link(request: HttpRequest, invoice: Invoice, actor: str) -> HttpResponse:
+    days = parse_id(request.POST.get("days", "")) or 30
+    issued = link_create(invoice=invoice, actor=actor, days=days)
+    return _linked(request, invoice, issued, _("已生成下载链接"))
+
+
+def _linked(request: HttpRequest, invoice: Invoice, issued: Any, message: str) -> HttpResponse:
+    """Back to the invoice, showing the new link (its token is shown this once) and its QR."""
+    request.session["invoice_link"] = {  # the QR from this server, the link as configured
+        "url": issued.url, "qr": f"/d/{issued.token}/qr.png",
+        "expires": timezone.localtime(issued.link.expires_at).strftime("%Y-%m-%d %H:%M"),
+    }  # fmt: skip
+    return _told(request, invoice.pk, message)
+
+
+DELIVERIES = {"email": _deliver_email, "sms": _deliver_sms, "link": _deliver_link}
+
+
+def _print(request: HttpRequest, invoice: Invoice, me: Any) -> HttpResponse:
+    """The PDF shifted by the chosen printer's offsets, to print from the browser; the invoice
+    is marked printed."""
+    chosen = parse_id(request.POST.get("printer", ""))
+    printer = Printer.objects.filter(taxpayer=me.taxpayer, pk=chosen).first() if chosen else None
+    content = invoice_print(invoice=invoice, printer=printer, actor=me.actor)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = quote(document_filename(invoice, "pdf"))
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{name}"
+    return response
+
+
 def _told(request: HttpRequest, pk: int, message: str) -> HttpResponse:
     """To the invoice's page, with ``message`` shown there once."""
     request.session["invoice_message"] = message
     return redirect(f"/invoices/{pk}/")
 
 
-def _audit_events(request: HttpRequest) -> Any:
-    """The audit events an auditor of the current taxpayer may see: the taxpayer's own, and the
-    sign-ins of its members."""
-    me = request.caller  # type: ignore[attr-defined]
-    members = list(
-        Membership.objects.filter(taxpayer=me.taxpayer).values_list("user__username", flat=True)
-    )
-    events = AuditEvent.objects.filter(
-        Q(taxpayer=me.taxpayer) | Q(taxpayer__isnull=True, actor__in=members)
-    )
-    q = request.GET
-    if q.get("type"):
-        events = events.filter(type=q["type"])
-    if q.get("actor"):
-        events = events.filter(actor__icontains=q["actor"])
-    if q.get("start"):
-        events = events.filter(at__date__gte=q["start"])
-    if q.get("end"):
-        events = events.filter(at__date__lte=q["end"])
-    return events.order_by("-sequence")
-
-
 @page(*AUDIT)
 def audit(request: HttpRequest) -> HttpResponse:
-    try:
-        events = list(_audit_events(request)[:500])
-        error = ""
-    except ValidationError:
-        events, error = [], _("日期格式应为 YYYY-MM-DD")
-    return render(request, "web/audit.html", {
-        "events": events, "q": request.GET, "types": sorted(AUDIT_LABELS.items()),
-        "labels": AUDIT_LABELS, "error": error,
-    })  # fmt: skip
-
-
-@page(*AUDIT)
-def audit_export(request: HttpRequest) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["序号", "时间", "事件", "操作人", "IP", "浏览器", "内容"])
-    for event in _audit_events(request).iterator():
-        writer.writerow([neutralise(value) for value in (
-            event.sequence, timezone.localtime(event.at).isoformat(),
-            AUDIT_LABELS.get(event.type, event.type), event.actor, event.ip or "",
-            event.user_agent, json.dumps(event.payload, ensure_ascii=False),
-        )])  # fmt: skip
+    """审计日志: sign-ins, roles, keys and exports (the audit log) with every change of the
+    taxpayer's history (issues, voids, reds, deliveries, the period close, settings, catalogs),
+    who made it, when and from where, filtered by category, person and dates."""
     me = request.caller  # type: ignore[attr-defined]
-    audit_append("export", actor=me.actor, taxpayer=me.taxpayer, request=request,
-                 payload={"what": "audit"})  # fmt: skip
-    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv")
-    response["Content-Disposition"] = "attachment; filename=audit.csv"
-    return response
+    found = AuditFilter(request.GET or None, taxpayer=me.taxpayer)
+    table = AuditTable(found.qs)
+    if request.GET.get("export"):
+        return export(request, table, name=_("审计日志"), what="audit")
+    return render(request, "web/audit.html", {"filter": found, "table": listing(request, table)})

@@ -6,8 +6,7 @@ from django.http import HttpRequest
 
 from fapiao.api.v1.schemas import PickIn
 from fapiao.core.caller import Caller
-from fapiao.domain.money import parse_money, parse_price
-from fapiao.domain.red import Pick
+from fapiao.domain.red import Pick, pick_of
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.selectors import (
     invoice_get,
@@ -26,15 +25,4 @@ def invoice_of(request: HttpRequest, invoice_id: int) -> Invoice:
 def picks(lines: list[PickIn] | None) -> list[Pick] | None:
     if lines is None:
         return None
-    return [
-        Pick(
-            item.line - 1,
-            quantity=None
-            if item.quantity is None
-            else parse_price(item.quantity, field=f"lines.{item.line - 1}.quantity", label="数量"),
-            amount=None
-            if item.amount is None
-            else parse_money(item.amount, field=f"lines.{item.line - 1}.amount", label="金额"),
-        )
-        for item in lines
-    ]
+    return [pick_of(item.line, item.quantity, item.amount) for item in lines]

@@ -2,7 +2,7 @@
 concern. Rows are written only by the services; nothing here holds business rules beyond
 constraints."""
 
-from fapiao.invoicing.models.catalogs import Customer, Product
+from fapiao.invoicing.models.catalogs import Customer, InvoiceTemplate, Product
 from fapiao.invoicing.models.fields import MONEY, PRICE, new_secret
 from fapiao.invoicing.models.invoices import (
     Event,
@@ -27,7 +27,7 @@ from fapiao.invoicing.models.taxpayers import (
 
 __all__ = [
     "MONEY", "PRICE", "Channel", "Counter", "CreditUse", "Customer", "DigitalBlock", "Event",
-    "Invitation", "Invoice", "InvoiceLine", "Membership", "Monitoring", "Product", "RedForm",
-    "RedFormStatus", "SigningKey", "StockSegment", "Taxpayer", "Upload", "UploadLease",
-    "new_secret",
+    "Invitation", "Invoice", "InvoiceLine", "InvoiceTemplate", "Membership", "Monitoring",
+    "Product", "RedForm", "RedFormStatus", "SigningKey", "StockSegment", "Taxpayer", "Upload",
+    "UploadLease", "new_secret",
 ]  # fmt: skip

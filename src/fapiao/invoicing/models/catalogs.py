@@ -58,3 +58,25 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"*{self.short_name}*{self.name}"
+
+
+class InvoiceTemplate(models.Model):
+    """开票模板: what the issuing form starts with (备注, 收款人, 复核人) and which optional
+    fields it shows; one of a taxpayer's templates may be the default."""
+
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="templates")
+    name = models.CharField("名称", max_length=40)
+    remarks = models.CharField("默认备注", max_length=200, blank=True)
+    payee = models.CharField("收款人", max_length=20, blank=True)
+    reviewer = models.CharField("复核人", max_length=20, blank=True)
+    fields = models.JSONField("显示的可选项", default=list)
+    default = models.BooleanField("默认模板", default=False)
+
+    class Meta:
+        ordering = ["-default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxpayer", "name"], name="template_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -149,6 +149,8 @@ class Event(models.Model):
         RedForm, null=True, on_delete=models.PROTECT, related_name="events", db_index=False
     )
     actor = models.CharField(max_length=150)
+    #: the address of the request that made the change ("" from the command line or the worker)
+    client = models.CharField(max_length=45, blank=True, default="")
     at = models.DateTimeField()
     payload = models.JSONField()
     previous_hash = models.CharField(max_length=64)

@@ -8,9 +8,10 @@ from django import template
 from fapiao.core.refusals import say
 from fapiao.core.roles import Role
 from fapiao.domain.errors import DomainError
-from fapiao.domain.kinds import InvoiceKind, spec
+from fapiao.domain.kinds import DeviceKind, InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.rates import parse_rate
+from fapiao.web import labels
 
 register = template.Library()
 
@@ -24,15 +25,6 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 
 
 STATUS = {status.value: status.label for status in Status}
-EVENTS = {
-    "invoice.issued": "开具", "invoice.red_issued": "开具红字发票", "invoice.red_flushed": "被红冲",
-    "invoice.voided": "作废", "invoice.printed": "打印", "invoice.delivered": "交付",
-    "delivery.queued": "排队交付", "delivery.failed": "交付失败", "link.created": "生成下载链接",
-    "link.revoked": "撤销下载链接", "red_form.created": "提出红字信息表/确认单",
-    "red_form.confirmed": "确认单已确认", "red_form.rejected": "确认单被拒绝",
-    "red_form.lapsed": "确认单超时作废", "red_form.cancelled": "撤销信息表/确认单",
-    "red_form.used": "信息表/确认单已使用",
-}  # fmt: skip
 
 
 @register.filter
@@ -40,9 +32,8 @@ def status_label(value: str) -> str:
     return say(STATUS.get(value, value))
 
 
-@register.filter
-def event_label(value: str) -> str:
-    return say(EVENTS.get(value, value))
+register.filter("event_label", labels.event_label)
+register.filter("describe", labels.describe)
 
 
 @register.filter
@@ -70,6 +61,14 @@ def kind_name(value: str) -> str:
     """An invoice kind's short name (``vat_special_paper`` → 增值税专用发票)."""
     try:
         return say(spec(InvoiceKind(value)).short_name)
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def device_label(value: str) -> str:
+    try:
+        return say(DeviceKind(value).label)
     except ValueError:
         return str(value)
 

@@ -75,6 +75,9 @@
   function enhance(root) {
     if (window.TomSelect) {
       for (const select of root.querySelectorAll("select[data-search]:not(.tomselected)")) {
+        // Tom Select points the label at its own input: the hidden select keeps its name
+        const label = select.id && document.querySelector('label[for="' + select.id + '"]');
+        if (label && !select.getAttribute("aria-label")) select.setAttribute("aria-label", label.textContent.trim());
         new window.TomSelect(select, { create: false, maxOptions: 500, render: { no_results: () => '<div class="no-results">' + text.none + "</div>" } });
       }
     }

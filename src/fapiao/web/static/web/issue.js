@@ -26,19 +26,25 @@
     for (const input of row.querySelectorAll("input, select")) {
       input.setAttribute("aria-label", input.closest("td").dataset.label || input.name);
     }
+    showOptional(row);
     row.querySelector(".remove").addEventListener("click", () => { row.remove(); schedule(); });
     row.querySelector('[name="name"]').addEventListener("change", (event) => fillProduct(row, event.target.value));
     body.appendChild(row);
     return row;
   }
 
+  // A catalog product fills its line; on a discount line only what a discount line carries
+  // (its code and rate, those of the line it discounts), never a unit, a spec or a price.
   function fillProduct(row, name) {
     const option = [...document.querySelectorAll("#products option")].find((o) => o.value === name);
     if (!option) return;
+    const discount = row.querySelector('[name="discount"]').checked;
     row.querySelector('[name="tax_code"]').value = option.dataset.taxCode;
-    row.querySelector('[name="unit"]').value = option.dataset.unit;
-    row.querySelector('[name="spec"]').value = option.dataset.spec;
-    if (option.dataset.price) row.querySelector('[name="unit_price"]').value = option.dataset.price;
+    if (!discount) {
+      row.querySelector('[name="unit"]').value = option.dataset.unit;
+      row.querySelector('[name="spec"]').value = option.dataset.spec;
+      if (option.dataset.price) row.querySelector('[name="unit_price"]').value = option.dataset.price;
+    }
     const rate = { "0.13": "13%", "0.09": "9%", "0.06": "6%", "0.05": "5%", "0.03": "3%", "0.01": "1%" }[option.dataset.rate];
     if (rate) row.querySelector('[name="rate"]').value = rate;
     schedule();
@@ -117,15 +123,23 @@
 
   function keep() { sessionStorage.setItem(SAVED, JSON.stringify(draft())); }
 
-  function restore() {
+  // The draft to start from: one kept when a submit could not reach the server, else the
+  // invoice being copied, else none.
+  function startingDraft() {
     const saved = sessionStorage.getItem(SAVED);
-    if (!saved) return false;
-    sessionStorage.removeItem(SAVED);
-    let data;
-    try { data = JSON.parse(saved); } catch (ignored) { return false; }
+    if (saved) {
+      sessionStorage.removeItem(SAVED);
+      try { return { data: JSON.parse(saved), note: form.dataset.restored }; } catch (ignored) { /* a broken copy */ }
+    }
+    const copied = document.getElementById("copied-draft");
+    const data = copied ? JSON.parse(copied.textContent) : null;
+    return data ? { data: data, note: form.dataset.copied } : null;
+  }
+
+  function restore(data) {
     const kind = document.getElementById("kind");
     const option = [...kind.options].find((o) => o.value === data.kind && o.dataset.channel === data.channel);
-    if (option) kind.value = option.value;
+    if (option) option.selected = true;
     for (const id of ["mode", "remarks", "payee", "reviewer", "drawer"]) {
       const el = document.getElementById(id);
       if (el && data[id] !== undefined) el.value = data[id];
@@ -142,7 +156,6 @@
         if (input.type === "checkbox") input.checked = Boolean(line[input.name]); else input.value = line[input.name];
       }
     }
-    return true;
   }
 
   async function preview() {
@@ -189,10 +202,37 @@
     }
   });
 
-  if (restore()) {
-    document.getElementById("form-error").textContent = form.dataset.restored || "";
+  // A template fills the remarks, payee and reviewer where empty and shows only its optional
+  // fields; no template shows them all.
+  const templates = JSON.parse((document.getElementById("template-data") || {}).textContent || "[]");
+  const chooser = document.getElementById("template");
+  function chosenTemplate() {
+    return chooser && chooser.value !== "" ? templates[Number(chooser.value)] : null;
+  }
+  function showOptional(root) {
+    const chosen = chosenTemplate();
+    for (const el of root.querySelectorAll("[data-optional]")) {
+      el.classList.toggle("d-none", Boolean(chosen) && !chosen.fields.includes(el.dataset.optional));
+    }
+  }
+  function applyTemplate() {
+    showOptional(form);
+    const chosen = chosenTemplate();
+    if (!chosen) return;
+    for (const id of ["remarks", "payee", "reviewer"]) {
+      const el = document.getElementById(id);
+      if (el && !el.value.trim() && chosen[id]) el.value = chosen[id];
+    }
+  }
+  if (chooser) chooser.addEventListener("change", () => { applyTemplate(); schedule(); });
+
+  const start = startingDraft();
+  if (start) {
+    restore(start.data);
+    document.getElementById("form-error").textContent = start.note || "";
     schedule();
   } else {
     addRow();
   }
+  applyTemplate();
 })();
