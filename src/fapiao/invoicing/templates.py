@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.limits import PERSON_NAME, REMARKS, check_length, check_printable, require
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.locks import taxpayer_lock
@@ -53,7 +53,7 @@ def template_save(
     shown = list(dict.fromkeys(fields))
     unknown = [field for field in shown if field not in OPTIONAL_FIELDS]
     if unknown:
-        raise TemplateRefused(f"没有可选项“{unknown[0]}”", field="fields")
+        raise TemplateRefused(Text("没有可选项“{0}”", unknown[0]), field="fields")
     locked = taxpayer_lock(taxpayer.pk)
     if default:
         InvoiceTemplate.objects.filter(taxpayer=taxpayer).update(default=False)
