@@ -163,13 +163,26 @@ CSRF_FAILURE_VIEW = "fapiao.web.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+(VAR_DIR / "log").mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # a command's own faults, with their tracebacks, kept out of the caller's terminal
+        "errors": {
+            "class": "logging.FileHandler",
+            "filename": str(VAR_DIR / "log" / "errors.log"),
+            "delay": True,
+            "encoding": "utf-8",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("FAPIAO_LOG_LEVEL", "INFO")},
-    # the task engine says a line per task queued and run: only when asked
-    "loggers": {"django-q": {"level": os.environ.get("FAPIAO_TASK_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        # the task engine says a line per task queued and run: only when asked
+        "django-q": {"level": os.environ.get("FAPIAO_TASK_LOG_LEVEL", "WARNING")},
+        "fapiao.cli": {"handlers": ["errors"], "propagate": False},
+    },
 }
 
 # --- delivery -------------------------------------------------------------------------------

@@ -253,3 +253,31 @@ def test_selects_search_and_dates_pick(page: Any, live_server: Any) -> None:
     page.click("#filters [name=start]")
     page.wait_for_selector(".flatpickr-calendar.open")  # the date picker, in Chinese
     assert "一月" in page.text_content(".flatpickr-calendar .flatpickr-monthDropdown-months")
+
+
+def test_report_charts_draw_and_a_bar_opens_its_invoices(page: Any, live_server: Any) -> None:
+    base = live_server.url
+    demo_load()
+    sign_in(page, base, "caiwu")
+    page.goto(f"{base}/reports/")
+    for name in ("trend", "kinds", "rates"):  # axes, bars, slices: a chart, not an empty box
+        page.wait_for_function(
+            f"document.querySelectorAll('[data-chart={name}].drawn svg path').length > 2"
+        )
+    with page.expect_download() as pdf:
+        page.click("#report-export-pdf")
+    with open(pdf.value.path(), "rb") as file:
+        assert file.read(5) == b"%PDF-"
+    box = page.locator("[data-chart=kinds]").bounding_box()
+    assert box is not None
+    # the tallest bar is the 数电专票 of the demo: click inside the plot, above the axis
+    page.evaluate("""() => {
+        const chart = echarts.getInstanceByDom(document.querySelector('[data-chart=kinds]'));
+        const half = chart.getOption().series[0].data[0] / 2;
+        const [x, y] = chart.convertToPixel({seriesIndex: 0}, [0, half]);
+        window.barAt = [x, y];
+    }""")
+    x, y = page.evaluate("window.barAt")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(re.compile(r".*/invoices/\?.*kind=.*"))
+    assert "共 1 条" in page.text_content("#table-count")

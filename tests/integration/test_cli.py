@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from django.core.management.base import CommandError
 
 from fapiao.invoicing.demo import DEMO_TAX_ID, USERS
 from fapiao.invoicing.models import Invoice, Membership, Taxpayer
-from tests.integration.world import database_url
+from tests.integration.world import database_url, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -164,3 +165,26 @@ def test_authority_commands_stock_credit_upload_reconcile_verify(tmp_path: Any) 
     code, answer = refused("verify", "--code", invoice["code"], "--number", "00000099",
                            "--date", invoice["issued_on"], "--check", "123456")  # fmt: skip
     assert code == 5 and answer["outcome"] == "查无此票"
+
+
+def test_a_fault_of_ours_reaches_the_caller_as_a_sentence_and_the_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command that breaks inside (here the report's query fails as a lost database would)
+    prints one Chinese sentence and exits 70; the traceback goes to var/log/errors.log."""
+    world = make_world()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("database connection lost")
+
+    monkeypatch.setattr("fapiao.cli.management.commands.report.report_of", broken)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("report", "monthly", "--taxpayer", world.taxpayer.tax_id, stdout=out,
+                     stderr=err)  # fmt: skip
+    assert caught.value.returncode == 70
+    assert "程序内部错误" in str(caught.value) and "Traceback" not in str(caught.value)
+    handler = logging.getLogger("fapiao.cli").handlers[0]
+    handler.flush()
+    logged = Path(handler.baseFilename).read_text("utf-8")  # type: ignore[attr-defined]
+    assert "database connection lost" in logged and "Traceback" in logged

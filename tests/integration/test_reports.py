@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -17,9 +17,12 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from fapiao.closing.filing import period_declare, period_report
 from fapiao.core.roles import Role
 from fapiao.domain.lifecycle import RedReason, Status
+from fapiao.domain.periods import Period
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.reporting import Span, period_of
 from fapiao.invoicing.accounts import role_grant, user_create
@@ -29,7 +32,7 @@ from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
-from fapiao.reports.selectors import report_of
+from fapiao.reports.selectors import report_of, trend_of
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +120,10 @@ def test_every_figure_is_the_sum_of_its_invoices(world: World, invoices: list[An
             lines = [line for i in live for line in i.lines.all()
                      if parse_rate(line.rate).label == group.key]  # fmt: skip
             assert group.figures.amount == sum((line.amount for line in lines), D("0.00"))
+        trend = trend_of(world.taxpayer, period)  # every step present, adding up to the net
+        assert sum((p.figures.amount for p in trend), D("0.00")) == report.net.amount
+        assert sum(p.figures.count for p in trend) == report.net.count
+        assert trend[0].start == period.start and trend[-1].end == period.end - timedelta(days=1)
 
 
 def test_cli_and_api_say_the_same_and_nobody_else_s_invoices_count(world: World) -> None:
@@ -151,7 +158,7 @@ def test_the_page_shows_the_same_figures_and_names_a_wrong_field(world: World) -
     page = client.get("/reports/", {"span": "monthly", "month": NOW.strftime("%Y-%m")})
     assert page.status_code == 200
     text = page.content.decode()
-    assert 'id="report-net"' in text and "1250.50" in text and "乙公司" in text
+    assert 'id="report-net"' in text and "1,250.50" in text and "乙公司" in text
     assert "蓝字 2 · 红字 0 · 作废 0" in text and 'href="/reports/"' in text
     # the same figures as a workbook: numbers as numbers, amounts to the 分, a chart
     assert 'id="report-export"' in text and 'id="usage-stock"' in text
@@ -197,3 +204,58 @@ def test_invoice_use_stock_credit_days_and_rates(world: World) -> None:
     assert report.as_dict()["usage"]["void_rate"] == "20.00"
     shown = [s for s in report.as_dict()["usage"]["segments"] if s["code"] == segment.code]
     assert [s["left"] for s in shown] == [segment.left]
+
+
+def test_taxes_set_the_declared_beside_the_invoiced(world: World) -> None:
+    october = Period(date(2026, 10, 1), date(2026, 11, 1))
+    when = datetime(2026, 10, 12, 10, tzinfo=SHANGHAI)
+    _issue(world, "VAT_ORDINARY_PAPER", "1000", when=when)  # 60.00 tax
+    _issue(world, "DIGITAL_ORDINARY", "500", "13%", when=when)  # 65.00 tax
+    upload_flush(now=when, force=True)
+    report_at = datetime(2026, 11, 3, 10, tzinfo=SHANGHAI)
+    period_report(channel=world.device, period=october, actor="finance", now=report_at)
+    period_declare(taxpayer=world.taxpayer, period=october, declared_sales=D("1600.00"),
+                   input_tax=D("25.00"), actor="finance", now=report_at)  # fmt: skip
+    blue = _issue(world, "VAT_ORDINARY_ELECTRONIC", "100", when=when + timedelta(days=1))
+    later = datetime(2026, 11, 20, 10, tzinfo=SHANGHAI)
+    upload_flush(now=later, force=True)
+    invoice_issue_red(blue=blue, actor="clerk", reason=RedReason.WRONG, now=later)  # November
+    annual = report_of(world.taxpayer, period_of(Span.ANNUAL, date(2026, 10, 1)))
+    rows = {row.start: row for row in annual.taxes}
+    done = rows[date(2026, 10, 1)]
+    assert done.declared and done.end == date(2026, 10, 31)
+    assert (done.output_tax, done.input_tax, done.payable) == (D("125.00"), D("25.00"), D("100.00"))
+    assert done.declared_sales == D("1600.00") and done.burden == D("6.25")  # 100 ÷ 1600
+    assert done.invoiced_tax == D("131.00") and done.differs  # the October blue issued since
+    year = rows[date(2026, 1, 1)]  # the year itself is not one declared period
+    assert not year.declared and year.burden is None
+    assert year.invoiced_tax == sum(
+        (i.tax for i in Invoice.objects.filter(taxpayer=world.taxpayer, issued_on__year=2026)
+         if i.status != Status.VOIDED), D("0.00"))  # fmt: skip
+    assert annual.as_dict()["taxes"][0]["payable"] == "100.00"
+
+
+def test_the_pdf_holds_the_figures_and_its_charts(world: World, tmp_path: Any) -> None:
+    _issue(world, "DIGITAL_ORDINARY", "1000")
+    _issue(world, "DIGITAL_ORDINARY", "250.50", "13%", buyer="乙公司")
+    user = user_create(username="kuaiji", password="Str0ng#Pass")
+    role_grant(user=user, role=Role.FINANCE, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    query = {"span": "monthly", "month": NOW.strftime("%Y-%m")}
+    got = client.get("/reports/export.pdf", query)
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(got.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for wanted in ("月报表", "1,250.50", "乙公司", "各票种销售额", "各税率销售额占比", "税费缴纳"):
+        assert wanted in text, wanted
+    drawn = sum(len(page.get_contents().get_data()) for page in reader.pages)
+    assert drawn > 10_000  # the charts' paths are there, not only the text
+    out = tmp_path / "月报.pdf"
+    call_command("report", "monthly", "--month", NOW.strftime("%Y-%m"), "--out", str(out),
+                 "--taxpayer", world.taxpayer.tax_id, stdout=StringIO())  # fmt: skip
+    assert "1,250.50" in "".join(p.extract_text() for p in PdfReader(out).pages)
+    page = client.get("/reports/", query).content.decode()
+    assert 'id="chart-data"' in page and "/invoices/?start=" in page
+    rated = client.get("/invoices/", {"rate": "0.13"}).content.decode()
+    assert "乙公司" in rated and "甲公司" not in rated.split("<tbody")[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -24,6 +25,8 @@ from fapiao.invoicing.selectors import NotFound, taxpayer_find
 EXIT_NOT_FOUND = 3
 EXIT_REFUSED = 4
 EXIT_PROBLEMS = 5
+EXIT_INTERNAL = 70  # EX_SOFTWARE
+log = logging.getLogger("fapiao.cli")
 
 
 def _plain(value: Any) -> Any:
@@ -100,6 +103,13 @@ class FapiaoCommand(BaseCommand):
             self._fail(unreachable, as_json, EXIT_PROBLEMS)
         except DomainError as error:
             self._fail(error, as_json, EXIT_REFUSED)
+        except (CommandError, KeyboardInterrupt):
+            raise
+        except Exception:  # a fault of ours: the details go to the log, not to the caller
+            log.exception("command %s failed", type(self).__module__)
+            fault = DomainError("命令执行出错（程序内部错误，详情已记入日志），请联系管理员")
+            fault.code = "internal"
+            self._fail(fault, as_json, EXIT_INTERNAL)
         self.emit(data, text, as_json)
 
     def emit(self, data: Any, text: str, as_json: bool) -> None:

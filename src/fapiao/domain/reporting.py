@@ -166,6 +166,11 @@ def share(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return _month_start(day, 1)
+
+
 def months_in(period: ReportPeriod) -> list[date]:
     """The first day of each month the period touches."""
     first, months = _month_start(period.start), []

@@ -24,6 +24,7 @@ from fapiao.invoicing.models import (
     CreditUse,
     Event,
     Invoice,
+    InvoiceLine,
     Monitoring,
     RedForm,
     StockSegment,
@@ -124,6 +125,7 @@ def invoice_list(
     min_total: Decimal | None = None,
     max_total: Decimal | None = None,
     red: bool | None = None,
+    rate: str = "",
 ) -> QuerySet[Invoice]:
     """The taxpayer's invoices matching every filter given, newest first."""
     invoices = Invoice.objects.filter(taxpayer=taxpayer)
@@ -141,6 +143,9 @@ def invoice_list(
         invoices = invoices.filter(_printed_number(number))
     if item:
         invoices = invoices.filter(lines__name__icontains=item).distinct()
+    if rate:  # a line at this rate (13%, 0.13, 免税 …)
+        key = parse_rate(rate).key
+        invoices = invoices.filter(pk__in=InvoiceLine.objects.filter(rate=key).values("invoice"))
     if min_total is not None:
         invoices = invoices.filter(total__gte=min_total)
     if max_total is not None:

@@ -13,6 +13,10 @@ MONEY_FORMAT = "#,##0.00"
 HEADER = ("张数", "金额", "税额", "价税合计")
 
 
+TAX_HEADER = ["所属期", "已申报", "开票销售额", "开票销项税额", "申报销售额", "申报销项税额",
+              "进项税额", "应纳税额", "留抵税额", "税负率（%）"]  # fmt: skip
+
+
 def report_xlsx(report: Report) -> bytes:
     """The workbook of ``report``."""
     from openpyxl import Workbook  # a heavy library: loaded when a workbook is made
@@ -59,6 +63,20 @@ def report_xlsx(report: Report) -> bytes:
     sheet("商品", "税收分类编码", report.top_products)
     sheet("开票渠道", "开票渠道", report.by_channel)
     sheet("开票人", "开票人", report.by_issuer)
+    taxes = book.create_sheet("税费缴纳")
+    taxes.append(TAX_HEADER)
+    for row in report.taxes:
+        figures = [row.invoiced_sales, row.invoiced_tax]
+        if row.declared:
+            figures += [row.declared_sales, row.output_tax, row.input_tax, row.payable,
+                        row.carried_forward]  # fmt: skip
+        else:
+            figures += [None] * 5
+        taxes.append([f"{row.start:%Y-%m-%d} ~ {row.end:%Y-%m-%d}",
+                      "是" if row.declared else "否", *figures, row.burden])  # fmt: skip
+        for column in range(3, 10):
+            taxes.cell(taxes.max_row, column).number_format = MONEY_FORMAT
+    taxes.column_dimensions["A"].width = 26
     kinds = book["按发票种类"]
     if report.by_kind:
         chart = BarChart()

@@ -8,17 +8,28 @@ Counted: blue and red invoices issued in the period, and those of them now voide
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.money import quantize_fen
 from fapiao.domain.rates import parse_rate
-from fapiao.domain.reporting import ReportPeriod, growth, period_before, share, year_before
+from fapiao.domain.reporting import (
+    ReportPeriod,
+    growth,
+    months_in,
+    next_month,
+    period_before,
+    share,
+    year_before,
+)
 from fapiao.invoicing.models import Invoice, InvoiceLine, Taxpayer
+from fapiao.reports.taxes import TaxPeriod, taxes_of
 from fapiao.reports.usage import Usage, usage_of
 
 ZERO = Decimal("0.00")
@@ -41,11 +52,12 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    key: str  # what the group is (a kind's name, a rate, a buyer …)
+    key: str  # what the group is, as a clerk reads it (a kind's name, a rate, a buyer …)
     figures: Figures
+    code: str = ""  # the same as stored (VAT_SPECIAL_PAPER, 0.13 …): what a link filters by
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, **self.figures.as_dict()}
+        return {"key": self.key, "code": self.code, **self.figures.as_dict()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,7 @@ class Report:
     sales_year_before: Decimal = ZERO
     sales_period_before: Decimal = ZERO
     usage: Usage | None = None  # 发票使用情况
+    taxes: list[TaxPeriod] = field(default_factory=list)  # 税费缴纳
 
     @property
     def yoy(self) -> Decimal | None:  # 同比, per cent
@@ -105,6 +118,7 @@ class Report:
             "sales_period_before": str(self.sales_period_before),
             "yoy": None if self.yoy is None else str(self.yoy),
             "mom": None if self.mom is None else str(self.mom),
+            "taxes": [row.as_dict() for row in self.taxes],
             "usage": None
             if self.usage is None
             else {
@@ -138,7 +152,7 @@ def _figures(row: dict[str, Any]) -> Figures:
 def _groups(
     rows: QuerySet[Any], key: str, label: Any = str, *, limit: int | None = None
 ) -> list[Group]:
-    groups = [Group(label(row[key]), _figures(row)) for row in rows]
+    groups = [Group(label(row[key]), _figures(row), str(row[key] or "")) for row in rows]
     groups.sort(key=lambda group: (-group.figures.amount, group.key))
     return groups[:limit] if limit else groups
 
@@ -179,6 +193,44 @@ def totals_of(taxpayer: Taxpayer, period: ReportPeriod) -> Totals:
     return Totals(*(figures(name) for name in parts))
 
 
+#: a trend of a period up to this many days goes by day, a longer one by month
+DAILY_TREND_DAYS = 62
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One step of a trend: the days from ``start`` to ``end`` (inclusive) and their figures."""
+
+    start: date
+    end: date
+    figures: Figures
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(),
+                **self.figures.as_dict()}  # fmt: skip
+
+
+def trend_of(taxpayer: Taxpayer, period: ReportPeriod) -> list[Point]:
+    """Net figures of ``period`` by day (up to 62 days) or by month, every step present."""
+    live = _invoices(taxpayer, period).exclude(status=Status.VOIDED)
+    if period.days <= DAILY_TREND_DAYS:
+        found = {row["issued_on"]: _figures(row)
+                 for row in live.values("issued_on").annotate(**SUMS)}  # fmt: skip
+        days = [period.start + timedelta(days=n) for n in range(period.days)]
+        return [Point(day, day, found.get(day, Figures())) for day in days]
+    rows = live.annotate(month=TruncMonth("issued_on")).values("month").annotate(**SUMS)
+    found = {_as_date(row["month"]): _figures(row) for row in rows}
+    points = []
+    for month in months_in(period):
+        last = min(next_month(month), period.end) - timedelta(days=1)
+        points.append(Point(max(month, period.start), last, found.get(month, Figures())))
+    return points
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
     """The report of ``period`` for ``taxpayer``."""
     invoices = _invoices(taxpayer, period)
@@ -200,7 +252,9 @@ def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
         """A group of lines: 价税合计 is its 金额 and 税额."""
         figures = group.figures
         total = figures.amount + figures.tax
-        return Group(key or group.key, Figures(figures.count, figures.amount, figures.tax, total))
+        return Group(
+            key or group.key, Figures(figures.count, figures.amount, figures.tax, total), group.code
+        )
 
     by_rate = _groups(lines.values("rate").annotate(**line_sums), "rate",
                       lambda rate: parse_rate(rate).label)  # fmt: skip
@@ -222,6 +276,7 @@ def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
             for group in _groups(products, "tax_code", limit=TOP)
         ],
         usage=usage_of(taxpayer, period),
+        taxes=taxes_of(taxpayer, period),
         sales_year_before=sales(year_before(period)),
         sales_period_before=sales(period_before(period)),
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
+from fapiao.domain.rates import ALL_RATES
 from fapiao.invoicing.selectors import invoice_list
 from fapiao.web.activity import activity_of
 
@@ -23,6 +24,10 @@ def _kinds() -> list[tuple[str, str]]:
 
 def _statuses() -> list[tuple[str, str]]:
     return [(status.value, status.label) for status in Status]
+
+
+def _rates() -> list[tuple[str, str]]:
+    return [(rate.key, rate.label) for rate in ALL_RATES]
 
 
 class InvoiceFilter(filters.FilterSet):
@@ -40,6 +45,8 @@ class InvoiceFilter(filters.FilterSet):
                                   empty_label=_("全部"))  # fmt: skip
     color = filters.ChoiceFilter(label=_("红蓝字"), method="_pass", empty_label=_("全部"),
                                  choices=[("blue", _("蓝字")), ("red", _("红字"))])  # fmt: skip
+    rate = filters.ChoiceFilter(label=_("税率"), method="_pass", empty_label=_("全部"),
+                                choices=_rates)  # fmt: skip
     min_total = filters.NumberFilter(label=_("价税合计不低于"), method="_pass", min_value=0)
     max_total = filters.NumberFilter(label=_("价税合计不高于"), method="_pass", min_value=0)
 
@@ -61,6 +68,7 @@ class InvoiceFilter(filters.FilterSet):
             min_total=data.get("min_total"),
             max_total=data.get("max_total"),
             red=None if not color else color == "red",
+            rate=data.get("rate") or "",
         )
 
     def __init__(self, data: Any, *, taxpayer: Any) -> None:

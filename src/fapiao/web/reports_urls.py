@@ -6,4 +6,5 @@ app_name = "reports"
 urlpatterns = [
     path("reports/", views.reports_page, name="reports"),
     path("reports/export.xlsx", views.reports_export, name="export"),
+    path("reports/export.pdf", views.reports_export, {"format": "pdf"}, name="export-pdf"),
 ]

@@ -10,7 +10,8 @@ from fapiao.cli.base import FapiaoCommand, table
 from fapiao.core.clock import local_date
 from fapiao.domain.reporting import Span, parse_period
 from fapiao.reports.exports import report_xlsx
-from fapiao.reports.selectors import Group, Report, report_of
+from fapiao.reports.pdf import report_pdf
+from fapiao.reports.selectors import Group, Report, report_of, trend_of
 
 
 def _rows(title: str, groups: list[Group]) -> str:
@@ -18,6 +19,19 @@ def _rows(title: str, groups: list[Group]) -> str:
     body = [[g.key or "—", str(g.figures.count), str(g.figures.amount), str(g.figures.tax),
              str(g.figures.total)] for g in groups]  # fmt: skip
     return table(header + body)
+
+
+def _taxes(report: Report) -> str:
+    def money(value: Any, declared: bool) -> str:
+        return str(value) if declared else "—"
+
+    return table([["所属期", "开票销项税额", "申报销项税额", "进项税额", "应纳税额", "税负率"]] + [
+        [f"{t.start:%Y-%m-%d}~{t.end:%Y-%m-%d}", str(t.invoiced_tax),
+         money(t.output_tax, t.declared) if t.declared else "未申报",
+         money(t.input_tax, t.declared), money(t.payable, t.declared),
+         "—" if t.burden is None else f"{t.burden}%"]
+        for t in report.taxes
+    ])  # fmt: skip
 
 
 def _usage(report: Report) -> str:
@@ -47,7 +61,7 @@ class Command(FapiaoCommand):
         parser.add_argument("--year", help="年报表的年份（默认今年）")
         parser.add_argument("--from", dest="start", help="区间开始日期")
         parser.add_argument("--to", dest="end", help="区间结束日期（含）")
-        parser.add_argument("--out", type=Path, help="另存为Excel文件（.xlsx）")
+        parser.add_argument("--out", type=Path, help="另存为Excel（.xlsx）或PDF（.pdf，含图表）")
 
     def run(self, **options: Any) -> tuple[Any, str]:
         period = parse_period(
@@ -55,14 +69,18 @@ class Command(FapiaoCommand):
             month=options["month"], year=options["year"], start=options["start"],
             end=options["end"],
         )  # fmt: skip
-        report = report_of(self.taxpayer(options), period)
+        report_taxpayer = self.taxpayer(options)
+        report = report_of(report_taxpayer, period)
         net = report.net
         if options["out"] is not None:
             path: Path = options["out"]
-            if path.suffix.lower() != ".xlsx":
-                raise CommandError("报表导出文件应以 .xlsx 结尾（--out）", returncode=2)
+            suffix = path.suffix.lower()
+            if suffix not in (".xlsx", ".pdf"):
+                raise CommandError("报表导出文件应以 .xlsx 或 .pdf 结尾（--out）", returncode=2)
             try:
-                path.write_bytes(report_xlsx(report))
+                content = (report_xlsx(report) if suffix == ".xlsx"
+                           else report_pdf(report, trend_of(report_taxpayer, period)))  # fmt: skip
+                path.write_bytes(content)
             except OSError as error:
                 raise CommandError(f"无法写入文件“{path}”：{error.strerror}") from None
 
@@ -78,6 +96,7 @@ class Command(FapiaoCommand):
             _rows("购买方（前10）", report.top_buyers),
             _rows("商品（税收分类编码，前10）", report.top_products),
             _rows("开票人", report.by_issuer),
+            "税费缴纳\n" + _taxes(report),
             _usage(report),
         ])  # fmt: skip
         return report.as_dict(), text
