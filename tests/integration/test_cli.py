@@ -8,13 +8,17 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
+from fapiao.closing.models import Clearing, Declaration
+from fapiao.core.clock import local_date
 from fapiao.invoicing.demo import DEMO_TAX_ID, USERS
 from fapiao.invoicing.models import Invoice, Membership, Taxpayer
 from tests.integration.world import database_url, make_world
@@ -37,8 +41,8 @@ def refused(*args: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_demo_loads_once_with_every_role() -> None:
-    first = fapiao("demo")
-    again = fapiao("demo")
+    first = fapiao("demo", "--no-history")
+    again = fapiao("demo", "--no-history")
     assert (first["created"], again["created"]) == (True, False)
     assert Taxpayer.objects.filter(tax_id=DEMO_TAX_ID).count() == 1
     roles = set(Membership.objects.values_list("role", flat=True))
@@ -53,7 +57,7 @@ def test_demo_loads_once_with_every_role() -> None:
 
 
 def test_issue_list_show_void_and_red_from_the_command_line(tmp_path: Path) -> None:
-    fapiao("demo")
+    fapiao("demo", "--no-history")
     draft = {
         "kind": "VAT_ORDINARY_PAPER",
         "buyer": {"name": "张伟", "individual": True},
@@ -102,7 +106,7 @@ def test_issue_list_show_void_and_red_from_the_command_line(tmp_path: Path) -> N
 
 
 def test_catalog_commands(tmp_path: Path) -> None:
-    fapiao("demo")
+    fapiao("demo", "--no-history")
     added = fapiao("customer", "add", "name=新客户有限公司", "email=buyer@example.cn")
     assert added["email"] == "buyer@example.cn"
     code, error = refused("product", "add", "name=坏商品", "tax_code=123", "rate=6%")
@@ -127,7 +131,7 @@ def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_exit_codes_seen_by_scripts() -> None:
     env = {**os.environ, "FAPIAO_DATABASE_URL": database_url()}
-    assert _run("demo", env=env).returncode == 0
+    assert _run("demo", "--no-history", env=env).returncode == 0
     assert _run("show", "00000000", env=env).returncode == 3
     usage = _run("list", "--status", "nonsense", env=env)
     assert usage.returncode == 2
@@ -139,7 +143,7 @@ def test_exit_codes_seen_by_scripts() -> None:
 
 
 def test_authority_commands_stock_credit_upload_reconcile_verify(tmp_path: Any) -> None:
-    fapiao("demo")
+    fapiao("demo", "--no-history")
     tax_id = "91420100MA4K5TQ3XG"
     device = fapiao("channel", "add-device", "--name", "UKey 2", "--number", "661900000002",
                     "--device-kind", "ukey")  # fmt: skip
@@ -188,3 +192,35 @@ def test_a_fault_of_ours_reaches_the_caller_as_a_sentence_and_the_log(
     handler.flush()
     logged = Path(handler.baseFilename).read_text("utf-8")  # type: ignore[attr-defined]
     assert "database connection lost" in logged and "Traceback" in logged
+
+
+def test_demo_gives_a_year_of_history_closed_month_by_month(tmp_path: Path) -> None:
+    fapiao("demo")
+    taxpayer = Taxpayer.objects.get(tax_id=DEMO_TAX_ID)
+    today = local_date(timezone.now())
+    invoices = Invoice.objects.filter(taxpayer=taxpayer)
+    assert invoices.count() > 2000
+    months = {(i.year, i.month) for i in invoices.dates("issued_on", "month")}
+    assert len(months) == 13  # the twelve months before this one, and today's few
+    kinds = set(invoices.values_list("kind", flat=True))
+    assert {"DIGITAL_ORDINARY", "DIGITAL_SPECIAL", "VAT_ORDINARY_PAPER"} <= kinds
+    assert invoices.filter(status="voided").exists() and invoices.filter(red=True).exists()
+    declared = Declaration.objects.filter(taxpayer=taxpayer)
+    cleared = Clearing.objects.filter(taxpayer=taxpayer, status="approved")
+    assert declared.count() == cleared.count() == 12
+    assert all(d.comparison_ok for d in declared)
+    last = max(d.period_start for d in declared)
+    month_before = today.replace(day=1) - timedelta(days=1)
+    assert (last.year, last.month) == (month_before.year, month_before.month)
+    assert all(c.decided_at is None or c.decided_at <= timezone.now() for c in cleared)
+    assert fapiao("ledger", "verify")["ok"] is True
+    annual = fapiao("report", "range", "--from", (today - timedelta(days=365)).isoformat(),
+                    "--to", today.isoformat())  # fmt: skip
+    assert len(annual["taxes"]) >= 12 and annual["taxes"][0]["declared"] is True
+    # issuing goes on today: the device is not locked by the history's closes
+    draft = {"kind": "VAT_ORDINARY_PAPER", "buyer": {"name": "张伟", "individual": True},
+             "lines": [{"name": "住宿费", "tax_code": "3070402000000000000", "rate": "6%",
+                        "amount": "380"}]}  # fmt: skip
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps(draft, ensure_ascii=False), "utf-8")
+    assert fapiao("issue", "--file", str(path), "--channel", "税务UKey 1号")["status"] == "issued"

@@ -7,9 +7,11 @@ Loading is idempotent: a second run finds the demo taxpayer and only reports the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -112,8 +114,11 @@ def demo_password() -> str:
     return os.environ.get("FAPIAO_DEMO_PASSWORD", DEFAULT_PASSWORD)
 
 
-def demo_load(*, today: date | None = None) -> DemoResult:
-    """Create the demo enterprise unless it exists."""
+def demo_load(
+    *, today: date | None = None, history: Callable[[Taxpayer, date], Any] | None = None
+) -> DemoResult:
+    """Create the demo enterprise unless it exists; ``history`` (the demo command's year of
+    invoices and period closes) runs before today's few invoices are issued."""
     password = demo_password()
     users = tuple((username, label) for username, _, label in USERS)
     existing = Taxpayer.objects.filter(tax_id=DEMO_TAX_ID).first()
@@ -121,11 +126,11 @@ def demo_load(*, today: date | None = None) -> DemoResult:
         return DemoResult(existing, False, password, users)
     today = today or local_date(timezone.now())
     with transaction.atomic():
-        taxpayer = _load(today, password)
+        taxpayer = _load(today, password, history)
     return DemoResult(taxpayer, True, password, users)
 
 
-def _load(today: date, password: str) -> Taxpayer:
+def _load(today: date, password: str, history: Callable[[Taxpayer, date], Any] | None) -> Taxpayer:
     actor = "demo"
     taxpayer = taxpayer_create(
         name="武汉江城示范科技有限公司",
@@ -194,6 +199,8 @@ def _load(today: date, password: str) -> Taxpayer:
         monthly_credit=Decimal("10000000.00"),
         actor=actor,
     )
+    if history is not None:
+        history(taxpayer, today)
     buyer = {k: v for k, v in CUSTOMERS[0].items() if k != "email"}
     for channel, kind, lines in (
         (digital, InvoiceKind.DIGITAL_SPECIAL, [("软件开发服务", "3040201010000000000", "6%",

@@ -25,6 +25,8 @@ from fapiao.web.labels import describe, event_label
 from fapiao.web.templatetags.webtags import kind_name, money, status_label
 
 PAGE_SIZES = (20, 50, 100)
+#: the rows' own links (an invoice, its PDF) are plain navigation, not the list's htmx swaps
+ROWS = {"hx-boost": "false"}
 #: the most rows one export writes (a larger result asks for narrower filters)
 EXPORT_MAX = 100_000
 
@@ -56,7 +58,8 @@ class InvoiceTable(tables.Table):
                             exclude_from_export=True)  # fmt: skip
 
     class Meta:
-        attrs: ClassVar = {"class": "table table-hover align-middle", "id": "results"}
+        attrs: ClassVar = {"class": "table table-hover align-middle", "id": "results",
+                           "tbody": ROWS}  # fmt: skip
         empty_text = _("没有符合条件的发票")
         order_by: ClassVar = ("-issued_on",)
 
@@ -157,7 +160,8 @@ class RedFormTable(tables.Table):
                             exclude_from_export=True)  # fmt: skip
 
     class Meta:
-        attrs: ClassVar = {"class": "table table-hover align-middle", "id": "red-forms"}
+        attrs: ClassVar = {"class": "table table-hover align-middle", "id": "red-forms",
+                           "tbody": ROWS}  # fmt: skip
         empty_text = _("没有红字信息表或确认单")
 
     def render_type(self, record: Any) -> str:
@@ -199,7 +203,8 @@ class AuditTable(tables.Table):
     details = tables.Column(verbose_name=_("内容"), orderable=False)
 
     class Meta:
-        attrs: ClassVar = {"class": "table table-sm table-hover align-middle", "id": "audit"}
+        attrs: ClassVar = {"class": "table table-sm table-hover align-middle", "id": "audit",
+                           "tbody": ROWS}  # fmt: skip
         empty_text = _("没有记录")
         order_by: ClassVar = ("-when",)
 
