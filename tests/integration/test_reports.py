@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -32,7 +33,10 @@ from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
+from fapiao.jobs.services import job_run_due
+from fapiao.reports.mailing import monthly_mails
 from fapiao.reports.selectors import report_of, trend_of
+from fapiao.security.services import preferences_save
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +263,35 @@ def test_the_pdf_holds_the_figures_and_its_charts(world: World, tmp_path: Any) -
     assert 'id="chart-data"' in page and "/invoices/?start=" in page
     rated = client.get("/invoices/", {"rate": "0.13"}).content.decode()
     assert "乙公司" in rated and "甲公司" not in rated.split("<tbody")[1]
+
+
+def test_the_monthly_report_mails_admins_and_finance_once_outside_quiet_hours(
+    world: World,
+) -> None:
+    last_month = NOW - timedelta(days=20)  # in November
+    _issue(world, "DIGITAL_ORDINARY", "1000", when=last_month)
+    _issue(world, "DIGITAL_ORDINARY", "300", "13%", buyer="乙公司", when=last_month)
+    people = {}
+    for name, role in (("boss", Role.ADMIN), ("kuaiji", Role.FINANCE), ("clerk", Role.ISSUER),
+                       ("quiet", Role.FINANCE), ("off", Role.ADMIN)):  # fmt: skip
+        people[name] = user_create(username=name, password="Str0ng#Pass",
+                                   email=f"{name}@example.cn")  # fmt: skip
+        role_grant(user=people[name], role=role, taxpayer=world.taxpayer, actor="root")
+    preferences_save(people["quiet"], quiet_start=time(8, 0), quiet_end=time(10, 0))
+    preferences_save(people["off"], monthly_report=False)
+    first = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    assert monthly_mails(now=first) == 3  # boss, kuaiji, quiet; not the issuer, not "off"
+    assert monthly_mails(now=first + timedelta(hours=1)) == 0  # once each
+    job_run_due(now=first)
+    sent = {message.to[0]: message for message in mail.outbox}
+    assert set(sent) == {"boss@example.cn", "kuaiji@example.cn"}  # quiet waits until 10:00
+    message = sent["boss@example.cn"]
+    assert "2026年11月" in message.subject and "1,300.00" in message.body
+    names = {name: content for name, content, _ in message.attachments}
+    assert set(names) == {"report-202611.xlsx", "report-202611.pdf"}
+    book = load_workbook(io.BytesIO(names["report-202611.xlsx"]))
+    summary = {row[0].value: row[1].value for row in book["汇总"].iter_rows()}
+    assert D(str(summary["金额（净额）"])) == D("1300.00")
+    assert PdfReader(io.BytesIO(names["report-202611.pdf"])).pages
+    job_run_due(now=first + timedelta(hours=1, minutes=1))
+    assert "quiet@example.cn" in {message.to[0] for message in mail.outbox}

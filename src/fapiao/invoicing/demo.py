@@ -40,6 +40,7 @@ from fapiao.invoicing.taxpayers import (
     stock_receive,
     taxpayer_create,
 )
+from fapiao.security.models import Profile
 
 DEMO_TAX_ID = "91420100MA4K5TQ3XG"
 #: The demo users' password; ``FAPIAO_DEMO_PASSWORD`` replaces it.
@@ -157,6 +158,8 @@ def _load(today: date, password: str, history: Callable[[Taxpayer, date], Any] |
             taxpayer=None if role == Role.AUTHORITY else taxpayer,
             actor=actor,
         )
+        # the demo's addresses go nowhere: no monthly report mail until a user turns it on
+        Profile.objects.update_or_create(user=user, defaults={"monthly_report": False})
     for data in CUSTOMERS:
         catalog_save(taxpayer=taxpayer, name="customers", data=dict(data), actor=actor)
     for data in PRODUCTS:

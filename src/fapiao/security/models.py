@@ -16,6 +16,8 @@ class Profile(models.Model):
     notify_in_app = models.BooleanField("站内提醒", default=True)
     notify_email = models.BooleanField("邮件提醒", default=True)
     notify_sms = models.BooleanField("短信提醒", default=False)
+    #: 管理员 and 财务: the month's report by e-mail once the month has ended
+    monthly_report = models.BooleanField("每月报表邮件", default=True)
     quiet_start = models.TimeField("免打扰开始", null=True, blank=True)
     quiet_end = models.TimeField("免打扰结束", null=True, blank=True)
 

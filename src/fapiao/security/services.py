@@ -290,7 +290,7 @@ def confirm_check(
 
 THEMES = ("light", "dark")
 PREFERENCES = ("language", "theme", "notify_in_app", "notify_email", "notify_sms",
-               "quiet_start", "quiet_end")  # fmt: skip
+               "monthly_report", "quiet_start", "quiet_end")  # fmt: skip
 
 
 def preferences_of(user: AbstractUser) -> Profile:
@@ -332,6 +332,11 @@ def in_quiet_hours(profile: Profile, moment: datetime) -> bool:
     return start <= now < end if start <= end else now >= start or now < end
 
 
+def deliver_at(profile: Profile, moment: datetime) -> datetime:
+    """When a notice made at ``moment`` may reach the user: then, or when their quiet hours end."""
+    return _quiet_end(profile, moment) if in_quiet_hours(profile, moment) else moment
+
+
 def _quiet_end(profile: Profile, moment: datetime) -> datetime:
     """The first moment after ``moment`` outside the user's quiet hours."""
     local = timezone.localtime(moment)
@@ -345,7 +350,7 @@ def notify(user: AbstractUser, *, subject: str, text: str, now: datetime | None 
     quiet hours end; returns how many were queued. In-app notices are read off the pages."""
     now = now or timezone.now()
     profile = preferences_of(user)
-    at = _quiet_end(profile, now) if in_quiet_hours(profile, now) else now
+    at = deliver_at(profile, now)
     queued = 0
     if profile.notify_email and user.email:
         job_enqueue("notify.email", {"to": user.email, "subject": subject, "text": text}, at=at)

@@ -385,6 +385,7 @@ def personal(request: HttpRequest) -> HttpResponse:
                 notify_in_app=post.get("notify_in_app") == "1",
                 notify_email=post.get("notify_email") == "1",
                 notify_sms=post.get("notify_sms") == "1",
+                monthly_report=post.get("monthly_report") == "1",
                 quiet_start=quiet[0],
                 quiet_end=quiet[1],
             )
