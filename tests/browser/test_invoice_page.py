@@ -140,3 +140,32 @@ def test_a_template_fills_the_form_and_hides_what_it_leaves_out(
     page.wait_for_url(re.compile(r".*/invoices/\d+/$"))
     issued = Invoice.objects.get(buyer_name="模板测试有限公司")
     assert (issued.remarks, issued.payee, issued.reviewer) == ("培训合同 PX-2026", "王芳", "赵强")
+
+
+def test_a_discount_line_takes_only_what_it_may_and_a_lost_network_is_told(
+    page: Any, live_server: Any
+) -> None:
+    base = live_server.url
+    demo_load()
+    sign_in(page, base, "kaipiao")
+    page.goto(f"{base}/issue/")
+    page.click("#add-line")
+    discount = page.locator("#lines tr").nth(1)
+    discount.locator("[name=discount]").check()
+    discount.locator("[name=name]").fill("数控机床维修")  # a catalog product with unit, spec, price
+    discount.locator("[name=name]").press("Tab")
+    assert discount.locator("[name=tax_code]").input_value() == "2020000000000000000"
+    assert discount.locator("[name=rate]").input_value() == "13%"
+    for field in ("unit", "spec", "unit_price"):  # a discount line carries none of these
+        assert discount.locator(f"[name={field}]").input_value() == "", field
+    first = page.locator("#lines tr").first
+    first.locator("[name=name]").fill("数控机床维修")
+    first.locator("[name=name]").press("Tab")
+    assert first.locator("[name=unit]").input_value() == "次"  # a plain line takes them all
+
+    page.route("**/api/v1/invoices", lambda route: route.abort())  # the network goes away
+    page.click("#submit")
+    toast = page.locator("#toasts .toast")
+    toast.wait_for()
+    assert "无法连接服务器" in toast.text_content()
+    assert first.locator("[name=name]").input_value() == "数控机床维修"  # nothing lost

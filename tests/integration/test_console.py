@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from fapiao.core.clock import local_date
 from fapiao.core.roles import Role
@@ -270,3 +271,22 @@ def test_invoice_templates_are_kept_one_default_and_checked(world: World) -> Non
     form = member(world, Role.ISSUER, "kaipiao2").get("/issue/").content.decode()
     assert "培训服务" in form and 'id="template-data"' in form
     assert Event.objects.filter(taxpayer=world.taxpayer, type="template.created").count() == 2
+
+
+def test_a_printer_on_plain_paper_prints_the_invoice_at_the_top_of_the_sheet(world: World) -> None:
+    invoice = issue(world, "VAT_ORDINARY_ELECTRONIC", "100")
+    clerk = member(world, Role.ISSUER, "kaipiao")
+    clerk.post("/settings/printers/", {"name": "办公室激光打印机", "paper": "a4"})
+    printer = Printer.objects.get(taxpayer=world.taxpayer)
+    assert printer.paper == "a4"
+    printed = clerk.post(f"/invoices/{invoice.pk}/do/print", {"printer": printer.pk})
+    assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
+    page = PdfReader(io.BytesIO(printed.content)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    assert invoice.number in page.extract_text()
+    own = clerk.post(f"/invoices/{invoice.pk}/do/print", {}).content  # no printer: its own size
+    own_box = PdfReader(io.BytesIO(own)).pages[0].mediabox
+    assert float(own_box.height) < 842 / 2 + 100  # an invoice, not a sheet
+    assert Event.objects.filter(invoice=invoice, type="invoice.printed").count() == 2
+    wrong = clerk.post("/settings/printers/", {"name": "坏", "paper": "b5"})
+    assert "请选择纸张" in wrong.content.decode()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from fapiao.documents.models import Printer
+from fapiao.documents.models import Paper, Printer
 from fapiao.documents.services import document_render
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.lifecycle import Action
@@ -14,6 +14,9 @@ from fapiao.invoicing.corrections import invoice_mark
 from fapiao.invoicing.models import Invoice, Taxpayer
 
 OFFSET_LIMIT = Decimal(30)  # mm; more is a wrong setting, not a misaligned feed
+MM = 72 / 25.4  # PDF points in a millimetre
+#: plain sheets (width, height in mm)
+SHEETS = {Paper.A4: (210, 297), Paper.A5: (210, 148)}
 
 
 class PrinterError(DomainError):
@@ -21,10 +24,17 @@ class PrinterError(DomainError):
 
 
 def printer_save(
-    *, taxpayer: Taxpayer, name: str, offset_right: Decimal, offset_down: Decimal
+    *,
+    taxpayer: Taxpayer,
+    name: str,
+    offset_right: Decimal,
+    offset_down: Decimal,
+    paper: str = Paper.INVOICE,
 ) -> Printer:
-    """Create or adjust a printer's offsets (mm, between −30 and 30)."""
+    """Create or adjust a printer's paper and offsets (mm, between −30 and 30)."""
     name = name.strip()
+    if paper not in Paper.values:
+        raise PrinterError("请选择纸张", field="paper")
     if not name:
         raise PrinterError("请填写打印机名称", field="name")
     for field, value in (("offset_right", offset_right), ("offset_down", offset_down)):
@@ -33,7 +43,7 @@ def printer_save(
     printer, _ = Printer.objects.update_or_create(
         taxpayer=taxpayer,
         name=name,
-        defaults={"offset_right": offset_right, "offset_down": offset_down},
+        defaults={"offset_right": offset_right, "offset_down": offset_down, "paper": paper},
     )
     return printer
 
@@ -45,6 +55,8 @@ def invoice_print(*, invoice: Invoice, printer: Printer | None, actor: str) -> b
         raise PrinterError("打印机不属于该纳税人", field="printer")
     offset = (float(printer.offset_right), float(printer.offset_down)) if printer else (0.0, 0.0)
     content = document_render(invoice, "pdf", offset=offset)
+    if printer is not None and printer.paper != Paper.INVOICE:
+        content = on_sheet(content, SHEETS[Paper(printer.paper)])
     invoice_mark(
         invoice=invoice,
         action=Action.PRINT,
@@ -52,3 +64,24 @@ def invoice_print(*, invoice: Invoice, printer: Printer | None, actor: str) -> b
         detail=f"打印机 {printer}" if printer else "打印",
     )
     return content
+
+
+def on_sheet(content: bytes, sheet: tuple[int, int]) -> bytes:
+    """Each page of the PDF ``content`` at the top of a ``sheet`` (mm), centred across it and
+    shrunk to its width when wider, at its own size otherwise."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    width, height = sheet[0] * MM, sheet[1] * MM
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(content)).pages:
+        box = page.mediabox
+        scale = min(1.0, width / float(box.width), height / float(box.height))
+        left = (width - float(box.width) * scale) / 2
+        top = height - float(box.height) * scale
+        blank = writer.add_blank_page(width=width, height=height)
+        blank.merge_transformed_page(page, Transformation().scale(scale).translate(left, top))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -22,7 +22,7 @@ from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.models import ApiKey
 from fapiao.core.clock import local_date
 from fapiao.core.roles import ISSUE, READ, SETUP, TAXPAYER_ROLES, Role
-from fapiao.documents.models import Printer
+from fapiao.documents.models import Paper, Printer
 from fapiao.documents.printing import printer_save
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind, spec
@@ -305,9 +305,11 @@ def printers(request: HttpRequest) -> HttpResponse:
         taxpayer=me.taxpayer, name=post.get("name", ""),
         offset_right=_mm(post.get("offset_right", ""), "offset_right"),
         offset_down=_mm(post.get("offset_down", ""), "offset_down"),
+        paper=post.get("paper", Paper.INVOICE),
     ), gettext("已保存打印机 %(name)s"))  # fmt: skip
     return done or render(request, "web/settings/printers.html", {
         "printers": Printer.objects.filter(taxpayer=me.taxpayer).order_by("name"),
+        "papers": Paper.choices,
         "error": error, "message": _flash(request), "post": request.POST,
     })  # fmt: skip
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from fapiao.cli.base import FapiaoCommand, table
-from fapiao.documents.models import Printer
+from fapiao.documents.models import Paper, Printer
 from fapiao.documents.printing import invoice_print, printer_save
 from fapiao.documents.services import document_filename
 from fapiao.invoicing.selectors import NotFound, invoice_find
@@ -34,6 +34,10 @@ class Command(FapiaoCommand):
             sub.add_argument("name", nargs="?")
             sub.add_argument("--right", default="0", help="右移毫米（负数左移）")
             sub.add_argument("--down", default="0", help="下移毫米（负数上移）")
+            sub.add_argument(
+                "--paper", choices=Paper.values, default=Paper.INVOICE,
+                help="纸张：invoice 按票面大小，a4 或 a5 普通纸（印在顶部）",
+            )  # fmt: skip
 
         self.subcommands(parser, invoice=invoice, printer=printer)
 
@@ -46,13 +50,16 @@ class Command(FapiaoCommand):
                     name=options["name"],
                     offset_right=_mm(options["right"]),
                     offset_down=_mm(options["down"]),
+                    paper=options["paper"],
                 )
             printers = list(Printer.objects.filter(taxpayer=taxpayer).order_by("name"))
             data = [
-                {"name": p.name, "right": str(p.offset_right), "down": str(p.offset_down)}
+                {"name": p.name, "right": str(p.offset_right), "down": str(p.offset_down),
+                 "paper": p.paper}
                 for p in printers
-            ]
-            rows = [[p["name"], f"右 {p['right']} mm", f"下 {p['down']} mm"] for p in data]
+            ]  # fmt: skip
+            rows = [[p.name, f"右 {p.offset_right} mm", f"下 {p.offset_down} mm",
+                     p.get_paper_display()] for p in printers]  # fmt: skip
             return data, table(rows)
         invoice = invoice_find(taxpayer, options["number"], options["code"])
         printer = None

@@ -35,6 +35,8 @@
     if (name === "rates") {
       draw(box, {
         title: title, tooltip: tooltip,
+        color: dark ? ["#f0b7a4", "#e07a5a", "#b5aca9", "#d9b36c", "#8fb3c9", "#a6c48a"]
+          : ["#8a2f1a", "#c9663f", "#e8a48f", "#6b6b6b", "#b58b2a", "#3f6f8a"],
         series: [{ type: "pie", radius: ["35%", "65%"], top: 24, cursor: "pointer",
           label: { formatter: "{b}\n{d}%" },
           data: series.labels.map((label, i) => ({ name: label, value: series.values[i] })) }],
