@@ -91,6 +91,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

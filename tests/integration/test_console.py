@@ -31,6 +31,7 @@ from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from fapiao.reports.selectors import totals_of
 from fapiao.security.models import AuditEvent, Profile
+from fapiao.security.services import preferences_save
 from fapiao.web.errors import server_error
 from tests.integration.world import SPECIAL_BUYER, World, make_world, signed_in
 
@@ -197,6 +198,11 @@ def test_missing_fields_are_named_in_plain_chinese(world: World) -> None:
                       content_type="application/json").json()  # fmt: skip
     assert said["message"] == "请填写购买方名称、第1行项目名称、第1行税收分类编码、第1行税率"
     assert said["field"] == "buyer.name"
+    preferences_save(get_user_model().objects.get(username="kaipiao"), language="en")
+    english = clerk.post("/api/v1/invoices/preview", json.dumps(draft),
+                         content_type="application/json").json()["message"]  # fmt: skip
+    assert english.startswith("Please enter buyer name, line 1 ")
+    assert not re.search("[\u4e00-\u9fff]", english), english
 
 
 def test_the_voids_page_lists_what_may_still_be_voided(world: World) -> None:

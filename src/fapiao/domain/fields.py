@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from fapiao.domain.errors import Text
+
 NAMES = {
     "kind": "票种", "channel": "开票渠道", "mode": "价格方式", "remarks": "备注",
     "drawer": "开票人", "payee": "收款人", "reviewer": "复核人", "email": "交付邮箱",
@@ -25,15 +27,20 @@ _LINE = re.compile(r"lines\.(\d+)(?:\.(\w+))?")
 
 
 def field_name(path: str) -> str:
-    """The clerk's name of the field at ``path`` (the path itself when it has none)."""
+    """The clerk's name of the field at ``path`` (the path itself when it has none); a
+    :class:`Text` where it is made of parts, so other languages say it too."""
     found = _LINE.fullmatch(path)
     if found:
-        row = f"第{int(found.group(1)) + 1}行"
-        return row + NAMES.get(found.group(2) or "", "") if found.group(2) else row
+        row = int(found.group(1)) + 1
+        part = NAMES.get(found.group(2) or "")
+        return Text("第{0}行{1}", row, part) if part else Text("第{0}行", row)
     return NAMES.get(path) or NAMES.get(path.rsplit(".", 1)[-1], path)
 
 
 def missing_message(paths: list[str]) -> str:
     """``请填写购买方名称、第1行税率``: every missing field of a request, once each, in order."""
     names = list(dict.fromkeys(field_name(path) for path in paths))
-    return "请填写" + "、".join(names)
+    listed: str = names[0] if names else ""
+    for name in names[1:]:
+        listed = Text("{0}、{1}", listed, name)
+    return Text("请填写{0}", listed)

@@ -16,6 +16,7 @@ from fapiao.core.clock import local_date
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.domain.lifecycle import Action, Status, check_void, next_status
+from fapiao.invoicing import statements
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Invoice, RedForm, RedFormStatus, Taxpayer
@@ -110,6 +111,9 @@ def invoice_void(
         raise CorrectionRefused("红字发票不能作废", field="status")
     set_status(locked, invoice, status, type="invoice.voided", actor=actor, at=now, reason=reason)
     upload_enqueue(locked, invoice, at=now, voided=True)
+    lines = list(invoice.lines.all())  # out of the day's live sums, into its voided ones
+    statements.summary_add(invoice, lines, sign=-1)
+    statements.summary_add(invoice, lines, voided=True)
     return invoice
 
 

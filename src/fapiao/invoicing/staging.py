@@ -246,6 +246,7 @@ def store_staged(
         payload=payload,
     )
     upload_enqueue(taxpayer, invoice, at=invoice.issued_at, voided=False)
+    statements.summary_add(invoice, lines)
     if channel.type == ChannelType.DIGITAL:
         statements.credit_add(
             channel_id=channel.pk, month=invoice.issued_on.replace(day=1), amount=totals.amount

@@ -10,7 +10,15 @@ from typing import Any
 from django.db import connection, models
 
 from fapiao.core.fastsql import ask, execute
-from fapiao.invoicing.models import Counter, CreditUse, DigitalBlock, StockSegment, Taxpayer
+from fapiao.invoicing.models import (
+    Counter,
+    CreditUse,
+    DaySum,
+    DigitalBlock,
+    LineSum,
+    StockSegment,
+    Taxpayer,
+)
 
 
 def _next_of(
@@ -88,3 +96,84 @@ def counter_ask(*, taxpayer_id: int, series: str) -> Callable[[], int]:
 def counter_next(taxpayer: Taxpayer, series: str) -> int:
     """The next value of a gapless running number; the caller holds the taxpayer's lock."""
     return counter_ask(taxpayer_id=taxpayer.pk, series=series)()
+
+
+def summary_add(invoice: Any, lines: Any, *, sign: int = 1, voided: bool = False) -> None:
+    """Add ``invoice`` (and, unless ``voided``, its ``lines``) to the day's sums, or take it
+    away with ``sign`` −1: two statements; the caller holds the taxpayer's lock."""
+    ops = connection.ops
+    q = ops.quote_name
+
+    def money(value: Any) -> Any:
+        return ops.adapt_decimalfield_value(value * sign, 18, 2)
+
+    day = ops.adapt_datefield_value(invoice.issued_on)
+    table = q(DaySum._meta.db_table)
+    keys = "taxpayer_id, day, kind, channel_id, drawer, buyer_name, red, voided"
+    execute(
+        f"INSERT INTO {table} ({keys}, n, amount, tax, total) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + EXCLUDED.n, "
+        f"amount = {table}.amount + EXCLUDED.amount, tax = {table}.tax + EXCLUDED.tax, "
+        f"total = {table}.total + EXCLUDED.total",
+        [invoice.taxpayer_id, day, invoice.kind, invoice.channel_id, invoice.drawer,
+         invoice.buyer_name, invoice.red, voided, sign, money(invoice.amount),
+         money(invoice.tax), money(invoice.total)],
+    )  # fmt: skip
+    if voided:
+        return
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for line in lines:
+        for dimension, key in (("rate", line.rate), ("product", line.tax_code)):
+            found = groups.setdefault((dimension, key), [line.short_name, 0, 0])
+            found[1] += line.amount
+            found[2] += line.tax
+    if not groups:
+        return
+    table = q(LineSum._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(groups))
+    params: list[Any] = []
+    for (dimension, key), (short_name, amount, tax) in groups.items():
+        params += [invoice.taxpayer_id, day, dimension, key, short_name, sign, money(amount),
+                   money(tax)]  # fmt: skip
+    execute(
+        f"INSERT INTO {table} (taxpayer_id, day, dimension, {q('key')}, short_name, n, amount, "  # noqa: S608
+        f"tax) VALUES {rows} ON CONFLICT (taxpayer_id, day, dimension, {q('key')}) DO UPDATE "
+        f"SET n = {table}.n + EXCLUDED.n, amount = {table}.amount + EXCLUDED.amount, "
+        f"tax = {table}.tax + EXCLUDED.tax, short_name = EXCLUDED.short_name",
+        params,
+    )
+
+
+def summaries_rebuild(taxpayer_id: int | None = None) -> None:
+    """The day sums made again from the invoices (of one taxpayer, or all): for data written
+    around the services (a migration, a bulk load)."""
+    where = "" if taxpayer_id is None else "WHERE i.taxpayer_id = %s"
+    params = [] if taxpayer_id is None else [taxpayer_id]
+    q = connection.ops.quote_name
+    days, lines = q(DaySum._meta.db_table), q(LineSum._meta.db_table)
+    voided = "(i.status = 'voided')"
+    with connection.cursor() as cursor:
+        for table in (days, lines):
+            cursor.execute(f"DELETE FROM {table} " + (  # noqa: S608
+                "" if taxpayer_id is None else "WHERE taxpayer_id = %s"), params)  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO {days} (taxpayer_id, day, kind, channel_id, drawer, buyer_name, red, "  # noqa: S608
+            "voided, n, amount, tax, total) SELECT i.taxpayer_id, i.issued_on, i.kind, "
+            f"i.channel_id, i.drawer, i.buyer_name, i.red, {voided}, COUNT(*), SUM(i.amount), "
+            f"SUM(i.tax), SUM(i.total) FROM invoicing_invoice i {where} GROUP BY "
+            f"i.taxpayer_id, i.issued_on, i.kind, i.channel_id, i.drawer, i.buyer_name, i.red, "
+            f"{voided}",
+            params,
+        )
+        live = ("WHERE i.status <> 'voided'" if taxpayer_id is None
+                else "WHERE i.status <> 'voided' AND i.taxpayer_id = %s")  # fmt: skip
+        for dimension, column in (("rate", "rate"), ("product", "tax_code")):
+            cursor.execute(
+                f"INSERT INTO {lines} (taxpayer_id, day, dimension, {q('key')}, short_name, n, "  # noqa: S608
+                f"amount, tax) SELECT i.taxpayer_id, i.issued_on, %s, l.{column}, "
+                "MAX(l.short_name), COUNT(DISTINCT i.id), SUM(l.amount), SUM(l.tax) "
+                "FROM invoicing_invoiceline l JOIN invoicing_invoice i ON i.id = l.invoice_id "
+                f"{live} GROUP BY i.taxpayer_id, i.issued_on, l.{column}",
+                [dimension, *params],
+            )

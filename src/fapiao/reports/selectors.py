@@ -28,7 +28,7 @@ from fapiao.domain.reporting import (
     share,
     year_before,
 )
-from fapiao.invoicing.models import Invoice, InvoiceLine, Taxpayer
+from fapiao.invoicing.models import DaySum, Invoice, LineSum, Taxpayer
 from fapiao.reports.taxes import TaxPeriod, taxes_of
 from fapiao.reports.usage import Usage, usage_of
 
@@ -152,7 +152,8 @@ def _figures(row: dict[str, Any]) -> Figures:
 def _groups(
     rows: QuerySet[Any], key: str, label: Any = str, *, limit: int | None = None
 ) -> list[Group]:
-    groups = [Group(label(row[key]), _figures(row), str(row[key] or "")) for row in rows]
+    groups = [Group(label(row[key]), _figures(row), str(row[key] or "")) for row in rows
+              if row.get("n")]  # a day sum of invoices voided since holds nothing  # fmt: skip
     groups.sort(key=lambda group: (-group.figures.amount, group.key))
     return groups[:limit] if limit else groups
 
@@ -212,13 +213,12 @@ class Point:
 
 def trend_of(taxpayer: Taxpayer, period: ReportPeriod) -> list[Point]:
     """Net figures of ``period`` by day (up to 62 days) or by month, every step present."""
-    live = _invoices(taxpayer, period).exclude(status=Status.VOIDED)
+    live = _days(taxpayer, period).filter(voided=False)
     if period.days <= DAILY_TREND_DAYS:
-        found = {row["issued_on"]: _figures(row)
-                 for row in live.values("issued_on").annotate(**SUMS)}  # fmt: skip
+        found = {row["day"]: _figures(row) for row in live.values("day").annotate(**DAY_SUMS)}
         days = [period.start + timedelta(days=n) for n in range(period.days)]
         return [Point(day, day, found.get(day, Figures())) for day in days]
-    rows = live.annotate(month=TruncMonth("issued_on")).values("month").annotate(**SUMS)
+    rows = live.annotate(month=TruncMonth("day")).values("month").annotate(**DAY_SUMS)
     found = {_as_date(row["month"]): _figures(row) for row in rows}
     points = []
     for month in months_in(period):
@@ -231,22 +231,30 @@ def _as_date(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _days(taxpayer: Taxpayer, period: ReportPeriod) -> QuerySet[DaySum]:
+    """The period's day sums (kept by the issuing and voiding transactions)."""
+    return DaySum.objects.filter(taxpayer=taxpayer, day__gte=period.start, day__lt=period.end)
+
+
+#: the day sums added up: how many invoices and their money
+DAY_SUMS = {"n": Sum("n"), "amount": Sum("amount"), "tax": Sum("tax"), "total": Sum("total")}
+
+
 def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
-    """The report of ``period`` for ``taxpayer``."""
-    invoices = _invoices(taxpayer, period)
-    counted = invoices.aggregate(
-        blue=Count("pk", filter=Q(red=False)),
-        red=Count("pk", filter=Q(red=True)),
-        voided=Count("pk", filter=Q(status=Status.VOIDED)),
+    """The report of ``period`` for ``taxpayer``, from the day sums: a few rows a day, whatever
+    the number of invoices (each figure equals the sum over the invoices, tested)."""
+    days = _days(taxpayer, period)
+    counted = days.aggregate(
+        blue=Sum("n", filter=Q(red=False)),
+        red=Sum("n", filter=Q(red=True)),
+        voided=Sum("n", filter=Q(voided=True)),
     )
-    live = invoices.exclude(status=Status.VOIDED)
-    lines = InvoiceLine.objects.filter(invoice__in=live.values("pk"))
-    line_sums = {"n": Count("invoice", distinct=True), "amount": Sum("amount"),
-                 "tax": Sum("tax")}  # fmt: skip
+    live = days.filter(voided=False)
+    lines = LineSum.objects.filter(taxpayer=taxpayer, day__gte=period.start, day__lt=period.end)
+    line_sums = {"n": Sum("n"), "amount": Sum("amount"), "tax": Sum("tax")}
 
     def sales(other: ReportPeriod) -> Decimal:
-        found = _invoices(taxpayer, other).exclude(status=Status.VOIDED).aggregate(s=Sum("amount"))
-        return _fen(found["s"])
+        return _fen(_days(taxpayer, other).filter(voided=False).aggregate(s=Sum("amount"))["s"])
 
     def with_total(group: Group, key: str | None = None) -> Group:
         """A group of lines: 价税合计 is its 金额 and 税额."""
@@ -256,24 +264,25 @@ def report_of(taxpayer: Taxpayer, period: ReportPeriod) -> Report:
             key or group.key, Figures(figures.count, figures.amount, figures.tax, total), group.code
         )
 
-    by_rate = _groups(lines.values("rate").annotate(**line_sums), "rate",
+    by_rate = _groups(lines.filter(dimension="rate").values("key").annotate(**line_sums), "key",
                       lambda rate: parse_rate(rate).label)  # fmt: skip
-    products = lines.values("tax_code").annotate(**line_sums, short_name=Max("short_name"))
-    names = {row["tax_code"]: row["short_name"] for row in products}
+    products = (lines.filter(dimension="product").values("key")
+                .annotate(**line_sums, short_name=Max("short_name")))  # fmt: skip
+    names = {row["key"]: row["short_name"] for row in products}
     return Report(
         period=period,
-        blue=counted["blue"],
-        red=counted["red"],
-        voided=counted["voided"],
-        net=_figures(live.aggregate(**SUMS)),
-        by_kind=_groups(live.values("kind").annotate(**SUMS), "kind", _kind_name),
+        blue=counted["blue"] or 0,
+        red=counted["red"] or 0,
+        voided=counted["voided"] or 0,
+        net=_figures(live.aggregate(**DAY_SUMS)),
+        by_kind=_groups(live.values("kind").annotate(**DAY_SUMS), "kind", _kind_name),
         by_rate=[with_total(group) for group in by_rate],
-        by_channel=_groups(live.values("channel__name").annotate(**SUMS), "channel__name"),
-        by_issuer=_groups(live.values("drawer").annotate(**SUMS), "drawer"),
-        top_buyers=_groups(live.values("buyer_name").annotate(**SUMS), "buyer_name", limit=TOP),
+        by_channel=_groups(live.values("channel__name").annotate(**DAY_SUMS), "channel__name"),
+        by_issuer=_groups(live.values("drawer").annotate(**DAY_SUMS), "drawer"),
+        top_buyers=_groups(live.values("buyer_name").annotate(**DAY_SUMS), "buyer_name", limit=TOP),
         top_products=[
-            with_total(group, f"{group.key} {names[group.key]}".strip())
-            for group in _groups(products, "tax_code", limit=TOP)
+            with_total(group, f"{group.key} {names[group.code]}".strip())
+            for group in _groups(products, "key", limit=TOP)
         ],
         usage=usage_of(taxpayer, period),
         taxes=taxes_of(taxpayer, period),

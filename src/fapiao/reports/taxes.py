@@ -12,10 +12,9 @@ from typing import Any
 from django.db.models import Sum
 
 from fapiao.closing.models import Declaration
-from fapiao.domain.lifecycle import Status
 from fapiao.domain.money import quantize_fen
 from fapiao.domain.reporting import ReportPeriod
-from fapiao.invoicing.models import Invoice, Taxpayer
+from fapiao.invoicing.models import DaySum, Taxpayer
 
 ZERO = Decimal("0.00")
 
@@ -73,11 +72,9 @@ def taxes_of(taxpayer: Taxpayer, period: ReportPeriod) -> list[TaxPeriod]:
 
 def _invoiced(taxpayer: Taxpayer, start: date, end: date) -> tuple[Decimal, Decimal]:
     """Sales and tax of the invoices issued from ``start`` to before ``end``, voids left out."""
-    sums = (
-        Invoice.objects.filter(taxpayer=taxpayer, issued_on__gte=start, issued_on__lt=end)
-        .exclude(status=Status.VOIDED)
-        .aggregate(sales=Sum("amount"), tax=Sum("tax"))
-    )
+    sums = DaySum.objects.filter(
+        taxpayer=taxpayer, day__gte=start, day__lt=end, voided=False
+    ).aggregate(sales=Sum("amount"), tax=Sum("tax"))
     return quantize_fen(Decimal(sums["sales"] or 0)), quantize_fen(Decimal(sums["tax"] or 0))
 
 

@@ -8,12 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Sum
 
 from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
 from fapiao.domain.money import quantize_fen
 from fapiao.domain.reporting import ReportPeriod, months_in
-from fapiao.invoicing.models import Channel, Invoice, StockSegment, Taxpayer
+from fapiao.invoicing.models import Channel, DaySum, StockSegment, Taxpayer
 from fapiao.invoicing.selectors import credit_used
 
 
@@ -70,11 +70,12 @@ def usage_of(taxpayer: Taxpayer, period: ReportPeriod) -> Usage:
                     quantize_fen(credit_used(channel, month)))
         for channel in digital for month in months_in(period)
     ]  # fmt: skip
-    issued = Invoice.objects.filter(
-        taxpayer=taxpayer, issued_on__gte=period.start, issued_on__lt=period.end
-    )
+    issued = DaySum.objects.filter(
+        taxpayer=taxpayer, day__gte=period.start, day__lt=period.end
+    )  # every invoice issued that day, voided or not, from the day sums
     per_day = [
-        (row["issued_on"], row["n"])
-        for row in issued.values("issued_on").annotate(n=Count("pk")).order_by("issued_on")
+        (row["day"], row["n"])
+        for row in issued.values("day").annotate(n=Sum("n")).order_by("day")
+        if row["n"]
     ]
     return Usage(segments=segments, credit=credit, per_day=per_day)

@@ -87,7 +87,7 @@ def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     first = next((e for e in errors if e.get("type") == "missing"), errors[0] if errors else {})
     field = _field_of(first)
     if missing:
-        message = missing_message(missing)
+        message = say(missing_message(missing))
     else:
         reason = PYDANTIC_MESSAGES.get(str(first.get("type", "")), "格式不正确")
         try:

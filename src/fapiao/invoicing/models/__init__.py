@@ -14,6 +14,7 @@ from fapiao.invoicing.models.invoices import (
     UploadLease,
 )
 from fapiao.invoicing.models.people import Invitation, Membership
+from fapiao.invoicing.models.summaries import DaySum, LineSum
 from fapiao.invoicing.models.taxpayers import (
     Channel,
     Counter,
@@ -26,8 +27,29 @@ from fapiao.invoicing.models.taxpayers import (
 )
 
 __all__ = [
-    "MONEY", "PRICE", "Channel", "Counter", "CreditUse", "Customer", "DigitalBlock", "Event",
-    "Invitation", "Invoice", "InvoiceLine", "InvoiceTemplate", "Membership", "Monitoring",
-    "Product", "RedForm", "RedFormStatus", "SigningKey", "StockSegment", "Taxpayer", "Upload",
-    "UploadLease", "new_secret",
+    "MONEY",
+    "PRICE",
+    "Channel",
+    "Counter",
+    "CreditUse",
+    "Customer",
+    "DaySum",
+    "DigitalBlock",
+    "Event",
+    "Invitation",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceTemplate",
+    "LineSum",
+    "Membership",
+    "Monitoring",
+    "Product",
+    "RedForm",
+    "RedFormStatus",
+    "SigningKey",
+    "StockSegment",
+    "Taxpayer",
+    "Upload",
+    "UploadLease",
+    "new_secret",
 ]  # fmt: skip
