@@ -196,6 +196,11 @@ def test_the_page_shows_the_same_figures_and_names_a_wrong_field(world: World) -
     buyers = book["购买方"]
     assert [c.value for c in buyers[1]] == ["购买方", "张数", "金额", "税额", "价税合计"]
     assert buyers["C2"].number_format == "#,##0.00" and buyers["C2"].value == 1000  # a number
+    preferences_save(user, language="en")  # the English page says the period its way
+    english = client.get("/reports/", {"span": "monthly", "month": NOW.strftime("%Y-%m")})
+    title = english.content.decode().split('id="report-title">')[1].split("</h2>")[0]
+    assert NOW.strftime("%Y-%m") in title and "年" not in title, title
+    preferences_save(user, language="zh-hans")
     wrong = client.get("/reports/", {"span": "monthly", "month": "2026-13"})
     assert wrong.status_code == 400 and "月份“2026-13”格式应为YYYY-MM" in wrong.content.decode()
     outsider = user_create(username="baoxiao2", password="Str0ng#Pass")

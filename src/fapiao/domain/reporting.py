@@ -45,14 +45,16 @@ class ReportPeriod:
 
     @property
     def label(self) -> str:
+        """``2026年12月``: a :class:`Text`, so a page in another language says it its way."""
         last = self.end - timedelta(days=1)
+        start = self.start
         if self.span is Span.DAILY:
-            return self.start.strftime("%Y年%m月%d日")
+            return Text("{0}年{1:02d}月{2:02d}日", start.year, start.month, start.day)
         if self.span is Span.MONTHLY:
-            return self.start.strftime("%Y年%m月")
+            return Text("{0}年{1:02d}月", start.year, start.month)
         if self.span is Span.ANNUAL:
-            return self.start.strftime("%Y年")
-        return f"{self.start:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+            return Text("{0}年", start.year)
+        return Text("{0} 至 {1}", start.isoformat(), last.isoformat())
 
 
 def _month_start(day: date, months: int = 0) -> date:
