@@ -3,6 +3,9 @@ on SQLite and on PostgreSQL. Prints invoices/s and p50/p99 latency; asserts noth
 
     python bench/issue.py [--count 2000] [--database sqlite|postgresql|both]
 
+Each figure is printed beside the database's durable-commit rate measured in the same run (this
+machine's speed varies ~2x between runs: compare the ratios).
+
 PostgreSQL is reached at FAPIAO_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test);
 the benchmark creates and drops its own database ``fapiao_bench`` there.
 """
@@ -17,6 +20,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from catalog import _commit_rate
 
 PG_URL = os.environ.get("FAPIAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DB = "fapiao_bench"
@@ -79,6 +86,7 @@ def measure(count: int, warmup: int) -> None:
         channel=device, kind=kind, code="042002600111", first=1, last=count + warmup,
         received_from="bench", actor="bench",
     )  # fmt: skip
+    baseline = _commit_rate()  # this run's durable-commit rate: compare the ratio, not the figure
     latencies = []
     for index in range(count + warmup):
         started = time.perf_counter()
@@ -90,9 +98,11 @@ def measure(count: int, warmup: int) -> None:
             latencies.append(time.perf_counter() - started)
     total = sum(latencies)
     cuts = statistics.quantiles(latencies, n=100)
+    rate = count / total
     print(
-        f"{connection.vendor:<11} {count} invoices: {count / total:7.0f}/s   "
-        f"p50 {cuts[49] * 1000:5.2f} ms   p99 {cuts[98] * 1000:5.2f} ms"
+        f"{connection.vendor:<11} {count} invoices: {rate:7.0f}/s   "
+        f"p50 {cuts[49] * 1000:5.2f} ms   p99 {cuts[98] * 1000:5.2f} ms | durable commits "
+        f"{baseline:6.0f}/s ({rate / baseline:.3f}x)"
     )
 
 

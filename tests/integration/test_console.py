@@ -296,3 +296,14 @@ def test_a_printer_on_plain_paper_prints_the_invoice_at_the_top_of_the_sheet(wor
     assert Event.objects.filter(invoice=invoice, type="invoice.printed").count() == 2
     wrong = clerk.post("/settings/printers/", {"name": "坏", "paper": "b5"})
     assert "请选择纸张" in wrong.content.decode()
+
+
+def test_dates_read_in_the_page_s_language(world: World) -> None:
+    invoice = issue(world, "DIGITAL_ORDINARY", "100")
+    clerk = member(world, Role.ISSUER, "kaipiao")
+    day = invoice.issued_on
+    chinese = clerk.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert f"{day.year}年{day.month:02d}月{day.day:02d}日" in chinese
+    preferences_save(get_user_model().objects.get(username="kaipiao"), language="en")
+    english = clerk.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert day.isoformat() in english and f"{day.year}年" not in english

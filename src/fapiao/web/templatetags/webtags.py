@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from fapiao.core.refusals import say
 from fapiao.core.roles import Role
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import DeviceKind, InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.rates import parse_rate
@@ -79,3 +81,26 @@ def role_label(value: str) -> str:
         return say(str(Role(value).label))
     except ValueError:
         return str(value)
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A date as the page's language writes it: ``2026年12月02日``, or ``2026-12-02``."""
+    if not value:
+        return ""
+    value = _local(value)
+    return say(Text("{0}年{1:02d}月{2:02d}日", value.year, value.month, value.day))
+
+
+@register.filter
+def month_day(value: Any) -> str:
+    """``12月02日``, or ``12-02``."""
+    if not value:
+        return ""
+    value = _local(value)
+    return say(Text("{0:02d}月{1:02d}日", value.month, value.day))
+
+
+def _local(value: Any) -> Any:
+    """A moment as its Asia/Shanghai date (a date stays as it is)."""
+    return timezone.localtime(value) if isinstance(value, datetime) else value
