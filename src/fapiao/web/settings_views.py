@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -29,9 +26,7 @@ from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.periods import Cycle
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.invoicing.accounts import (
-    invitation_answer,
     invitation_send,
-    invitations_open,
     role_grant,
     role_revoke,
     user_create,
@@ -57,21 +52,17 @@ from fapiao.invoicing.taxpayers import (
 from fapiao.invoicing.templates import OPTIONAL_FIELDS, template_save, templates_of
 from fapiao.jobs.models import Job, JobStatus
 from fapiao.security.services import (
-    mobile_code_send,
-    mobile_confirm,
-    preferences_of,
-    preferences_save,
     unlock,
 )
 from fapiao.web.context import page
 
 
-def _done(request: HttpRequest, path: str, message: str) -> HttpResponse:
+def told_then(request: HttpRequest, path: str, message: str) -> HttpResponse:
     request.session["flash"] = message
     return redirect(path)
 
 
-def _flash(request: HttpRequest) -> str:
+def flash_of(request: HttpRequest) -> str:
     return str(request.session.pop("flash", ""))
 
 
@@ -88,9 +79,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         except DomainError as refused:
             error = refused
         else:
-            return _done(request, "/settings/", gettext("已保存"))
+            return told_then(request, "/settings/", gettext("已保存"))
     return render(request, "web/settings/profile.html", {
-        "taxpayer": me.taxpayer, "error": error, "flash": _flash(request),
+        "taxpayer": me.taxpayer, "error": error, "flash": flash_of(request),
         "kinds": [(k.value, k.label) for k in TaxpayerKind],
         "cycles": [(c.value, c.label) for c in Cycle],
     })  # fmt: skip
@@ -109,7 +100,7 @@ def users(request: HttpRequest) -> HttpResponse:
         people.setdefault(membership.user.get_username(), []).append(membership.role)
     return render(request, "web/settings/users.html", {
         "people": people, "roles": [(r.value, r.label) for r in TAXPAYER_ROLES],
-        "flash": _flash(request),
+        "flash": flash_of(request),
     })  # fmt: skip
 
 
@@ -161,7 +152,7 @@ def users_change(request: HttpRequest) -> HttpResponse:
             raise DomainError("用户不存在或操作不正确", field="username")
     except (DomainError, ValueError) as error:
         message = getattr(error, "message", "请选择角色")
-    return _done(request, "/settings/users/", message)
+    return told_then(request, "/settings/users/", message)
 
 
 @page(*ISSUE)
@@ -171,7 +162,7 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
         return render(request, "web/missing.html", status=404)
     book = CATALOGS[name]
     errors: list[Any] = []
-    message = _flash(request)
+    message = flash_of(request)
     if request.method == "POST" and request.FILES.get("file"):
         upload = request.FILES["file"]
         try:
@@ -188,7 +179,7 @@ def catalogs(request: HttpRequest, name: str) -> HttpResponse:
         except DomainError as refused:
             message = refused.message
         else:
-            return _done(request, f"/settings/catalogs/{name}/",
+            return told_then(request, f"/settings/catalogs/{name}/",
                          gettext("导入完成：新增%(created)d条，更新%(updated)d条")
                          % {"created": report.created, "updated": report.updated})  # fmt: skip
     items = catalog_items(taxpayer=me.taxpayer, name=name)
@@ -247,12 +238,12 @@ def channels(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     if request.method == "POST":
         if not me.roles & ISSUE:
-            return _done(request, "/settings/channels/", gettext("没有权限修改开票渠道"))
-        return _done(request, "/settings/channels/", _channel_change(request, me))
+            return told_then(request, "/settings/channels/", gettext("没有权限修改开票渠道"))
+        return told_then(request, "/settings/channels/", _channel_change(request, me))
     today = local_date(timezone.now())
     found = [channel_as_dict(c, today=today) for c in me.taxpayer.channels.all()]
     return render(request, "web/settings/channels.html", {
-        "channels": found, "message": _flash(request), "can_change": bool(me.roles & ISSUE),
+        "channels": found, "message": flash_of(request), "can_change": bool(me.roles & ISSUE),
     })  # fmt: skip
 
 
@@ -294,7 +285,7 @@ def _saved(request: HttpRequest, path: str, save: Any, done: str) -> tuple[Any, 
         saved = save(request.POST)
     except DomainError as refused:
         return None, refused
-    return _done(request, path, done % {"name": saved.name}), None
+    return told_then(request, path, done % {"name": saved.name}), None
 
 
 @page(*ISSUE)
@@ -310,7 +301,7 @@ def printers(request: HttpRequest) -> HttpResponse:
     return done or render(request, "web/settings/printers.html", {
         "printers": Printer.objects.filter(taxpayer=me.taxpayer).order_by("name"),
         "papers": Paper.choices,
-        "error": error, "message": _flash(request), "post": request.POST,
+        "error": error, "message": flash_of(request), "post": request.POST,
     })  # fmt: skip
 
 
@@ -325,7 +316,7 @@ def templates(request: HttpRequest) -> HttpResponse:
     ), gettext("已保存模板 %(name)s"))  # fmt: skip
     return done or render(request, "web/settings/templates.html", {
         "templates": templates_of(me.taxpayer), "optional": OPTIONAL_FIELDS.items(),
-        "error": error, "message": _flash(request), "post": request.POST,
+        "error": error, "message": flash_of(request), "post": request.POST,
         "chosen": request.POST.getlist("fields") if request.method == "POST"
         else list(OPTIONAL_FIELDS),
     })  # fmt: skip
@@ -342,7 +333,7 @@ def _mm(text: str, field: str) -> Decimal:
 def keys(request: HttpRequest) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     shown = ""
-    message = _flash(request)
+    message = flash_of(request)
     if request.method == "POST":
         try:
             if request.POST.get("revoke"):
@@ -366,86 +357,3 @@ def keys(request: HttpRequest) -> HttpResponse:
         "keys": ApiKey.objects.filter(taxpayer=me.taxpayer).order_by("-pk"), "shown": shown,
         "message": message, "roles": [(r.value, r.label) for r in TAXPAYER_ROLES],
     })  # fmt: skip
-
-
-@login_required
-def personal(request: HttpRequest) -> HttpResponse:
-    """个人设置 for every signed-in user: language, theme, notifications, quiet hours."""
-    profile = preferences_of(request.user)  # type: ignore[arg-type]
-    error = None
-    if request.method == "POST" and request.POST.get("action") in ("mobile_send", "mobile_confirm"):
-        return _mobile(request)
-    if request.method == "POST":
-        post = request.POST
-        try:
-            quiet = [_time(post.get(name, ""), name) for name in ("quiet_start", "quiet_end")]
-            profile = preferences_save(
-                request.user,  # type: ignore[arg-type]
-                request=request,
-                language=post.get("language", ""),
-                theme=post.get("theme", "light"),
-                notify_in_app=post.get("notify_in_app") == "1",
-                notify_email=post.get("notify_email") == "1",
-                notify_sms=post.get("notify_sms") == "1",
-                monthly_report=post.get("monthly_report") == "1",
-                quiet_start=quiet[0],
-                quiet_end=quiet[1],
-            )
-        except DomainError as refused:
-            error = refused
-        else:
-            with translation.override(profile.language or settings.LANGUAGE_CODE):
-                saved = gettext("已保存")  # in the language just chosen
-            response = _done(request, "/settings/me/", saved)
-            if profile.language:
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language,
-                                    max_age=365 * 86400, samesite="Lax")  # fmt: skip
-            else:
-                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
-            return response
-    return render(request, "web/settings/personal.html", {
-        "profile": profile, "error": error, "message": _flash(request),
-        "languages": settings.LANGUAGES,
-        "invitations": invitations_open(request.user),  # type: ignore[arg-type]
-        "mobile_pending": request.session.get("mobile_pending", ""),
-    })  # fmt: skip
-
-
-def _mobile(request: HttpRequest) -> HttpResponse:
-    """个人设置's mobile number: a code texted to it, then typed back, binds it."""
-    post, user = request.POST, request.user
-    try:
-        if post.get("action") == "mobile_send":
-            sent = mobile_code_send(user=user, mobile=post.get("mobile", ""), request=request)
-            request.session["mobile_pending"] = sent
-            return _done(request, "/settings/me/#mobile", gettext("验证码已发送，请在5分钟内填写"))
-        pending = str(request.session.get("mobile_pending", ""))
-        mobile_confirm(user=user, mobile=pending or post.get("mobile", ""),
-                       code=post.get("code", ""), request=request)  # fmt: skip
-    except DomainError as refused:
-        return _done(request, "/settings/me/#mobile", str(refused.message))
-    request.session.pop("mobile_pending", None)
-    return _done(request, "/settings/me/#mobile", gettext("手机号已绑定"))
-
-
-@require_POST
-@login_required
-def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    """The signed-in user accepts or declines an invitation to join a taxpayer."""
-    accept = request.POST.get("answer") == "accept"
-    try:
-        answered = invitation_answer(user=request.user, invitation_id=invitation_id,  # type: ignore[arg-type]
-                                     accept=accept)  # fmt: skip
-    except DomainError as refused:
-        return _done(request, "/settings/me/", refused.message)
-    done = gettext("已加入 %(name)s") if accept else gettext("已拒绝 %(name)s 的邀请")
-    return _done(request, "/settings/me/", done % {"name": answered.taxpayer.name})
-
-
-def _time(text: str, field: str) -> Any:
-    if not text.strip():
-        return None
-    try:
-        return datetime.strptime(text.strip(), "%H:%M").time()  # noqa: DTZ007 - a time of day
-    except ValueError:
-        raise DomainError("时间格式应为 HH:MM", field=field) from None

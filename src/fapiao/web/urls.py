@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fapiao.web import settings_views, sync_views, views
+from fapiao.web import invoice_actions, personal_views, settings_views, sync_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,16 +12,18 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/preview.png", views.invoice_preview, name="invoice-preview"),
     path("invoices/<int:pk>/<str:format>", views.invoice_file, name="invoice-file"),
-    path("invoices/<int:pk>/do/<str:action>", views.invoice_action, name="invoice-action"),
+    path(
+        "invoices/<int:pk>/do/<str:action>", invoice_actions.invoice_action, name="invoice-action"
+    ),
     path("red-forms/", views.red_forms, name="red-forms"),
     path("voids/", views.voids, name="voids"),
     path("sync/", sync_views.sync, name="sync"),
     path("audit/", views.audit, name="audit"),
     path("settings/", settings_views.profile, name="settings"),
-    path("settings/me/", settings_views.personal, name="settings-personal"),
+    path("settings/me/", personal_views.personal, name="settings-personal"),
     path(
         "settings/me/invitations/<int:invitation_id>",
-        settings_views.invitation,
+        personal_views.invitation,
         name="settings-invitation",
     ),
     path("settings/users/", settings_views.users, name="settings-users"),
