@@ -8,6 +8,13 @@ FAPIAO_ALLOWED_HOSTS comma-separated host names (default: localhost,127.0.0.1)
 FAPIAO_AUTHORITY_URL the authority (税务机关) as a separate service, e.g. http://127.0.0.1:8100
                      (default: empty, the authority runs in this process)
 FAPIAO_AUTHORITY_TOKEN the secret the taxpayer side presents to that service (both sides set it)
+FAPIAO_2FA_REQUIRED  1: 管理员 and 税务机关 must sign in with an authenticator app (TOTP)
+FAPIAO_SSO_URL, FAPIAO_SSO_CLIENT_ID, FAPIAO_SSO_SECRET, FAPIAO_SSO_NAME, FAPIAO_SSO_SIGNUP
+                     an OpenID Connect provider (the enterprise's own 统一身份认证): its issuer
+                     URL, the client registered there, the button's name, 1 to let a new
+                     identity make its own account
+FAPIAO_WEIXIN_CLIENT_ID, FAPIAO_WEIXIN_SECRET, FAPIAO_WEIXIN_SIGNUP (and DINGTALK_, FEISHU_)
+                     微信, 钉钉 and 飞书 sign-in; each provider is off until its client is set
 """
 
 from __future__ import annotations
@@ -62,6 +69,16 @@ INSTALLED_APPS = [
     "ninja",
     "django_tables2",
     "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.weixin",
+    "allauth.socialaccount.providers.dingtalk",
+    "allauth.socialaccount.providers.feishu",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +89,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "fapiao.web.middleware.LanguageMiddleware",
+    # a 管理员 or 税务机关 who must use two-factor and has not set it up yet goes to do so
+    "fapiao.web.middleware.TwoFactorMiddleware",
+    # a third-party sign-in whose provider cannot be reached: a page, not a traceback
+    "fapiao.web.social.ProviderDownMiddleware",
     # after the user and the language are known, so that a refusal is a page in the layout
     # in the user's language; neither reads the body before the size is checked
     "fapiao.web.middleware.RequestSizeMiddleware",
@@ -242,4 +265,42 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 LOGIN_URL = "/accounts/login/"
+
+# --- sign-in: two-factor and third-party providers ------------------------------------------
+FAPIAO_2FA_REQUIRED = os.environ.get("FAPIAO_2FA_REQUIRED", "") == "1"
+OTP_TOTP_ISSUER = "Fapiao"
+# third-party sign-in goes through allauth's social accounts; the sign-in itself, the lockout,
+# the audit and the second factor stay ours (fapiao.web.social.SocialAdapter)
+SOCIALACCOUNT_ADAPTER = "fapiao.web.social.SocialAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never sign in by matching an e-mail address
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+ACCOUNT_EMAIL_VERIFICATION = "none"
+
+
+def _social_providers() -> dict[str, dict[str, object]]:
+    """The providers whose clients the environment names; none by default. More can be added
+    as 社交应用 in the admin (their settings' ``signup`` lets new identities make accounts)."""
+    providers: dict[str, dict[str, object]] = {}
+    env = os.environ.get
+    if env("FAPIAO_SSO_URL") and env("FAPIAO_SSO_CLIENT_ID"):
+        providers["openid_connect"] = {"OAUTH_PKCE_ENABLED": True, "APPS": [{
+            "provider_id": "sso", "name": env("FAPIAO_SSO_NAME", "企业统一身份认证"),
+            "client_id": env("FAPIAO_SSO_CLIENT_ID"), "secret": env("FAPIAO_SSO_SECRET", ""),
+            "settings": {"server_url": env("FAPIAO_SSO_URL"),
+                         "signup": env("FAPIAO_SSO_SIGNUP", "") == "1"},
+        }]}  # fmt: skip
+    for prefix, provider in (("WEIXIN", "weixin"), ("DINGTALK", "dingtalk"), ("FEISHU", "feishu")):
+        if env(f"FAPIAO_{prefix}_CLIENT_ID"):
+            providers[provider] = {"APPS": [{
+                "client_id": env(f"FAPIAO_{prefix}_CLIENT_ID"),
+                "secret": env(f"FAPIAO_{prefix}_SECRET", ""),
+                "settings": {"signup": env(f"FAPIAO_{prefix}_SIGNUP", "") == "1"},
+            }]}  # fmt: skip
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = _social_providers()
 LOGIN_REDIRECT_URL = "/"

@@ -1,3 +1,4 @@
+from allauth.urls import build_provider_urlpatterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("authority/v1/", authority_api.urls),
     path("accounts/", include("fapiao.web.accounts_urls")),
+    # third-party sign-in: only the providers' own addresses of allauth (login, callback)
+    path("accounts/social/", include(build_provider_urlpatterns())),
     path("", include("fapiao.web.verify_urls")),
     path("", include("fapiao.web.closing_urls")),
     path("", include("fapiao.web.authority_urls")),

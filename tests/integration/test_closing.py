@@ -36,7 +36,8 @@ from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.taxpayers import taxpayer_update
 from fapiao.invoicing.uploads import upload_flush
 from fapiao.jobs.services import job_run_due, worker_round
-from fapiao.security.services import confirm_send, preferences_save
+from fapiao.security.preferences import preferences_save
+from fapiao.security.services import confirm_send
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db

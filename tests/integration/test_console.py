@@ -31,7 +31,7 @@ from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from fapiao.reports.selectors import totals_of
 from fapiao.security.models import AuditEvent, Profile
-from fapiao.security.services import preferences_save
+from fapiao.security.preferences import preferences_save
 from fapiao.web.errors import server_error
 from tests.integration.world import SPECIAL_BUYER, World, make_world, signed_in
 

@@ -37,7 +37,7 @@ from fapiao.invoicing.uploads import upload_flush
 from fapiao.jobs.services import job_run_due
 from fapiao.reports.mailing import monthly_mails
 from fapiao.reports.selectors import report_of, trend_of
-from fapiao.security.services import preferences_save
+from fapiao.security.preferences import preferences_save
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ from fapiao.invoicing.models import (
     Membership,
     Taxpayer,
 )
-from fapiao.security.services import notify
+from fapiao.security.preferences import notify
 
 REMIND_DAYS = (5, 1)
 

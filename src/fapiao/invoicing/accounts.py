@@ -123,6 +123,12 @@ def is_authority(user: AbstractUser) -> bool:
     return Membership.objects.filter(user=user, role=Role.AUTHORITY).exists()
 
 
+def holds_power(user: AbstractUser) -> bool:
+    """Whether ``user`` is a 管理员 of some taxpayer or a 税务机关 user: those the two-factor
+    setting (``FAPIAO_2FA_REQUIRED``) applies to."""
+    return Membership.objects.filter(user=user, role__in=(Role.ADMIN, Role.AUTHORITY)).exists()
+
+
 #: how long an invitation to join a taxpayer stays open
 INVITATION_DAYS = 7
 INVITED_MESSAGE = "如该用户存在，已向其发出邀请；对方在“个人设置”中接受后即加入本企业"

@@ -21,7 +21,7 @@ from fapiao.reports.exports import report_xlsx
 from fapiao.reports.models import MonthlyMail
 from fapiao.reports.pdf import report_pdf
 from fapiao.reports.selectors import report_of, trend_of
-from fapiao.security.services import deliver_at, preferences_of
+from fapiao.security.preferences import deliver_at, preferences_of
 
 #: the report of a month goes out from this hour of the next month's first day
 SEND_FROM = time(8, 0)

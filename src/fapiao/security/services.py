@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,9 +24,10 @@ from django.utils import timezone, translation
 from fapiao.core.contacts import check_mobile
 from fapiao.core.sms import sms_backend
 from fapiao.domain.errors import DomainError
-from fapiao.jobs.services import job_enqueue
+from fapiao.security import twofactor
 from fapiao.security.audit import audit_append, client_of
 from fapiao.security.models import LoginFailure, OneTimeCode, Profile
+from fapiao.security.preferences import preferences_of
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)  # failures counted over this, and the lockout lasts this long
@@ -70,7 +71,8 @@ def _find(identifier: str) -> AbstractUser | None:
     return user
 
 
-def _fail(identifier: str, request: HttpRequest | None, now: datetime, reason: str) -> None:
+def sign_in_failed(identifier: str, request: HttpRequest | None, now: datetime, reason: str,
+                   *, message: str = WRONG, field: str = "password") -> NoReturn:  # fmt: skip
     """Record the failure (committed, whatever the caller does next) and refuse."""
     ip, _ = client_of(request)
     with transaction.atomic():
@@ -82,16 +84,46 @@ def _fail(identifier: str, request: HttpRequest | None, now: datetime, reason: s
             audit_append("login.locked", actor=identifier[:150], request=request, at=now)
     if locked:
         raise AccountLocked(LOCKED, field="username")
-    raise LoginRefused(WRONG, field="password")
+    raise LoginRefused(message, field=field)
 
 
-def _succeed(user: AbstractUser, identifier: str, request: HttpRequest | None, now: datetime,
-             method: str) -> AbstractUser:  # fmt: skip
+def sign_in_ok(user: AbstractUser, identifier: str, request: HttpRequest | None, now: datetime,
+               method: str) -> AbstractUser:  # fmt: skip
+    """The first factor passed. Without two-factor the sign-in is done (``login.ok``, failures
+    forgotten); with it, ``login.first_factor`` and the failures stay until the second passes
+    (:func:`login_second_factor`)."""
+    if twofactor.enabled(user):
+        audit_append("login.first_factor", actor=user.get_username(), request=request, at=now,
+                     payload={"method": method})  # fmt: skip
+        return user
     with transaction.atomic():
         LoginFailure.objects.filter(identifier=_key(identifier)).delete()
         audit_append("login.ok", actor=user.get_username(), request=request, at=now,
                      payload={"method": method})  # fmt: skip
     return user
+
+
+def login_second_factor(
+    user: AbstractUser, code: str, *, method: str, identifier: str,
+    request: HttpRequest | None = None, now: datetime | None = None,
+) -> Any:  # fmt: skip
+    """The second step of signing in, after ``method`` passed for ``identifier``: a code from
+    the authenticator app or a recovery code. Wrong codes count towards the lockout of the
+    account's username; returns the device that passed (for the session)."""
+    now = now or timezone.now()
+    username = user.get_username()
+    if locked_until(username, now=now) or locked_until(identifier, now=now):
+        raise AccountLocked(LOCKED, field="code")
+    found = twofactor.verify(user, code)
+    if found is None or not user.is_active:
+        sign_in_failed(username, request, now, "second factor", message=twofactor.WRONG_ANY,
+                       field="code")  # fmt: skip
+    kind, device = found
+    with transaction.atomic():
+        LoginFailure.objects.filter(identifier__in={_key(identifier), _key(username)}).delete()
+        audit_append("login.ok", actor=username, request=request, at=now,
+                     payload={"method": method, "second_factor": kind})  # fmt: skip
+    return device
 
 
 def login_password(
@@ -107,9 +139,11 @@ def login_password(
         # the same answer, and the same cost, whether the account exists or not
         if user is None:
             get_user_model()().set_password(password)
-        _fail(identifier, request, now, "inactive" if user and not user.is_active else "wrong")
+        sign_in_failed(
+            identifier, request, now, "inactive" if user and not user.is_active else "wrong"
+        )
     assert user is not None
-    return _succeed(user, identifier, request, now, "password")
+    return sign_in_ok(user, identifier, request, now, "password")
 
 
 @transaction.atomic
@@ -218,9 +252,9 @@ def login_code(
     profile = Profile.objects.filter(mobile=mobile).select_related("user").first()
     good = _take_code("login", mobile, code, now)
     if not good or profile is None or not profile.user.is_active:
-        _fail(mobile, request, now, "code")
+        sign_in_failed(mobile, request, now, "code")
     assert profile is not None
-    return _succeed(profile.user, mobile, request, now, "mobile")
+    return sign_in_ok(profile.user, mobile, request, now, "mobile")
 
 
 def reset_with_code(
@@ -240,7 +274,7 @@ def reset_with_code(
     except ValidationError as error:
         raise LoginRefused("；".join(error.messages), field="password") from None
     if not _take_code("reset", mobile, code, now) or profile is None:
-        _fail(mobile, request, now, "reset code")
+        sign_in_failed(mobile, request, now, "reset code")
     assert profile is not None
     user = profile.user
     with transaction.atomic():
@@ -284,78 +318,3 @@ def confirm_check(
     """Whether ``code`` is the live code last sent to ``user`` for ``purpose`` (used up when
     right; five tries at most)."""
     return _take_code(purpose, f"user:{user.pk}", code, now or timezone.now())
-
-
-# --- personal preferences ----------------------------------------------------------------------
-
-THEMES = ("light", "dark")
-PREFERENCES = ("language", "theme", "notify_in_app", "notify_email", "notify_sms",
-               "monthly_report", "quiet_start", "quiet_end")  # fmt: skip
-
-
-def preferences_of(user: AbstractUser) -> Profile:
-    profile, _ = Profile.objects.get_or_create(user=user)
-    return profile
-
-
-@transaction.atomic
-def preferences_save(
-    user: AbstractUser, *, request: HttpRequest | None = None, **values: Any
-) -> Profile:
-    """Save the user's language, theme, notification channels and quiet hours (audited)."""
-    profile = preferences_of(user)
-    language = values.get("language", profile.language)
-    if language not in ("", *(code for code, _ in settings.LANGUAGES)):
-        raise LoginRefused("不支持该界面语言", field="language")
-    if values.get("theme", profile.theme) not in THEMES:
-        raise LoginRefused("界面主题应为浅色或深色", field="theme")
-    if (values.get("quiet_start") is None) != (values.get("quiet_end") is None):
-        raise LoginRefused("免打扰时段须同时填写开始和结束时间", field="quiet_start")
-    changed = {}
-    for name in PREFERENCES:
-        if name in values and getattr(profile, name) != values[name]:
-            setattr(profile, name, values[name])
-            changed[name] = str(values[name])
-    profile.save()
-    if changed:
-        audit_append("setting.changed", actor=user.get_username(), request=request,
-                     payload={"what": "preferences", **changed})  # fmt: skip
-    return profile
-
-
-def in_quiet_hours(profile: Profile, moment: datetime) -> bool:
-    """Whether ``moment`` (any zone) falls in the user's quiet hours, read in Asia/Shanghai."""
-    if profile.quiet_start is None or profile.quiet_end is None:
-        return False
-    now = timezone.localtime(moment).time()
-    start, end = profile.quiet_start, profile.quiet_end
-    return start <= now < end if start <= end else now >= start or now < end
-
-
-def deliver_at(profile: Profile, moment: datetime) -> datetime:
-    """When a notice made at ``moment`` may reach the user: then, or when their quiet hours end."""
-    return _quiet_end(profile, moment) if in_quiet_hours(profile, moment) else moment
-
-
-def _quiet_end(profile: Profile, moment: datetime) -> datetime:
-    """The first moment after ``moment`` outside the user's quiet hours."""
-    local = timezone.localtime(moment)
-    end = local.replace(hour=profile.quiet_end.hour, minute=profile.quiet_end.minute,  # type: ignore[union-attr]
-                        second=0, microsecond=0)  # fmt: skip
-    return end if end > local else end + timedelta(days=1)
-
-
-def notify(user: AbstractUser, *, subject: str, text: str, now: datetime | None = None) -> int:
-    """Send ``user`` a notice by the channels they chose (e-mail, SMS), held back until their
-    quiet hours end; returns how many were queued. In-app notices are read off the pages."""
-    now = now or timezone.now()
-    profile = preferences_of(user)
-    at = deliver_at(profile, now)
-    queued = 0
-    if profile.notify_email and user.email:
-        job_enqueue("notify.email", {"to": user.email, "subject": subject, "text": text}, at=at)
-        queued += 1
-    if profile.notify_sms and profile.mobile:
-        job_enqueue("notify.sms", {"to": profile.mobile, "text": f"【Fapiao】{text}"}, at=at)
-        queued += 1
-    return queued

@@ -6,6 +6,7 @@ from fapiao.web import accounts_views as views
 app_name = "security"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/2fa/", views.second_factor_view, name="second-factor"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),
     path("register/<str:token>/", views.confirm_view, name="confirm"),

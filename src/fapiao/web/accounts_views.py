@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import get_user_model, logout
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from fapiao.domain.errors import DomainError
 from fapiao.security.audit import audit_append
-from fapiao.security.services import code_send, login_code, login_password, reset_with_code
+from fapiao.security.services import (
+    AccountLocked,
+    code_send,
+    login_code,
+    login_password,
+    login_second_factor,
+    reset_with_code,
+)
+from fapiao.security.twofactor import recovery_left
 from fapiao.web.forms import CodeLoginForm, LoginForm, RegisterForm
+from fapiao.web.signin import (
+    PENDING,
+    finish_second_factor,
+    finish_sign_in,
+    login_page,
+    pending_of,
+    safe_next,
+)
 
 CONFIRM_SALT = "fapiao.register"
 CONFIRM_DAYS = 3
 
 
 def next_url(request: HttpRequest) -> str:
-    """Where to go after signing in: ``next`` when it is a page of this site, else home (an
-    address elsewhere would make the sign-in page an open redirect)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe else "/"
+    """Where to go after signing in: ``next`` when it is a page of this site, else home."""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -39,14 +49,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "password" in request.POST:
         form = LoginForm(request.POST)
         if form.is_valid():
+            identifier = form.cleaned_data["username"]
             try:
-                user = login_password(form.cleaned_data["username"],
-                                      form.cleaned_data["password"], request=request)  # fmt: skip
+                user = login_password(identifier, form.cleaned_data["password"], request=request)
             except DomainError as error:
                 message = error.message
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect(next_url(request))
+                return finish_sign_in(request, user, method="password", identifier=identifier,
+                                      next_url=next_url(request))  # fmt: skip
     elif request.method == "POST":
         code_form = CodeLoginForm(request.POST)
         if code_form.is_valid():
@@ -57,12 +67,35 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     message = "如该手机号已绑定账户，验证码已发送"
                 else:
                     user = login_code(mobile, code, request=request)
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    return redirect(next_url(request))
+                    return finish_sign_in(request, user, method="mobile", identifier=mobile,
+                                          next_url=next_url(request))  # fmt: skip
             except DomainError as error:
                 message = error.message
-    return render(request, "security/login.html",
-                  {"form": form, "code_form": code_form, "message": message})  # fmt: skip
+    return login_page(request, message, form=form, code_form=code_form)
+
+
+@require_http_methods(["GET", "POST"])
+def second_factor_view(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the authenticator's code or a recovery code."""
+    pending = pending_of(request)
+    if pending is None:
+        return redirect(reverse("security:login"))
+    user, how = pending
+    message = ""
+    if request.method == "POST":
+        try:
+            device = login_second_factor(user, request.POST.get("code", ""),
+                                         method=how["method"], identifier=how["identifier"],
+                                         request=request)  # fmt: skip
+        except DomainError as error:
+            message = error.message
+            if isinstance(error, AccountLocked):
+                request.session.pop(PENDING, None)
+                return login_page(request, message, status=403)
+        else:
+            return finish_second_factor(request, user, device, safe_next(request, how["next"]))
+    return render(request, "security/second_factor.html",
+                  {"message": message, "recovery_left": recovery_left(user)})  # fmt: skip
 
 
 @require_http_methods(["POST"])

@@ -28,6 +28,7 @@ from fapiao.domain.periods import Cycle, period_of
 from fapiao.invoicing.accounts import is_authority
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.selectors import NotFound
+from fapiao.security import twofactor
 from fapiao.security.services import confirm_send
 from fapiao.web.context import page
 from fapiao.web.sync_views import send_now
@@ -49,6 +50,7 @@ def closing(request: HttpRequest) -> HttpResponse:
         "channels": channels, "channel": channel, "today": today,
         "message": request.session.pop("closing_message", ""),
         "reminders": reminders_of(taxpayer), "can_write": bool(me.roles & WRITE),
+        "otp_on": twofactor.enabled(request.user),
     }  # fmt: skip
     if channel is None:
         return render(request, "closing/closing.html", context)
@@ -126,6 +128,8 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
             where = confirm_send(request.user, purpose=CONFIRM_PURPOSE)  # type: ignore[arg-type]
             return _("验证码已发送至%(where)s") % {"where": where}
         if action == "clear":
+            twofactor.step_up(request.user, request.POST.get("otp", ""), purpose="clear",
+                              request=request)  # fmt: skip
             clearing = clearing_apply(
                 channel=channel, period=period, user=request.user,  # type: ignore[arg-type]
                 code=request.POST.get("code", ""), actor=me.actor,

@@ -7,9 +7,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import translation
 
 from fapiao.core.clients import from_client
+from fapiao.invoicing.accounts import holds_power
+from fapiao.security import twofactor
 from fapiao.web.errors import refusal
 
 AVAILABLE = {code for code, _ in settings.LANGUAGES}
@@ -100,3 +103,30 @@ class ClientMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with from_client(request.META.get("REMOTE_ADDR") or ""):
             return self.get_response(request)
+
+
+#: what a user who must set up two-factor may still open before doing so
+TWO_FACTOR_OPEN = ("/settings/me/security/", "/accounts/", "/static/", "/i18n/", "/favicon")
+TWO_FACTOR_NEEDED = "您的角色要求使用两步验证：请先在“登录与安全”中绑定身份验证器"
+
+
+class TwoFactorMiddleware:
+    """With ``FAPIAO_2FA_REQUIRED``, a signed-in 管理员 or 税务机关 without an authenticator
+    is sent to set one up before anything else (the API answers 403)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.FAPIAO_2FA_REQUIRED and not request.path.startswith(TWO_FACTOR_OPEN):
+            user = getattr(request, "user", None)
+            if (
+                user is not None
+                and user.is_authenticated
+                and twofactor.required_of(holds_power(user))
+                and not twofactor.enabled(user)
+            ):
+                if request.path.startswith("/api/"):
+                    return refusal(request, "forbidden", TWO_FACTOR_NEEDED, 403)
+                return redirect("/settings/me/security/?required=1")
+        return self.get_response(request)

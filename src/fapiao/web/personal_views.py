@@ -19,12 +19,8 @@ from fapiao.invoicing.accounts import (
     invitation_answer,
     invitations_open,
 )
-from fapiao.security.services import (
-    mobile_code_send,
-    mobile_confirm,
-    preferences_of,
-    preferences_save,
-)
+from fapiao.security.preferences import preferences_of, preferences_save
+from fapiao.security.services import mobile_code_send, mobile_confirm
 from fapiao.web.settings_views import flash_of, told_then
 
 

@@ -51,6 +51,7 @@ from fapiao.invoicing.taxpayers import (
 )
 from fapiao.invoicing.templates import OPTIONAL_FIELDS, template_save, templates_of
 from fapiao.jobs.models import Job, JobStatus
+from fapiao.security import twofactor
 from fapiao.security.services import (
     unlock,
 )
@@ -100,7 +101,7 @@ def users(request: HttpRequest) -> HttpResponse:
         people.setdefault(membership.user.get_username(), []).append(membership.role)
     return render(request, "web/settings/users.html", {
         "people": people, "roles": [(r.value, r.label) for r in TAXPAYER_ROLES],
-        "flash": flash_of(request),
+        "flash": flash_of(request), "otp_on": twofactor.enabled(request.user),
     })  # fmt: skip
 
 
@@ -114,6 +115,9 @@ def users_change(request: HttpRequest) -> HttpResponse:
         role = Role(request.POST.get("role", "")) if action != "unlock" else None
         if role == Role.AUTHORITY:
             raise DomainError("不能在企业中授予税务机关角色", field="role")
+        if action in ("add", "revoke"):
+            twofactor.step_up(request.user, request.POST.get("otp", ""), purpose="role",
+                              request=request)  # fmt: skip
         model = get_user_model()
         user = model.objects.filter(username=username).first()
         member = (
@@ -344,6 +348,8 @@ def keys(request: HttpRequest) -> HttpResponse:
                 apikey_revoke(key=key, actor=me.actor)
                 message = gettext("已撤销 %(key)s") % {"key": key}
             else:
+                twofactor.step_up(request.user, request.POST.get("otp", ""), purpose="apikey",
+                                  request=request)  # fmt: skip
                 issued = apikey_create(
                     taxpayer=me.taxpayer,
                     name=request.POST.get("name", ""),
@@ -356,4 +362,5 @@ def keys(request: HttpRequest) -> HttpResponse:
     return render(request, "web/settings/keys.html", {
         "keys": ApiKey.objects.filter(taxpayer=me.taxpayer).order_by("-pk"), "shown": shown,
         "message": message, "roles": [(r.value, r.label) for r in TAXPAYER_ROLES],
+        "otp_on": twofactor.enabled(request.user),
     })  # fmt: skip

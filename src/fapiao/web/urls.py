@@ -1,6 +1,13 @@
 from django.urls import path
 
-from fapiao.web import invoice_actions, personal_views, settings_views, sync_views, views
+from fapiao.web import (
+    invoice_actions,
+    personal_views,
+    settings_views,
+    signin_views,
+    sync_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -21,6 +28,7 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("settings/", settings_views.profile, name="settings"),
     path("settings/me/", personal_views.personal, name="settings-personal"),
+    path("settings/me/security/", signin_views.security, name="settings-security"),
     path(
         "settings/me/invitations/<int:invitation_id>",
         personal_views.invitation,

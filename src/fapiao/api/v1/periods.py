@@ -32,6 +32,7 @@ from fapiao.invoicing.selectors import (
     channel_find,
 )
 from fapiao.security.services import confirm_send
+from fapiao.security.twofactor import step_up
 
 router = Router()
 
@@ -96,8 +97,10 @@ def period_clear(request: HttpRequest, payload: ClearIn) -> dict[str, Any]:
     me = caller(request)
     me.need(CLOSE)
     channel, period = _device_period(request, payload)
+    user = _session_user(request)
+    step_up(user, payload.otp, purpose="clear", request=request)
     clearing = clearing_apply(
-        channel=channel, period=period, user=_session_user(request), code=payload.code,
+        channel=channel, period=period, user=user, code=payload.code,
         actor=me.actor, clearing_type=_clearing_type(payload.type),
     )  # fmt: skip
     return clearing_as_dict(clearing)

@@ -231,6 +231,7 @@ class DeclareIn(Schema):
 
 class ClearIn(PeriodIn):
     code: str = Field(description="发送给当前登录用户的验证码")
+    otp: str = Field("", description="已启用两步验证的用户：身份验证器中的动态口令")
     type: str | None = Field(None, description="月度 / 季度 / 年度 / 特殊（默认按纳税人申报周期）")
 
 
