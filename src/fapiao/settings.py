@@ -283,7 +283,8 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 def _social_providers() -> dict[str, dict[str, object]]:
     """The providers whose clients the environment names; none by default. More can be added
     as 社交应用 in the admin (their settings' ``signup`` lets new identities make accounts)."""
-    providers: dict[str, dict[str, object]] = {}
+    # PKCE for every OpenID Connect provider, those added in the admin too
+    providers: dict[str, dict[str, object]] = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
     env = os.environ.get
     if env("FAPIAO_SSO_URL") and env("FAPIAO_SSO_CLIENT_ID"):
         providers["openid_connect"] = {"OAUTH_PKCE_ENABLED": True, "APPS": [{

@@ -111,6 +111,7 @@ def test_each_role_sees_its_menu_and_every_page_fits_and_is_accessible(
             "#side-menu a", "els => els.map(e => e.getAttribute('href'))"
         )
         extra = [f"/invoices/{invoice.pk}/", "/reports/?span=annual"] if role == "admin" else []
+        extra.append("/settings/me/security/")
         for path in [*links, *extra]:
             response = page.goto(base + path)
             assert response is not None and response.status == 200, (role, path, response)

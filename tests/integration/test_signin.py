@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -229,7 +229,7 @@ def test_a_provider_that_is_down_gets_a_clear_chinese_message(settings: Any) -> 
 
 
 def test_no_provider_is_on_until_configured(settings: Any) -> None:
-    settings.SOCIALACCOUNT_PROVIDERS = {}
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
     page = browser().get("/accounts/login/").content.decode()
     assert "third-party" not in page
     assert browser().post(LOGIN, {"next": "/"}).status_code == 404
@@ -260,6 +260,45 @@ def test_linking_is_one_identity_to_one_user_and_a_user_keeps_a_way_in(
     done = client.post("/settings/me/security/", {"action": "unlink", "account": account.pk})
     assert done.status_code == 302 and not SocialAccount.objects.filter(pk=account.pk).exists()
     assert last("identity.unlinked").payload["provider"] == "sso"
+
+
+def test_accounts_configured_in_the_admin_sign_in_too(provider: Provider, user: Any) -> None:
+    app = provider.app_settings()["openid_connect"]["APPS"][0]
+    SocialApp.objects.create(
+        provider="openid_connect", provider_id="sso", name="集团门户",
+        client_id=app["client_id"], secret=app["secret"], settings={"server_url": provider.url},
+    )  # fmt: skip
+    assert "使用集团门户登录" in browser().get("/accounts/login/").content.decode()
+    linked(browser(), "alice")
+    client = browser()
+    assert third_party(client, "alice").status_code == 302 and signed_in_as(client) == "kaipiao"
+
+
+def test_every_way_of_signing_in_is_audited_and_counts_towards_the_lockout(
+    sso: Provider, user: Any
+) -> None:
+    Profile.objects.create(user=user, mobile="13800138000")
+    device, _ = enrolled(user)
+    tries = {
+        "kaipiao": {"username": "kaipiao", "password": "wrong"},
+        "13800138000": {"mobile": "13800138000", "code": "000000"},
+    }
+    for identifier, form in tries.items():
+        browser().post("/accounts/login/", form)
+        assert LoginFailure.objects.filter(identifier=identifier).count() == 1
+        assert last("login.failed").actor == identifier
+    third_party(browser(), "bob")
+    assert LoginFailure.objects.filter(identifier__startswith="sso:").count() == 1
+    client = browser()
+    first = client.post("/accounts/login/", {"username": "kp@example.cn", "password": PASSWORD})
+    assert first["Location"].endswith("/2fa/")
+    client.post("/accounts/login/2fa/", {"code": "000000"})
+    assert LoginFailure.objects.filter(identifier="kaipiao").count() == 2  # the second factor's
+    assert last("login.failed").payload["reason"] == "second factor"
+    time.sleep(1.1)
+    client.post("/accounts/login/2fa/", {"code": code_of(device)})
+    assert signed_in_as(client) == "kaipiao"
+    assert not LoginFailure.objects.filter(identifier__in=["kaipiao", "kp@example.cn"]).exists()
 
 
 # --- two-factor ------------------------------------------------------------------------------
@@ -388,6 +427,10 @@ def test_api_keys_roles_and_clearing_ask_for_the_code_again(user: Any) -> None:
     time.sleep(1.1)
     client.post("/settings/users/change", {**grant, "otp": code_of(device, steps=3)})
     assert world.taxpayer.members.filter(user__username="caiwu", role=Role.FINANCE).exists()
+
+    form = {"channel": world.device.pk, "period": "2026-11", "action": "clear", "code": "123456"}
+    page = client.post("/closing/", form, follow=True).content.decode()
+    assert "清卡前请输入身份验证器中的动态口令" in page
 
     answer = client.post("/api/v1/periods/clear", {"period": "2026-11", "code": "123456"},
                          content_type="application/json")  # fmt: skip
