@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fapiao.authority",
     "fapiao.closing",
     "fapiao.reports",
+    "fapiao.backups",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",
@@ -304,4 +305,10 @@ def _social_providers() -> dict[str, dict[str, object]]:
 
 
 SOCIALACCOUNT_PROVIDERS = _social_providers()
+
+# --- backups --------------------------------------------------------------------------------
+# FAPIAO_BACKUP_RECIPIENTS (age public keys), FAPIAO_BACKUP_DIRS and FAPIAO_BACKUP_IDENTITY_FILE
+# are read by fapiao.backups.services when a backup is made
+FAPIAO_BACKUP_HOUR = int(os.environ.get("FAPIAO_BACKUP_HOUR", "2"))
+FAPIAO_BACKUP_KEEP = os.environ.get("FAPIAO_BACKUP_KEEP", "7,4,12")  # daily, weekly, monthly
 LOGIN_REDIRECT_URL = "/"

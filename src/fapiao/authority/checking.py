@@ -191,3 +191,8 @@ def verify_inputs(inputs: dict[str, Any], *, client: str) -> dict[str, Any]:
     answer["checked_at"] = timezone.now().isoformat()
     answer["signature"] = authority_sign(answer)
     return answer
+
+
+def keys_forget() -> None:
+    """Forget the taxpayers' keys this process has read (after a restore)."""
+    _taxpayer_key.cache_clear()

@@ -19,7 +19,7 @@ from fapiao.core.signing import (
     sign_sealed,
 )
 
-_OWNER = b"authority"
+OWNER = b"authority"
 
 
 @functools.cache
@@ -30,7 +30,7 @@ def _key_id() -> int:
         key = AuthorityKey.objects.create(
             algorithm=ALGORITHM,
             public_key=public,
-            private_key=seal(raw, _OWNER),
+            private_key=seal(raw, OWNER),
             created_at=timezone.now(),
         )
     return key.pk
@@ -47,7 +47,7 @@ def authority_key() -> AuthorityKey:
 
 def authority_sign(value: dict[str, Any]) -> str:
     key = authority_key()
-    return sign_sealed(bytes(key.private_key), _OWNER, canonical(value).encode())
+    return sign_sealed(bytes(key.private_key), OWNER, canonical(value).encode())
 
 
 def public_key() -> dict[str, str]:
@@ -56,3 +56,9 @@ def public_key() -> dict[str, str]:
         "algorithm": key.algorithm,
         "public_key": base64.b64encode(bytes(key.public_key)).decode(),
     }
+
+
+def keys_forget() -> None:
+    """Forget the keys this process has read (after a restore put other rows in their place)."""
+    _key_id.cache_clear()
+    _key.cache_clear()

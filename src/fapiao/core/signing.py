@@ -76,6 +76,17 @@ def _unseal(sealed: bytes, owner: bytes, secret: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
+def unseal_raw(sealed: bytes, owner: bytes) -> bytes:
+    """The raw private key :func:`seal` sealed for ``owner`` (for a backup, which carries keys
+    re-sealable on another server, inside its own encryption)."""
+    try:
+        return AESGCM(_wrapping_key(settings.SECRET_KEY)).decrypt(
+            sealed[:_NONCE], sealed[_NONCE:], owner
+        )
+    except InvalidTag:
+        raise SealBroken(SEAL_MESSAGE) from None
+
+
 def sign_sealed(sealed: bytes, owner: bytes, message: bytes) -> str:
     """The base64 signature of ``message`` by the key :func:`seal` sealed for ``owner``."""
     private = _unseal(sealed, owner, settings.SECRET_KEY)

@@ -55,3 +55,8 @@ def verify(key: SigningKey, message: bytes, signature: str) -> bool:
 def fingerprint(key: SigningKey) -> str:
     """A short, stable name of the public key (SHA-256, 16 hex digits)."""
     return fingerprint_of(bytes(key.public_key))
+
+
+def keys_forget() -> None:
+    """Forget the keys this process has read (after a restore put other rows in their place)."""
+    _KEYS.clear()

@@ -191,12 +191,14 @@ def ledger_verify(taxpayer: Taxpayer, *, authority: AuthorityClient | None = Non
 
 
 def _gaps(
-    where: str, taxpayer: str, used: list[int], first: int, next_number: int
-) -> list[Problem]:
+    where: str, taxpayer: str, used: list[int], first: int, next_number: int, *,
+    skipped: frozenset[int] = frozenset(),
+) -> list[Problem]:  # fmt: skip
     """A segment's numbers must be exactly ``first`` .. ``next_number - 1``: a number the
-    counter has passed with no invoice is a deleted invoice (or a rewound history)."""
+    counter has passed with no invoice is a deleted invoice (or a rewound history), unless the
+    history says it was skipped (issued elsewhere, seen after a restore)."""
     found = set(used)
-    missing = [n for n in range(first, next_number) if n not in found]
+    missing = [n for n in range(first, next_number) if n not in found and n not in skipped]
     beyond = sorted(n for n in found if n >= next_number)
     problems = []
     if missing:
@@ -230,11 +232,17 @@ def _numbers_used(taxpayer: Taxpayer, events: Any) -> list[Problem]:
         (f"数电号码段{b.prefix} {b.first}-{b.last}", b.prefix, b, b.received_from == LEGACY_BLOCK)
         for b in DigitalBlock.objects.filter(channel__taxpayer=taxpayer)
     ]
+    skipped: dict[str, set[int]] = {}
+    for e in events.filter(type="numbers.skipped"):
+        skipped.setdefault(e.payload["key"], set()).update(
+            range(e.payload["from"], e.payload["to"] + 1)
+        )
     for where, key, segment, legacy in segments:
         if not legacy and (key, segment.first, segment.last) not in received:
             problems.append(Problem(name, where, "号码段没有领入记录"))
         used = [n for n in used_by.get(key, ()) if segment.first <= n <= segment.last]
-        problems += _gaps(where, name, used, segment.first, segment.next_number)
+        problems += _gaps(where, name, used, segment.first, segment.next_number,
+                          skipped=frozenset(skipped.get(key, ())))  # fmt: skip
     return problems
 
 

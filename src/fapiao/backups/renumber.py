@@ -1,0 +1,89 @@
+"""After a restore, no number issued since the snapshot may be issued again. The authority's
+registry knows what was uploaded after it: every stock segment's counter moves past the highest
+number it has seen, and every 数电 block taken before the restore is closed (its numbers are the
+authority's to hand out again, and one issued but not yet uploaded is not visible)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from fapiao.authority.client import Unreachable, authority_client
+from fapiao.domain.errors import DomainError
+from fapiao.invoicing.ledger import event_append
+from fapiao.invoicing.models import DigitalBlock, Invoice, StockSegment, Taxpayer
+
+SHOWN = 50  # the invoices named in the report; the rest are counted
+
+
+def renumber(authority: Any = None) -> dict[str, Any]:
+    client = authority or authority_client()
+    report: dict[str, Any] = {"after_snapshot": 0, "invoices": [], "segments_moved": 0,
+                              "digital_blocks_closed": 0, "problems": []}  # fmt: skip
+    for taxpayer in Taxpayer.objects.order_by("pk"):
+        try:
+            seen = _registry(client, taxpayer.tax_id)
+        except (Unreachable, DomainError, OSError) as error:
+            report["problems"].append(
+                f"{taxpayer}：无法向税务机关核对恢复后的号码（{error}），请在恢复网络后运行 "
+                "fapiao backup renumber，在此之前不要开具发票"
+            )
+            continue
+        local = set(Invoice.objects.filter(taxpayer=taxpayer).values_list("code", "number"))
+        missing = [r for r in seen if (r["code"], r["number"]) not in local]
+        report["after_snapshot"] += len(missing)
+        report["invoices"] += [
+            {"taxpayer": taxpayer.tax_id, "code": r["code"], "number": r["number"],
+             "issued_on": r["issued_on"], "total": r["total"]}
+            for r in missing[: max(0, SHOWN - len(report["invoices"]))]
+        ]  # fmt: skip
+        with transaction.atomic():
+            locked = Taxpayer.objects.select_for_update().get(pk=taxpayer.pk)
+            report["segments_moved"] += _segments(locked, seen)
+            open_blocks = DigitalBlock.objects.select_for_update().filter(
+                channel__taxpayer=taxpayer, next_number__lte=F("last")
+            )
+            for block in open_blocks:
+                _skip(locked, block, block.prefix, block.last + 1)
+                report["digital_blocks_closed"] += 1
+    return report
+
+
+def _skip(taxpayer: Taxpayer, counter: Any, key: str, past: int) -> None:
+    """Move ``counter`` (a stock segment or a 数电 block) on to ``past``, with the history's
+    word for the numbers skipped, so that the ledger knows why they have no invoice here."""
+    event_append(
+        taxpayer=taxpayer, type="numbers.skipped", actor="system", at=timezone.now(),
+        payload={"key": key, "from": counter.next_number, "to": past - 1, "reason": "restore"},
+    )  # fmt: skip
+    counter.next_number = past
+    counter.save(update_fields=["next_number"])
+
+
+def _registry(client: Any, tax_id: str) -> list[dict[str, Any]]:
+    records, after = [], 0
+    while True:
+        page = client.records(tax_id=tax_id, after=after)
+        records += page["records"]
+        if not page.get("next"):
+            return records
+        after = page["next"]
+
+
+def _segments(taxpayer: Taxpayer, seen: list[dict[str, Any]]) -> int:
+    highest: dict[str, int] = {}
+    for record in seen:
+        if record["code"] and record["number"].isdigit():
+            highest[record["code"]] = max(highest.get(record["code"], 0), int(record["number"]))
+    moved = 0
+    for segment in StockSegment.objects.select_for_update().filter(
+        channel__taxpayer=taxpayer, code__in=highest
+    ):
+        top = highest[segment.code]
+        if segment.first <= top <= segment.last and segment.next_number <= top:
+            _skip(taxpayer, segment, segment.code, top + 1)
+            moved += 1
+    return moved

@@ -1,0 +1,212 @@
+"""Backups taken while invoices are issued, restored onto an empty installation (another
+server's secret), checked against their manifest; refused when corrupted, truncated or made for
+another key; and no number issued after an older backup is issued again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from fapiao.backups import snapshot
+from fapiao.backups.archive import BackupRefused, keypair
+from fapiao.backups.models import Backup
+from fapiao.backups.rounds import rotate
+from fapiao.backups.services import NOT_EMPTY, backup_create, backup_verify, heads, restore
+from fapiao.invoicing.drafts import parse_draft
+from fapiao.invoicing.ledger import ledger_verify
+from fapiao.invoicing.models import Channel, Invoice, StockSegment, Taxpayer
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.uploads import upload_flush
+from fapiao.security.audit import audit_verify
+from tests.integration.issue_worker import DRAFT
+from tests.integration.test_authority_process import Authority, authority  # noqa: F401
+from tests.integration.world import database_url, make_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+WORKER = Path(__file__).with_name("issue_worker.py")
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[str, str, Path]:
+    identity, recipient = keypair()
+    path = tmp_path / "backup-identity.txt"
+    path.write_text(identity + "\n")
+    return identity, recipient, path
+
+
+def issue(world: Any, count: int) -> list[Invoice]:
+    """``count`` invoices on the world's device channel, as the database has it now."""
+    taxpayer = Taxpayer.objects.get(pk=world.taxpayer.pk)
+    channel = Channel.objects.get(pk=world.device.pk)
+    draft = parse_draft(DRAFT)
+    made = []
+    for _ in range(count):
+        made.append(invoice_issue(taxpayer=taxpayer, channel=channel, draft=draft,
+                                  request_id=None, actor="clerk"))  # fmt: skip
+    return made
+
+
+def lose_everything() -> None:
+    """The server is gone: a new installation's empty database (migrated, nothing in it)."""
+    with transaction.atomic():
+        for model in snapshot.snapshot_models():
+            model._base_manager.all()._raw_delete("default")
+
+
+def numbers() -> list[int]:
+    return sorted(int(n) for n in Invoice.objects.values_list("number", flat=True))
+
+
+def test_backup_while_issuing_then_restore_on_a_new_server(
+    keys: tuple[str, str, Path], tmp_path: Path, settings: Any
+) -> None:
+    identity, recipient, _ = keys
+    processes = 4 if connection.vendor == "postgresql" else 2
+    world = make_world(tax_id="9132020013590404XW", region="42", stock=10_000, first=1)
+    issue(world, 5)
+    env = {**os.environ, "FAPIAO_DATABASE_URL": database_url()}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKER),
+                str(world.taxpayer.pk),
+                str(world.device.pk),
+                "150",
+                f"w{n}",
+            ],
+            env=env,
+        )
+        for n in range(processes)
+    ]
+    try:
+        while Invoice.objects.count() < 40:
+            time.sleep(0.02)
+        backup = backup_create(destinations=[tmp_path / "disk1", tmp_path / "disk2"],
+                               recipients=[recipient])  # fmt: skip
+    finally:
+        assert [w.wait(timeout=600) for w in workers] == [0] * processes
+    taken = backup.counts["invoicing.invoice"]
+    assert 40 <= taken < 5 + 150 * processes  # taken mid-way
+    modes = [Path(p).stat().st_mode & 0o077 for p in backup.destinations]
+    assert modes == [0, 0]  # written for the owner only
+    assert len(backup.destinations) == 2 and backup.size > 0
+
+    lose_everything()
+    settings.SECRET_KEY = "another-server-another-secret"  # the keys are sealed again under it
+    result = restore(Path(backup.destinations[1]), identity=identity)
+    assert result.problems == [], result.problems
+    assert Invoice.objects.count() == taken
+    assert numbers() == list(range(1, taken + 1))  # a consistent cut: no gap, no half invoice
+    assert snapshot.counts()["invoicing.invoice"] == result.manifest["counts"]["invoicing.invoice"]
+    assert heads()["history"] == result.manifest["heads"]["history"]
+    taxpayer = Taxpayer.objects.get(pk=world.taxpayer.pk)
+    assert ledger_verify(taxpayer) == [] and audit_verify() == []
+    carried_on = issue(world, 1)[0]  # signed with the restored key, sealed under the new secret
+    assert int(carried_on.number) == taken + 1 and carried_on.signature
+    assert ledger_verify(taxpayer) == []
+
+
+def test_what_is_refused_writes_nothing(
+    keys: tuple[str, str, Path], tmp_path: Path, settings: Any
+) -> None:
+    identity, recipient, _ = keys
+    world = make_world(stock=100, first=1)
+    issue(world, 3)
+    backup = backup_create(destinations=[tmp_path], recipients=[recipient])
+    archive = Path(backup.destinations[0])
+    with pytest.raises(BackupRefused, match="已有数据"):
+        restore(archive, identity=identity)  # onto a server that holds data
+    assert NOT_EMPTY.startswith("目标数据库中已有数据")
+
+    data = archive.read_bytes()
+    corrupted = tmp_path / "corrupted.age"
+    corrupted.write_bytes(data[:4000] + bytes([data[4000] ^ 1]) + data[4001:])
+    truncated = tmp_path / "truncated.age"
+    truncated.write_bytes(data[: len(data) // 2])
+    lose_everything()
+    before = snapshot.counts()
+    cases = [
+        (corrupted, identity, "已损坏"),
+        (truncated, identity, "已损坏或被截断"),
+        (archive, keypair()[0], "不是用此私钥对应的公钥加密的"),
+        (tmp_path / "none.age", identity, "不存在"),
+        (archive, "not a key", "没有有效的私钥"),
+    ]
+    for path, key, message in cases:
+        with pytest.raises(BackupRefused, match=message):
+            restore(path, identity=key)
+        assert snapshot.counts() == before  # nothing written
+    assert not any((Path(settings.VAR_DIR) / "tmp").iterdir())  # no plaintext left behind
+    assert restore(archive, identity=identity).ok  # the good one still restores
+
+
+def test_an_older_backup_never_issues_a_number_the_authority_has_seen(
+    keys: tuple[str, str, Path],
+    tmp_path: Path,
+    authority: Authority,  # noqa: F811
+) -> None:
+    identity, recipient, _ = keys
+    world = make_world(stock=100, first=1)
+    issue(world, 3)
+    assert upload_flush().accepted == 3
+    backup = backup_create(destinations=[tmp_path], recipients=[recipient])
+    issue(world, 4)  # numbers 4..7, uploaded, then the server is lost
+    assert upload_flush().accepted == 4
+
+    lose_everything()
+    result = restore(Path(backup.destinations[0]), identity=identity)
+    assert result.numbering["after_snapshot"] == 4
+    assert [i["number"] for i in result.numbering["invoices"]] == [f"{n:08d}" for n in (4, 5, 6, 7)]
+    assert result.numbering["segments_moved"] == 1 and result.problems == []
+    segment = StockSegment.objects.get(channel_id=world.device.pk, kind=DRAFT["kind"])
+    assert segment.next_number == 8
+    taxpayer = Taxpayer.objects.get(pk=world.taxpayer.pk)
+    assert issue(world, 1)[0].number == "00000008"  # not 4 again
+    assert ledger_verify(taxpayer) == []  # the skipped numbers are on the history
+
+
+def test_verify_restores_into_a_scratch_database_and_leaves_the_live_one(
+    keys: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    _, recipient, identity_file = keys
+    world = make_world(stock=100, first=1)
+    issue(world, 2)
+    backup = backup_create(destinations=[tmp_path], recipients=[recipient])
+    before = snapshot.counts()
+    result = backup_verify(Path(backup.destinations[0]), identity_file=identity_file, backup=backup)
+    assert result.ok, result.problems
+    assert snapshot.counts() == before
+    backup.refresh_from_db()
+    assert backup.verified is True and backup.verified_at is not None
+
+    other = keypair()[0]
+    (tmp_path / "other.txt").write_text(other)
+    failed = backup_verify(Path(backup.destinations[0]), identity_file=tmp_path / "other.txt",
+                           backup=backup)  # fmt: skip
+    assert not failed.ok and "私钥" in failed.problems[0]
+
+
+def test_the_rotation_deletes_the_files_it_no_longer_keeps(
+    keys: tuple[str, str, Path], tmp_path: Path, settings: Any
+) -> None:
+    _, recipient, _ = keys
+    settings.FAPIAO_BACKUP_KEEP = "2,0,0"
+    made = []
+    for day in range(4):
+        backup = backup_create(destinations=[tmp_path], recipients=[recipient], trigger="schedule")
+        Backup.objects.filter(pk=backup.pk).update(
+            started_at=backup.started_at.replace(day=1 + day), name=f"b{day}"
+        )
+        made.append(backup)
+    assert rotate() == 2
+    kept = Backup.objects.filter(deleted_at__isnull=True).order_by("started_at")
+    assert [b.name for b in kept] == ["b2", "b3"]
+    assert [Path(b.destinations[0]).exists() for b in made] == [False, False, True, True]
