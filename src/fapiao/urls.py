@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("fapiao.web.closing_urls")),
     path("", include("fapiao.web.authority_urls")),
     path("", include("fapiao.web.reports_urls")),
+    path("", include("fapiao.web.backups_urls")),
     path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]

@@ -4,6 +4,7 @@ another key; and no number issued after an older backup is issued again."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,25 +13,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.test import Client
 
 from fapiao.backups import snapshot
 from fapiao.backups.archive import BackupRefused, keypair
 from fapiao.backups.models import Backup
 from fapiao.backups.rounds import rotate
 from fapiao.backups.services import NOT_EMPTY, backup_create, backup_verify, heads, restore
+from fapiao.core.roles import Role
+from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Channel, Invoice, StockSegment, Taxpayer
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
+from fapiao.jobs.models import Job
 from fapiao.security.audit import audit_verify
+from fapiao.security.models import AuditEvent
 from tests.integration.issue_worker import DRAFT
 from tests.integration.test_authority_process import Authority, authority  # noqa: F401
 from tests.integration.world import database_url, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WORKER = Path(__file__).with_name("issue_worker.py")
+PASSWORD = "Str0ng#Pass"
 
 
 @pytest.fixture
@@ -210,3 +218,90 @@ def test_the_rotation_deletes_the_files_it_no_longer_keeps(
     kept = Backup.objects.filter(deleted_at__isnull=True).order_by("started_at")
     assert [b.name for b in kept] == ["b2", "b3"]
     assert [Path(b.destinations[0]).exists() for b in made] == [False, False, True, True]
+
+
+def test_the_page_shows_backups_and_only_the_operator_downloads_them(
+    keys: tuple[str, str, Path], tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    _, recipient, _ = keys
+    monkeypatch.setenv("FAPIAO_BACKUP_RECIPIENTS", recipient)
+    world = make_world(stock=10, first=1)
+    backup = backup_create(destinations=[tmp_path / "b"], recipients=[recipient])
+    admin = user_create(username="guanli", password=PASSWORD)
+    role_grant(user=admin, role=Role.ADMIN, taxpayer=world.taxpayer, actor="root")
+    client = Client(HTTP_HOST="localhost")
+    client.post("/accounts/login/", {"username": "guanli", "password": PASSWORD})
+    page = client.get("/settings/backups/").content.decode()
+    assert backup.name in page and "只有系统运维人员" in page and "/download" not in page
+    assert client.get(f"/settings/backups/{backup.pk}/download").status_code == 404
+    assert client.post("/settings/backups/now").status_code == 404
+
+    admin.is_superuser = True
+    admin.save()
+    page = client.get("/settings/backups/").content.decode()
+    assert f"/settings/backups/{backup.pk}/download" in page
+    answer = client.get(f"/settings/backups/{backup.pk}/download")
+    assert b"".join(answer.streaming_content) == Path(backup.destinations[0]).read_bytes()
+    assert AuditEvent.objects.filter(type="backup.downloaded", actor="guanli").exists()
+    client.post("/settings/backups/now")
+    assert Job.objects.filter(kind="backup.create").exists()
+
+    clerk = Client(HTTP_HOST="localhost")  # not a 管理员: not even the list
+    user_create(username="kaipiao", password=PASSWORD)
+    role_grant(user=get_user_model().objects.get(username="kaipiao"), role=Role.ISSUER,
+               taxpayer=world.taxpayer, actor="root")  # fmt: skip
+    clerk.post("/accounts/login/", {"username": "kaipiao", "password": PASSWORD})
+    assert clerk.get("/settings/backups/").status_code == 403
+
+
+@pytest.mark.skipif(not os.environ.get("FAPIAO_TEST_PG_URL"), reason="needs a PostgreSQL server")
+def test_sqlite_to_postgresql_and_back(keys: tuple[str, str, Path], tmp_path: Path) -> None:
+    """The other engine in processes of their own: restore there, back up there, and restore
+    that backup onto a third, empty SQLite installation."""
+    import psycopg
+
+    _, recipient, identity_file = keys
+    world = make_world(stock=50, first=1)
+    issue(world, 6)
+    first = backup_create(destinations=[tmp_path], recipients=[recipient])
+    server = os.environ["FAPIAO_TEST_PG_URL"].rsplit("/", 1)[0]
+    scratch = f"fapiao_restore_{os.getpid()}"
+    here_is_pg = connection.vendor == "postgresql"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        admin.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        other = f"sqlite:///{tmp_path}/other.sqlite3" if here_is_pg else f"{server}/{scratch}"
+        last = f"sqlite:///{tmp_path}/last.sqlite3"
+
+        def fapiao(url: str, *args: str) -> dict[str, Any]:
+            env = {**os.environ, "FAPIAO_DATABASE_URL": url, "FAPIAO_VAR_DIR": str(tmp_path),
+                   "FAPIAO_SECRET_KEY": f"secret-of-{url}"}  # fmt: skip
+            command = [sys.executable, "-m", "fapiao", *args, "--json"]
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
+                                  check=False)  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+            return dict(json.loads(done.stdout))
+
+        there = fapiao(other, "restore", first.destinations[0], "--identity", str(identity_file),
+                       "--no-renumber")  # fmt: skip
+        assert there["ok"] and there["manifest"]["counts"] == first.counts
+        again = fapiao(other, "backup", "create", "--recipient", recipient, "--to",
+                       str(tmp_path / "from-other"))  # fmt: skip
+        back = fapiao(last, "restore", again["destinations"][0], "--identity", str(identity_file),
+                      "--no-renumber")  # fmt: skip
+        assert back["ok"] and back["manifest"]["engine"] == (
+            "sqlite" if here_is_pg else "postgresql"
+        )
+        counts = back["manifest"]["counts"]
+        assert counts["invoicing.invoice"] == 6
+        assert back["manifest"]["heads"]["history"] == heads()["history"]
+        # the same rows, but for the restore there, which its own audit log records
+        assert counts["security.auditevent"] == first.counts["security.auditevent"] + 1
+        own = {"backups.backup", "security.auditevent", "security.audithead"}
+        assert {k: v for k, v in counts.items() if k not in own} == {
+            k: v for k, v in first.counts.items() if k not in own
+        }
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')

@@ -13,7 +13,7 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
-from fapiao.domain.errors import DomainError
+from fapiao.domain.errors import DomainError, Text
 
 MANIFEST = "manifest.json"
 FORMAT = "fapiao-backup/1"
@@ -71,7 +71,7 @@ def open_archive(archive: Path, identities: list[x25519.Identity], into: Path) -
     Refused — with nothing left behind — when it is not ours, was made for another key, or
     is truncated or altered (age authenticates every chunk and the end)."""
     if not archive.is_file():
-        raise BackupRefused(f"备份文件不存在：{archive}", field="archive")
+        raise BackupRefused(Text("备份文件不存在：{0}", archive), field="archive")
     plain = into / "backup.tar"
     try:
         pyrage.decrypt_file(str(archive), str(plain), identities)

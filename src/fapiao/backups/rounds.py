@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.utils import timezone
 from fapiao.backups.models import Backup
 from fapiao.backups.services import backup_create, backup_verify, recipients_default
 from fapiao.domain.retention import to_keep
-from fapiao.jobs.services import periodic
+from fapiao.jobs.services import handler, periodic
 from fapiao.security.audit import audit_append
 
 
@@ -61,3 +62,13 @@ def backup_round(now: datetime | None = None) -> int:
         backup_verify(Path(backup.destinations[0]), identity_file=Path(identity), backup=backup)
     rotate()
     return 1
+
+
+@handler("backup.create")
+def backup_now(payload: dict[str, Any]) -> dict[str, Any]:
+    """A backup asked for on the page (by the installation's operator)."""
+    backup = backup_create(trigger="manual", actor=str(payload.get("actor", "system")))
+    identity = os.environ.get("FAPIAO_BACKUP_IDENTITY_FILE", "").strip()
+    if identity:
+        backup_verify(Path(backup.destinations[0]), identity_file=Path(identity), backup=backup)
+    return {"name": backup.name}

@@ -40,6 +40,7 @@ from fapiao.backups.archive import (
 )
 from fapiao.backups.models import Backup
 from fapiao.backups.renumber import renumber
+from fapiao.domain.errors import Text
 from fapiao.invoicing import keys as signing_keys
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import Event, Invoice, Taxpayer
@@ -177,7 +178,7 @@ def _check_files(folder: Path, manifest: dict[str, Any]) -> None:
     for label, table in manifest["tables"].items():
         path = folder / table["file"]
         if not path.is_file() or snapshot.file_sha256(path) != table["sha256"]:
-            raise BackupRefused(f"备份文件中的数据表 {label} 与清单不符", field="archive")
+            raise BackupRefused(Text("备份文件中的数据表{0}与清单不符", label), field="archive")
 
 
 def _check_version(manifest: dict[str, Any]) -> None:
@@ -185,8 +186,9 @@ def _check_version(manifest: dict[str, Any]) -> None:
     unknown = [f"{app}.{name}" for app, name in manifest["migrations"] if (app, name) not in known]
     if unknown:
         raise BackupRefused(
-            f"备份来自更新的版本（{manifest['versions']['fapiao']}），请先升级本系统再恢复："
-            + "、".join(unknown[:3]), field="archive",
+            Text("备份来自更新的版本（{0}），请先升级本系统再恢复：{1}",
+                 manifest["versions"]["fapiao"], "、".join(unknown[:3])),
+            field="archive",
         )  # fmt: skip
 
 

@@ -67,6 +67,7 @@ TAXPAYER_MENU: tuple[Group, ...] = (
         Item(_("打印设置"), "/settings/printers/", ISSUE),
         Item(_("发票模板"), "/settings/templates/", SETUP),
         Item(_("API密钥"), "/settings/keys/", SETUP),
+        Item(_("数据备份"), "/settings/backups/", SETUP),
         Item(_("个人设置"), "/settings/me/"),
     )),
     Group("help", _("帮助与支持"), (Item(_("发票查验"), "/verify/"),)),
