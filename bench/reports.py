@@ -54,6 +54,7 @@ def _load(count: int) -> object:
                            "individual": True}, "lines": lines}),
     )  # fmt: skip
     postgres = connection.vendor == "postgresql"
+    prefix = template.number[:5]
     series = (
         f"SELECT g FROM generate_series(1, {count}) AS g"
         if postgres
@@ -65,7 +66,12 @@ def _load(count: int) -> object:
     at = (f"(TIMESTAMPTZ '{START} 10:00+08' + (s.g %% {DAYS}) * INTERVAL '1 day')" if postgres
           else f"datetime('{START} 02:00:00', '+' || (s.g %% {DAYS}) || ' days')")  # fmt: skip
     overrides = {
-        "number": "'9' || CAST(s.g AS TEXT)",
+        # the 20 digits of a 数电 number: the block's prefix, then a 15-digit sequence
+        "number": (
+            f"'{prefix}' || RIGHT('000000000000000' || CAST(s.g + 1 AS TEXT), 15)"
+            if postgres
+            else f"'{prefix}' || substr('000000000000000' || CAST(s.g + 1 AS TEXT), -15)"
+        ),
         "issued_on": day,
         "issued_at": at,
         "kind": "CASE WHEN s.g %% 4 = 0 THEN 'DIGITAL_SPECIAL' ELSE 'DIGITAL_ORDINARY' END",

@@ -48,6 +48,7 @@ from fapiao.security.audit import audit_append, audit_verify
 from fapiao.security.models import AuditHead
 
 SNAPSHOT_ALIAS = "backup_snapshot"
+SHOWN = 20  # problems named per taxpayer
 NOT_EMPTY = "目标数据库中已有数据：恢复只能在空的系统上进行（确需覆盖请加 --force）"
 
 
@@ -162,6 +163,7 @@ class Restored:
     manifest: dict[str, Any]
     problems: list[str] = field(default_factory=list)
     numbering: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # by step
 
     @property
     def ok(self) -> bool:
@@ -201,6 +203,7 @@ def restore(
     heads compared with the manifest, and every number the authority has seen issued after
     the snapshot is put behind the counters (``authority``: the registry's client)."""
     keys = identities_of(identity)
+    clock = {"start": time.monotonic()}
     work_root = Path(settings.VAR_DIR) / "tmp"
     work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work_root) as tmp:
@@ -209,16 +212,22 @@ def restore(
         manifest = open_archive(archive, keys, folder)
         _check_files(folder, manifest)
         _check_version(manifest)
+        clock["opened"] = time.monotonic()
         call_command("migrate", interactive=False, verbosity=0)
+        clock["migrated"] = time.monotonic()
         if not force and not _empty():
             raise BackupRefused(NOT_EMPTY, field="archive")
         with transaction.atomic():
             snapshot.load(folder, manifest["tables"])
     for forget in (signing_keys.keys_forget, keyring.keys_forget, checking.keys_forget):
         forget()  # this process's copies of the rows just replaced
+    clock["loaded"] = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)  # a newer version's own steps
     result = Restored(manifest=manifest)
     result.problems += _compare(manifest)
+    clock["checked"] = time.monotonic()
+    steps = list(clock.items())
+    result.seconds = {name: round(at - steps[i][1], 2) for i, (name, at) in enumerate(steps[1:])}
     if renumbering:
         result.numbering = renumber(authority)
         result.problems += result.numbering.get("problems", [])
@@ -240,7 +249,12 @@ def _compare(manifest: dict[str, Any]) -> list[str]:
     if found["audit"] != manifest["heads"]["audit"]:
         problems.append("审计日志的末端与备份清单不符")
     for taxpayer in Taxpayer.objects.order_by("pk"):
-        problems += [f"{taxpayer} {p.where}：{p.what}" for p in ledger_verify(taxpayer)]
+        found_there = ledger_verify(taxpayer)
+        problems += [f"{taxpayer} {p.where}：{p.what}" for p in found_there[:SHOWN]]
+        if len(found_there) > SHOWN:
+            problems.append(
+                f"{taxpayer}：另有{len(found_there) - SHOWN}处问题，请运行 fapiao ledger verify"
+            )
     problems += [f"审计日志 {where}：{what}" for where, what in audit_verify()]
     return problems
 

@@ -37,6 +37,7 @@ class Command(FapiaoCommand):
                          renumbering=not options["no_renumber"])  # fmt: skip
         manifest = result.manifest
         data = {"ok": result.ok, "problems": result.problems, "numbering": result.numbering,
+                "seconds": result.seconds,
                 "manifest": {k: manifest[k] for k in ("created_at", "engine", "versions", "counts",
                                                       "heads")}}  # fmt: skip
         rows = sum(manifest["counts"].values())
