@@ -20,7 +20,7 @@ from django.test import Client
 from fapiao.backups import snapshot
 from fapiao.backups.archive import BackupRefused, keypair
 from fapiao.backups.models import Backup
-from fapiao.backups.rounds import rotate
+from fapiao.backups.rounds import backup_round, rotate
 from fapiao.backups.services import NOT_EMPTY, backup_create, backup_verify, heads, restore
 from fapiao.core.roles import Role
 from fapiao.invoicing.accounts import role_grant, user_create
@@ -305,3 +305,19 @@ def test_sqlite_to_postgresql_and_back(keys: tuple[str, str, Path], tmp_path: Pa
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+def test_the_nightly_round_backs_up_once_a_night_and_verifies_it(
+    keys: tuple[str, str, Path], tmp_path: Path, monkeypatch: Any
+) -> None:
+    _, recipient, identity_file = keys
+    assert backup_round() == 0  # no recipients: nothing is made
+    monkeypatch.setenv("FAPIAO_BACKUP_RECIPIENTS", recipient)
+    monkeypatch.setenv("FAPIAO_BACKUP_DIRS", f"{tmp_path}/a,{tmp_path}/b")
+    monkeypatch.setenv("FAPIAO_BACKUP_IDENTITY_FILE", str(identity_file))
+    make_world(stock=10, first=1)
+    assert backup_round() == 1
+    assert backup_round() == 0  # once a night
+    made = Backup.objects.get()
+    assert made.trigger == "schedule" and made.verified is True
+    assert [Path(p).parent.name for p in made.destinations] == ["a", "b"]
