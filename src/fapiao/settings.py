@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "fapiao.closing",
     "fapiao.reports",
     "fapiao.backups",
+    "fapiao.archiving",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",
@@ -311,4 +312,8 @@ SOCIALACCOUNT_PROVIDERS = _social_providers()
 # are read by fapiao.backups.services when a backup is made
 FAPIAO_BACKUP_HOUR = int(os.environ.get("FAPIAO_BACKUP_HOUR", "2"))
 FAPIAO_BACKUP_KEEP = os.environ.get("FAPIAO_BACKUP_KEEP", "7,4,12")  # daily, weekly, monthly
+# 归档: where the packages go and how long they are kept (years after the end of their year;
+# never under the 5 years of 《发票管理办法》; 30 as accounting vouchers, 《会计档案管理办法》)
+FAPIAO_ARCHIVE_DIR = os.environ.get("FAPIAO_ARCHIVE_DIR", "").strip()
+FAPIAO_ARCHIVE_YEARS = int(os.environ.get("FAPIAO_ARCHIVE_YEARS", "30"))
 LOGIN_REDIRECT_URL = "/"

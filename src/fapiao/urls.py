@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("fapiao.web.authority_urls")),
     path("", include("fapiao.web.reports_urls")),
     path("", include("fapiao.web.backups_urls")),
+    path("", include("fapiao.web.archiving_urls")),
     path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]

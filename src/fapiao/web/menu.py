@@ -53,6 +53,7 @@ TAXPAYER_MENU: tuple[Group, ...] = (
         Item(_("发票查询"), "/invoices/", READ),
         Item(_("红字确认单"), "/red-forms/", READ),
         Item(_("作废管理"), "/voids/", READ),
+        Item(_("电子档案"), "/archives/", OVERSEE),
     )),
     Group("reports", _("报表查询"), (Item(_("报表查询"), "/reports/", READ),)),
     Group("closing", _("申报与清卡"), (Item(_("申报与清卡"), "/closing/", OVERSEE),)),
