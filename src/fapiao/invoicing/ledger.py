@@ -170,7 +170,9 @@ def ledger_verify(taxpayer: Taxpayer, *, authority: AuthorityClient | None = Non
         if event.red_form_id is not None and "form_status" in event.payload:
             form_statuses[event.red_form_id] = event.payload["form_status"]
     invoices = Invoice.objects.filter(taxpayer=taxpayer).select_related("signing_key")
-    for invoice in invoices.prefetch_related("lines"):
+    # in chunks: one prefetch of a million invoices' lines would pass more parameters than
+    # PostgreSQL takes in one statement (65,535)
+    for invoice in invoices.prefetch_related("lines").iterator(chunk_size=2000):
         where = f"发票{invoice}"
         content = invoice_digest(invoice)
         if invoice.id not in issued:
