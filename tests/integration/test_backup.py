@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -174,6 +175,12 @@ def test_an_older_backup_never_issues_a_number_the_authority_has_seen(
     assert result.numbering["after_snapshot"] == 4
     assert [i["number"] for i in result.numbering["invoices"]] == [f"{n:08d}" for n in (4, 5, 6, 7)]
     assert result.numbering["segments_moved"] == 1 and result.problems == []
+    # brought back from what the authority kept, signature and all
+    assert result.numbering["recovered"] == 4 and result.numbering["not_recovered"] == []
+    assert numbers() == [1, 2, 3, 4, 5, 6, 7]
+    assert set(Invoice.objects.filter(number__gte="00000004").values_list("status", flat=True)) == {
+        "uploaded"
+    }
     segment = StockSegment.objects.get(channel_id=world.device.pk, kind=DRAFT["kind"])
     assert segment.next_number == 8
     taxpayer = Taxpayer.objects.get(pk=world.taxpayer.pk)
@@ -321,3 +328,30 @@ def test_the_nightly_round_backs_up_once_a_night_and_verifies_it(
     made = Backup.objects.get()
     assert made.trigger == "schedule" and made.verified is True
     assert [Path(p).parent.name for p in made.destinations] == ["a", "b"]
+
+
+def test_a_registry_record_that_does_not_verify_is_not_brought_back(
+    keys: tuple[str, str, Path],
+    tmp_path: Path,
+    authority: Authority,  # noqa: F811
+) -> None:
+    identity, recipient, _ = keys
+    world = make_world(stock=100, first=1)
+    issue(world, 2)
+    upload_flush()
+    backup = backup_create(destinations=[tmp_path], recipients=[recipient])
+    issue(world, 2)  # 3 and 4
+    upload_flush()
+    with sqlite3.connect(authority.database) as registry:  # someone edits what was kept
+        registry.execute(
+            'UPDATE authority_registryinvoice SET content = replace(content, \'"drawer":"\', '
+            "'\"drawer\":\"X') WHERE number = '00000004'"
+        )
+    lose_everything()
+    result = restore(Path(backup.destinations[0]), identity=identity)
+    assert result.numbering["recovered"] == 1
+    assert "签名不符" in result.numbering["not_recovered"][0]
+    assert numbers() == [1, 2, 3]  # 4 is not stored from a record that does not verify ...
+    segment = StockSegment.objects.get(channel_id=world.device.pk, kind=DRAFT["kind"])
+    assert segment.next_number == 5  # ... and never issued again
+    assert ledger_verify(Taxpayer.objects.get(pk=world.taxpayer.pk)) == []

@@ -73,8 +73,11 @@ def uploads(request: HttpRequest, batch: UploadBatch) -> dict[str, Any]:
 
 
 @api.get("/records", auth=TaxpayerSide())
-def records(request: HttpRequest, tax_id: str, after: int = 0, limit: int = 1000) -> Any:
-    return registry.records(tax_id=tax_id, after=after, limit=min(max(limit, 1), 5000))
+def records(
+    request: HttpRequest, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
+) -> Any:
+    return registry.records(tax_id=tax_id, after=after, limit=min(max(limit, 1), 5000),
+                            content=content)  # fmt: skip
 
 
 @api.post("/stock", auth=TaxpayerSide())

@@ -33,7 +33,9 @@ class AuthorityClient(Protocol):
         """The authority's ``{"answers": [...], "signature"}`` to a batch of uploads."""
         ...
 
-    def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
+    def records(
+        self, *, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
+    ) -> dict[str, Any]: ...
 
     def grant_stock(
         self,
@@ -75,8 +77,10 @@ class EmbeddedClient:
         wire = json.loads(json.dumps(uploads))
         return registry.receive_signed(tax_id=tax_id, name=name, uploads=wire)
 
-    def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
-        return registry.records(tax_id=tax_id, after=after, limit=limit)
+    def records(
+        self, *, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
+    ) -> dict[str, Any]:
+        return registry.records(tax_id=tax_id, after=after, limit=limit, content=content)
 
     def grant_stock(
         self,
@@ -167,8 +171,12 @@ class HttpClient:
         body = {"tax_id": tax_id, "name": name, "uploads": uploads}
         return dict(self._call("POST", "/uploads", body))
 
-    def records(self, *, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
-        query = urllib.parse.urlencode({"tax_id": tax_id, "after": after, "limit": limit})
+    def records(
+        self, *, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
+    ) -> dict[str, Any]:
+        query = urllib.parse.urlencode(
+            {"tax_id": tax_id, "after": after, "limit": limit, "content": int(content)}
+        )
         return dict(self._call("GET", f"/records?{query}"))
 
     def grant_stock(

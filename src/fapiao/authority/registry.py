@@ -280,14 +280,22 @@ def record_facts(record: RegistryInvoice) -> dict[str, Any]:
     }
 
 
-def records(*, tax_id: str, after: int = 0, limit: int = 1000) -> dict[str, Any]:
-    """One page of the taxpayer's registry, in registration order; ``next`` pages on."""
+def _sent(record: RegistryInvoice) -> dict[str, Any]:
+    return {"content": record.content, "signature": record.signature,
+            "red_total": f"{record.red_total:.2f}"}  # fmt: skip
+
+
+def records(
+    *, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
+) -> dict[str, Any]:
+    """One page of the taxpayer's registry, in registration order; ``next`` pages on. With
+    ``content``, each record also carries what the taxpayer signed and sent (to recover it)."""
     rows = list(
         RegistryInvoice.objects.filter(taxpayer__tax_id=tax_id, pk__gt=after).order_by("pk")[:limit]
     )
     registered = RegisteredTaxpayer.objects.filter(tax_id=tax_id).first()
     return {
-        "records": [record_facts(row) for row in rows],
+        "records": [record_facts(row) | (_sent(row) if content else {}) for row in rows],
         "next": rows[-1].pk if len(rows) == limit else None,
         # the sequence of the last event the authority accepted: the taxpayer's history can
         # never end before it

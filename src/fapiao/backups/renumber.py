@@ -1,7 +1,8 @@
 """After a restore, no number issued since the snapshot may be issued again. The authority's
-registry knows what was uploaded after it: every stock segment's counter moves past the highest
-number it has seen, and every 数电 block taken before the restore is closed (its numbers are the
-authority's to hand out again, and one issued but not yet uploaded is not visible)."""
+registry knows what was uploaded after it: those invoices are brought back from what the
+registry kept (content and signature), every stock segment's counter moves past the highest
+number it has seen, and every 数电 block taken before the restore is closed (an invoice issued
+but not yet uploaded is visible to nobody)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from fapiao.authority.client import Unreachable, authority_client
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import DigitalBlock, Invoice, StockSegment, Taxpayer
+from fapiao.invoicing.recovery import invoice_recover
 
 SHOWN = 50  # the invoices named in the report; the rest are counted
 
 
 def renumber(authority: Any = None) -> dict[str, Any]:
     client = authority or authority_client()
-    report: dict[str, Any] = {"after_snapshot": 0, "invoices": [], "segments_moved": 0,
+    report: dict[str, Any] = {"after_snapshot": 0, "recovered": 0, "invoices": [],
+                              "not_recovered": [], "segments_moved": 0,
                               "digital_blocks_closed": 0, "problems": []}  # fmt: skip
     for taxpayer in Taxpayer.objects.order_by("pk"):
         try:
@@ -40,6 +43,12 @@ def renumber(authority: Any = None) -> dict[str, Any]:
              "issued_on": r["issued_on"], "total": r["total"]}
             for r in missing[: max(0, SHOWN - len(report["invoices"]))]
         ]  # fmt: skip
+        for record in missing:
+            try:
+                invoice_recover(taxpayer=taxpayer, record=record, actor="system")
+                report["recovered"] += 1
+            except DomainError as refused:
+                report["not_recovered"].append(str(refused.message))
         with transaction.atomic():
             locked = Taxpayer.objects.select_for_update().get(pk=taxpayer.pk)
             report["segments_moved"] += _segments(locked, seen)
@@ -66,7 +75,7 @@ def _skip(taxpayer: Taxpayer, counter: Any, key: str, past: int) -> None:
 def _registry(client: Any, tax_id: str) -> list[dict[str, Any]]:
     records, after = [], 0
     while True:
-        page = client.records(tax_id=tax_id, after=after)
+        page = client.records(tax_id=tax_id, after=after, content=True)
         records += page["records"]
         if not page.get("next"):
             return records

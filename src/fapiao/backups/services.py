@@ -40,6 +40,7 @@ from fapiao.backups.archive import (
 )
 from fapiao.backups.models import Backup
 from fapiao.backups.renumber import renumber
+from fapiao.core import fastsql
 from fapiao.domain.errors import Text
 from fapiao.invoicing import keys as signing_keys
 from fapiao.invoicing.ledger import ledger_verify
@@ -219,7 +220,9 @@ def restore(
             raise BackupRefused(NOT_EMPTY, field="archive")
         with transaction.atomic():
             snapshot.load(folder, manifest["tables"])
-    for forget in (signing_keys.keys_forget, keyring.keys_forget, checking.keys_forget):
+    forgetting = (signing_keys.keys_forget, keyring.keys_forget, checking.keys_forget,
+                  fastsql.keys_forget)  # fmt: skip
+    for forget in forgetting:
         forget()  # this process's copies of the rows just replaced
     clock["loaded"] = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)  # a newer version's own steps

@@ -333,3 +333,8 @@ def get_later(
         return item  # type: ignore[return-value]
 
     return read
+
+
+def keys_forget() -> None:
+    """Drop the keys this process has taken ahead (after a restore set the sequences anew)."""
+    _KEYS.clear()

@@ -163,7 +163,7 @@ def ledger_verify(taxpayer: Taxpayer, *, authority: AuthorityClient | None = Non
             break
         problems += [Problem(name, f"事件#{event.sequence}", what) for what in found]
         if event.invoice_id is not None:
-            if event.type in ("invoice.issued", "invoice.red_issued"):
+            if event.type in ("invoice.issued", "invoice.red_issued", "invoice.recovered"):
                 issued[event.invoice_id] = event.payload.get("digest", "")
             if "status" in event.payload:
                 statuses[event.invoice_id] = event.payload["status"]
