@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from fapiao.backups import snapshot
-from fapiao.backups.archive import BackupRefused, keypair
+from fapiao.backups.archive import BackupRefused, identities_of, keypair, open_archive
 from fapiao.backups.models import Backup
 from fapiao.backups.rounds import backup_round, rotate
 from fapiao.backups.services import NOT_EMPTY, backup_create, backup_verify, heads, restore
@@ -107,6 +107,14 @@ def test_backup_while_issuing_then_restore_on_a_new_server(
     modes = [Path(p).stat().st_mode & 0o077 for p in backup.destinations]
     assert modes == [0, 0]  # written for the owner only
     assert len(backup.destinations) == 2 and backup.size > 0
+    if connection.vendor == "postgresql":  # pg_dump's own copy of the same snapshot, beside
+        unpacked = tmp_path / "unpacked"
+        unpacked.mkdir()
+        manifest = open_archive(Path(backup.destinations[0]), identities_of(identity), unpacked)
+        assert manifest["native"]["file"] == "postgresql.dump"
+        listing = subprocess.run(["pg_restore", "--list", str(unpacked / "postgresql.dump")],
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+        assert "TABLE DATA public invoicing_invoice" in listing.stdout
 
     lose_everything()
     settings.SECRET_KEY = "another-server-another-secret"  # the keys are sealed again under it
