@@ -142,3 +142,36 @@ def test_the_page_and_the_command_line(package: ArchivePackage, capsys: Any) -> 
     assert "真实性：通过" in capsys.readouterr().out
     with pytest.raises(Exception, match="期限内不能删除"):
         call_command("archive", "delete", str(package.pk))
+
+
+def test_the_api_lists_reports_makes_and_downloads_only_its_own(package: ArchivePackage) -> None:
+    from fapiao.api.keys import apikey_create
+
+    key = apikey_create(taxpayer=package.taxpayer, name="erp", role=Role.FINANCE, actor="root")
+    api = Client(HTTP_HOST="localhost", HTTP_X_API_KEY=key.plaintext)
+    listed = api.get("/api/v1/archives").json()
+    assert [p["name"] for p in listed] == [package.name] and listed[0]["checked_ok"] is True
+    shown = api.get(f"/api/v1/archives/{package.pk}").json()
+    assert shown["report"]["properties"]["integrity"]["ok"] is True
+    file = api.get(f"/api/v1/archives/{package.pk}/file")
+    assert b"".join(file.streaming_content) == Path(package.path).read_bytes()
+    made = api.post("/api/v1/archives", {"period": "2026-11"}, content_type="application/json")
+    assert made.status_code == 202 and Job.objects.filter(kind="archive.make").exists()
+    bad = api.post("/api/v1/archives", {"period": "11/2026"}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "period"
+
+    other = make_world(
+        tax_id="91420100MA4K5TQ3XG", region="42", device_number="661807105199", name="别家公司"
+    )
+    stranger = apikey_create(taxpayer=other.taxpayer, name="x", role=Role.ADMIN, actor="root")
+    them = Client(HTTP_HOST="localhost", HTTP_X_API_KEY=stranger.plaintext)
+    assert them.get("/api/v1/archives").json() == []
+    assert them.get(f"/api/v1/archives/{package.pk}").status_code == 404
+    assert them.get(f"/api/v1/archives/{package.pk}/file").status_code == 404
+    clerk = apikey_create(taxpayer=package.taxpayer, name="c", role=Role.ISSUER, actor="root")
+    assert (
+        Client(HTTP_X_API_KEY=clerk.plaintext, HTTP_HOST="localhost")
+        .get("/api/v1/archives")
+        .status_code
+        == 403
+    )

@@ -116,7 +116,23 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return api.create_response(request, body, status=error.status_code)
 
 
-from fapiao.api.v1 import catalogs, invoices, periods, red_forms, reports, verify  # noqa: E402
+from fapiao.api.v1 import (  # noqa: E402
+    archives,
+    catalogs,
+    invoices,
+    periods,
+    red_forms,
+    reports,
+    verify,
+)
 
-for _resource in (invoices, red_forms, catalogs, verify, periods, reports):  # the schema's order
+for _resource in (
+    invoices,
+    red_forms,
+    catalogs,
+    verify,
+    periods,
+    reports,
+    archives,
+):  # the schema's order
     api.add_router("", _resource.router)
