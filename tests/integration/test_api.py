@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.v1 import api
 from fapiao.api.v1.schemas import InvoiceOut
+from fapiao.archiving.services import package_make
 from fapiao.cli.management.commands.openapi import COMMITTED, schema_text
 from fapiao.core.roles import Role
 from fapiao.documents.delivery import link_create  # noqa: F401 - registers delivery jobs
@@ -152,8 +154,10 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     )  # fmt: skip
     customer = catalog_save(taxpayer=a.taxpayer, name="customers", data={"name": "甲方客户"},
                             actor="admin")  # fmt: skip
+    package = package_make(taxpayer=a.taxpayer, month=timezone.localdate(), actor="admin")
     values = {"invoice_id": blue["id"], "number": form.number, "item_id": customer.pk,
-              "name": "customers", "format": "pdf", "span": "monthly"}  # fmt: skip
+              "name": "customers", "format": "pdf", "span": "monthly",
+              "package_id": package.pk}  # fmt: skip
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     stranger = key(b, Role.ADMIN)
     bodies = {"/invoices": DRAFT, "/catalogs/customers": {"name": "乙方客户"}}
@@ -166,11 +170,15 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
                                                        "action": "printed", "blue": blue["id"],
                                                        "email": "x@example.cn"}))  # fmt: skip
     text = response.content.decode("utf-8", "replace")
-    if re.search(r"{(invoice_id|number|item_id)}", path):
+    if re.search(r"{(invoice_id|number|item_id|package_id)}", path):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
     else:
-        assert response.status_code in (200, 201, 400, 403, 404, 422), (method, url, text[:200])
-    for secret in (blue["number"], "甲方客户", form.number, a.taxpayer.tax_id):
+        assert response.status_code in (200, 201, 202, 400, 403, 404, 422), (
+            method,
+            url,
+            text[:200],
+        )
+    for secret in (blue["number"], "甲方客户", form.number, a.taxpayer.tax_id, package.name):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"
 
