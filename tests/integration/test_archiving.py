@@ -61,6 +61,7 @@ def test_a_month_package_holds_every_invoice_and_passes_its_four_checks(
 ) -> None:
     files = members(package)
     assert package.invoices == 4 and package.checked_ok
+    assert Path(package.path).stat().st_mode & 0o077 == 0
     assert len([n for n in files if n.startswith("files/") and n.endswith(".ofd")]) == 4
     record = json.loads(files[next(n for n in files if n.startswith("records/"))])
     assert record["history"][0]["type"] == "invoice.issued"

@@ -151,6 +151,7 @@ def package_make(*, taxpayer: Taxpayer, month: date, kind: str = "", actor: str)
     stamp = timezone.localtime()
     path = folder / f"{name}-{stamp:%Y%m%d%H%M%S}-{stamp.microsecond // 1000:03d}.zip"
     path.write_bytes(content)
+    path.chmod(0o600)  # the taxpayer's invoices: for the service's own user only
     with transaction.atomic():
         package = ArchivePackage.objects.create(
             taxpayer=taxpayer, month=month, kind=kind, name=name, path=str(path),
