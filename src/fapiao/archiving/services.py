@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from fapiao.archiving.checks import CHECKSUMS, REPORT, package_check
 from fapiao.archiving.models import ArchivePackage
-from fapiao.authority.client import Unreachable, authority_client
+from fapiao.authority.client import Unreachable, authority_client, registry_records
 from fapiao.core.signing import fingerprint_of
 from fapiao.documents.services import document_render
 from fapiao.domain.errors import DomainError, Text
-from fapiao.domain.kinds import InvoiceKind, spec
+from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
 from fapiao.invoicing.ledger import invoice_content, invoice_digest
 from fapiao.invoicing.models import Event, Invoice, Taxpayer
 from fapiao.jobs.services import handler
@@ -60,7 +60,7 @@ def retain_until(month: date) -> date:
 
 def _format_of(kind: InvoiceKind) -> str:
     known = spec(kind)
-    if known.number_digits == 20:
+    if known.channel == ChannelType.DIGITAL:
         return "xml"  # 数电: the XML is the invoice
     return "pdf" if known.paper else "ofd"
 
@@ -73,16 +73,10 @@ def _series(invoice: Invoice) -> tuple[str, int]:
 
 def _registry(taxpayer: Taxpayer) -> dict[tuple[str, str], Any] | None:
     try:
-        client, seen, after = authority_client(), {}, 0
-        while True:
-            page = client.records(tax_id=taxpayer.tax_id, after=after)
-            for record in page["records"]:
-                seen[(record["code"], record["number"])] = record
-            if not page.get("next"):
-                return seen
-            after = page["next"]
+        records = registry_records(authority_client(), taxpayer.tax_id)
     except (Unreachable, DomainError, OSError):
         return None
+    return {(record["code"], record["number"]): record for record in records}
 
 
 def package_make(*, taxpayer: Taxpayer, month: date, kind: str = "", actor: str) -> ArchivePackage:

@@ -235,3 +235,16 @@ def authority_client() -> AuthorityClient:
     if url:
         return HttpClient(url, settings.FAPIAO_AUTHORITY_TOKEN)
     return EmbeddedClient()
+
+
+def registry_records(
+    client: AuthorityClient, tax_id: str, *, content: bool = False
+) -> list[dict[str, Any]]:
+    """Every record of the taxpayer's registry, in registration order, read page by page."""
+    records: list[dict[str, Any]] = []
+    after: int | None = 0
+    while after is not None:
+        page = client.records(tax_id=tax_id, after=after, content=content)
+        records += page["records"]
+        after = page["next"]
+    return records

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fapiao.authority.client import Unreachable, authority_client
+from fapiao.authority.client import Unreachable, authority_client, registry_records
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import DigitalBlock, Invoice, StockSegment, Taxpayer
@@ -28,7 +28,7 @@ def renumber(authority: Any = None) -> dict[str, Any]:
                               "digital_blocks_closed": 0, "problems": []}  # fmt: skip
     for taxpayer in Taxpayer.objects.order_by("pk"):
         try:
-            seen = _registry(client, taxpayer.tax_id)
+            seen = registry_records(client, taxpayer.tax_id, content=True)
         except (Unreachable, DomainError, OSError) as error:
             report["problems"].append(
                 f"{taxpayer}：无法向税务机关核对恢复后的号码（{error}），请在恢复网络后运行 "
@@ -70,16 +70,6 @@ def _skip(taxpayer: Taxpayer, counter: Any, key: str, past: int) -> None:
     )  # fmt: skip
     counter.next_number = past
     counter.save(update_fields=["next_number"])
-
-
-def _registry(client: Any, tax_id: str) -> list[dict[str, Any]]:
-    records, after = [], 0
-    while True:
-        page = client.records(tax_id=tax_id, after=after, content=True)
-        records += page["records"]
-        if not page.get("next"):
-            return records
-        after = page["next"]
 
 
 def _segments(taxpayer: Taxpayer, seen: list[dict[str, Any]]) -> int:

@@ -56,19 +56,21 @@ def rotate(*, now: datetime | None = None) -> int:
 def backup_round(now: datetime | None = None) -> int:
     if not recipients_default() or not due(now or timezone.now()):
         return 0
-    backup = backup_create(trigger="schedule")
+    _verified(backup_create(trigger="schedule"))
+    rotate()
+    return 1
+
+
+def _verified(backup: Backup) -> Backup:
+    """``backup`` restored into a scratch database, when this process holds the identity."""
     identity = os.environ.get("FAPIAO_BACKUP_IDENTITY_FILE", "").strip()
     if identity:
         backup_verify(Path(backup.destinations[0]), identity_file=Path(identity), backup=backup)
-    rotate()
-    return 1
+    return backup
 
 
 @handler("backup.create")
 def backup_now(payload: dict[str, Any]) -> dict[str, Any]:
     """A backup asked for on the page (by the installation's operator)."""
-    backup = backup_create(trigger="manual", actor=str(payload.get("actor", "system")))
-    identity = os.environ.get("FAPIAO_BACKUP_IDENTITY_FILE", "").strip()
-    if identity:
-        backup_verify(Path(backup.destinations[0]), identity_file=Path(identity), backup=backup)
+    backup = _verified(backup_create(trigger="manual", actor=str(payload.get("actor", "system"))))
     return {"name": backup.name}

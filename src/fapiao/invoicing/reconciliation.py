@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from fapiao.authority.client import AuthorityClient, authority_client
+from fapiao.authority.client import AuthorityClient, authority_client, registry_records
 from fapiao.domain.lifecycle import Status
 from fapiao.invoicing.ledger import (
     event_append,
@@ -46,13 +45,7 @@ def reconcile(taxpayer: Taxpayer, *, client: AuthorityClient | None = None) -> l
     """Every invoice the two sides disagree on ("发票未同步"). Invoices still waiting in the
     outbox are not counted as missing: they are on their way."""
     client = client or authority_client()
-    theirs: dict[str, dict[str, Any]] = {}
-    after: int | None = 0
-    while after is not None:
-        page = client.records(tax_id=taxpayer.tax_id, after=after)
-        for record in page["records"]:
-            theirs[record["code"] + record["number"]] = record
-        after = page["next"]
+    theirs = {r["code"] + r["number"]: r for r in registry_records(client, taxpayer.tax_id)}
     waiting = set(
         Upload.objects.filter(taxpayer=taxpayer, answered_at__isnull=True).values_list(
             "invoice_id", flat=True
