@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fapiao.reports",
     "fapiao.backups",
     "fapiao.archiving",
+    "fapiao.support",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

@@ -34,6 +34,8 @@ COMMON = {
     "报表查询",
     "开票渠道与库存",
     "个人设置",
+    "帮助中心",
+    "在线客服",
     "发票查验",
 }
 #: what each demo role's menu holds: exactly these pages
@@ -44,10 +46,11 @@ MENUS = {
     "kaipiao": COMMON | {"首页", "开具发票", "客户", "商品", "打印设置"},
     "caiwu": COMMON | {"首页", "申报与清卡", "上传与对账", "电子档案"},
     "shenji": COMMON | {"首页", "申报与清卡", "上传与对账", "审计日志", "电子档案"},
-    "baoxiao": {"我的首页", "发票查验", "个人设置"},
-    "shuiwu": {"清卡审核", "查验统计", "风险事件", "发票查验", "个人设置"},
+    "baoxiao": {"我的首页", "帮助中心", "在线客服", "发票查验", "个人设置"},
+    "shuiwu": {"清卡审核", "查验统计", "风险事件", "帮助中心", "在线客服", "发票查验", "个人设置"},
+    "kefu": {"工单处理", "知识库管理", "分派规则", "帮助中心", "个人设置"},
 }  # fmt: skip
-LANDING = {"shuiwu": "/authority/clearings/"}
+LANDING = {"shuiwu": "/authority/clearings/", "kefu": "/support/"}
 #: pages to photograph for the README, by role
 PHOTOGRAPHED = {
     "admin": {"/": "dashboard", "/invoices/": "invoices", "/reports/?span=annual": "reports",

@@ -155,12 +155,28 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     customer = catalog_save(taxpayer=a.taxpayer, name="customers", data={"name": "甲方客户"},
                             actor="admin")  # fmt: skip
     package = package_make(taxpayer=a.taxpayer, month=timezone.localdate(), actor="admin")
+    ticket = owner.post(
+        "/tickets",
+        {
+            "category": "issuing",
+            "subject": "甲方的工单",
+            "description": "甲方的问题",
+            "attachments": [{"name": "a.txt", "content_base64": "5pel5b+X"}],
+        },
+    ).json()
     values = {"invoice_id": blue["id"], "number": form.number, "item_id": customer.pk,
               "name": "customers", "format": "pdf", "span": "monthly",
-              "package_id": package.pk}  # fmt: skip
+              "package_id": package.pk, "ticket_id": ticket["id"],
+              "attachment_id": ticket["messages"][0]["attachments"][0]["id"],
+              "slug": "forgot-password"}  # fmt: skip
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
     stranger = key(b, Role.ADMIN)
-    bodies = {"/invoices": DRAFT, "/catalogs/customers": {"name": "乙方客户"}}
+    bodies = {
+        "/invoices": DRAFT,
+        "/catalogs/customers": {"name": "乙方客户"},
+        f"/tickets/{ticket['id']}/rating": {"rating": 1},
+        f"/tickets/{ticket['id']}/replies": {"text": "乙方的回复"},
+    }
     if method == "GET":
         response = stranger.get(url)
     elif method == "DELETE":
@@ -170,7 +186,9 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
                                                        "action": "printed", "blue": blue["id"],
                                                        "email": "x@example.cn"}))  # fmt: skip
     text = response.content.decode("utf-8", "replace")
-    if re.search(r"{(invoice_id|number|item_id|package_id)}", path):
+    if path.startswith("/support/"):  # support staff's own sign-in: no taxpayer's key opens it
+        assert response.status_code == 401, (method, url, response.status_code, text[:200])
+    elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id)}", path):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
     else:
         assert response.status_code in (200, 201, 202, 400, 403, 404, 422), (
@@ -178,7 +196,15 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
             url,
             text[:200],
         )
-    for secret in (blue["number"], "甲方客户", form.number, a.taxpayer.tax_id, package.name):
+    for secret in (
+        blue["number"],
+        "甲方客户",
+        form.number,
+        a.taxpayer.tax_id,
+        package.name,
+        "甲方的工单",
+        "甲方的问题",
+    ):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"
 

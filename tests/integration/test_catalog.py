@@ -208,7 +208,7 @@ def test_users_and_roles(world: World) -> None:
     assert roles_of(user, world.taxpayer) == {Role.ISSUER, Role.FINANCE}
     assert taxpayers_of(user) == [world.taxpayer]
     assert Event.objects.filter(type="role.granted").count() == 2
-    with pytest.raises(AccountError, match="税务机关角色不属于任何纳税人"):
+    with pytest.raises(AccountError, match="不属于任何纳税人"):
         role_grant(user=user, role=Role.AUTHORITY, taxpayer=world.taxpayer, actor="admin")
     with pytest.raises(AccountError):
         role_grant(user=user, role=Role.ADMIN, taxpayer=None, actor="admin")

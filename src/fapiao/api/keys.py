@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fapiao.api.models import ApiKey
 from fapiao.core import fastsql
-from fapiao.core.roles import Role
+from fapiao.core.roles import OUTSIDE, Role
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.locks import taxpayer_lock
@@ -39,8 +39,8 @@ def _hash(secret: str) -> str:
 
 @transaction.atomic
 def apikey_create(*, taxpayer: Taxpayer, name: str, role: Role, actor: str) -> IssuedKey:
-    if role == Role.AUTHORITY:
-        raise ApiKeyError("API密钥不能使用税务机关角色", field="role")
+    if role in OUTSIDE:
+        raise ApiKeyError("API密钥不能使用税务机关或客服角色", field="role")
     name = name.strip()
     if not name:
         raise ApiKeyError("请填写密钥名称", field="name")

@@ -11,7 +11,7 @@ from fapiao.invoicing.models import Taxpayer
 class ApiKey(models.Model):
     taxpayer = models.ForeignKey(Taxpayer, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField("名称", max_length=60)
-    role = models.CharField(max_length=10, choices=Role.choices)
+    role = models.CharField(max_length=20, choices=Role.choices)
     prefix = models.CharField(max_length=12, unique=True)  # shown in lists, finds the key
     key_hash = models.CharField(max_length=64)  # SHA-256 of the secret part
     created_at = models.DateTimeField()

@@ -37,6 +37,7 @@ from fapiao.invoicing.models import (
 
 CONFIRM_PURPOSE = "清卡"
 MONTHLY_FILER_MESSAGE = "按月申报的纳税人不能季度清卡"
+UNREACHABLE_MESSAGE = "税务机关暂时无法连接，请稍后再试"
 
 
 def period_key(period: Period) -> dict[str, str]:
@@ -97,7 +98,7 @@ def ask_authority(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except Unreachable:
-        raise ClosingRefused("税务机关暂时无法连接，请稍后再试", field="authority") from None
+        raise ClosingRefused(UNREACHABLE_MESSAGE, field="authority") from None
 
 
 # --- 抄报 ----------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "审计员"
     CLAIMANT = "claimant", "报销人"
     AUTHORITY = "authority", "税务机关"
+    SUPPORT = "support", "客服"
+    SUPPORT_LEAD = "support_lead", "客服主管"
 
 
 #: who may read a taxpayer's invoices and records
@@ -27,5 +29,9 @@ CLOSE = frozenset({Role.ADMIN, Role.FINANCE})
 OVERSEE = frozenset({Role.ADMIN, Role.FINANCE, Role.AUDITOR})
 #: who may read the audit log
 AUDIT = frozenset({Role.ADMIN, Role.AUDITOR})
-#: the roles held at a taxpayer (the authority's belongs to none)
-TAXPAYER_ROLES = tuple(role for role in Role if role != Role.AUTHORITY)
+#: the roles that belong to no taxpayer: the authority's and support's (a user holds one at most)
+OUTSIDE = frozenset({Role.AUTHORITY, Role.SUPPORT, Role.SUPPORT_LEAD})
+#: who answers tickets and edits the help centre (the lead also edits the routing rules)
+SUPPORT = frozenset({Role.SUPPORT, Role.SUPPORT_LEAD})
+#: the roles held at a taxpayer
+TAXPAYER_ROLES = tuple(role for role in Role if role not in OUTSIDE)

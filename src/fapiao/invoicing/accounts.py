@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from fapiao.core.caller import Caller
-from fapiao.core.roles import Role
+from fapiao.core.roles import OUTSIDE, SUPPORT, Role
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.locks import taxpayer_lock
@@ -62,9 +62,16 @@ def user_create(
 def role_grant(
     *, user: AbstractUser, role: Role, taxpayer: Taxpayer | None, actor: str
 ) -> Membership:
-    """Give ``user`` ``role`` at ``taxpayer`` (no taxpayer for the authority role)."""
-    if (role == Role.AUTHORITY) != (taxpayer is None):
-        raise AccountError("税务机关角色不属于任何纳税人，其他角色必须属于一个纳税人", field="role")
+    """Give ``user`` ``role`` at ``taxpayer`` (no taxpayer for the authority's and support's
+    roles, of which a user holds one at most)."""
+    if (role in OUTSIDE) != (taxpayer is None):
+        raise AccountError(
+            "税务机关和客服角色不属于任何纳税人，其他角色必须属于一个纳税人", field="role"
+        )
+    if taxpayer is None and (
+        Membership.objects.filter(user=user, taxpayer=None).exclude(role=role).exists()
+    ):
+        raise AccountError("该用户已担任税务机关或客服角色，一个用户只能担任其中一个", field="role")
     locked = None if taxpayer is None else taxpayer_lock(taxpayer.pk)
     membership, created = Membership.objects.get_or_create(user=user, taxpayer=locked, role=role)
     if created:
@@ -123,6 +130,14 @@ def is_authority(user: AbstractUser) -> bool:
     return Membership.objects.filter(user=user, role=Role.AUTHORITY).exists()
 
 
+def support_role(user: AbstractUser) -> Role | None:
+    """The user's support role (客服 or 客服主管), if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    found = Membership.objects.filter(user=user, taxpayer=None, role__in=SUPPORT).first()
+    return None if found is None else Role(found.role)
+
+
 def holds_power(user: AbstractUser) -> bool:
     """Whether ``user`` is a 管理员 of some taxpayer or a 税务机关 user: those the two-factor
     setting (``FAPIAO_2FA_REQUIRED``) applies to."""
@@ -140,8 +155,8 @@ def invitation_send(
     """Invite the user named ``username`` to take ``role`` at ``taxpayer``: the user joins only
     by accepting. The answer is the same whether or not such a user exists, so that a 管理员
     cannot learn the names of other taxpayers' users."""
-    if role == Role.AUTHORITY:
-        raise AccountError("不能在企业中授予税务机关角色", field="role")
+    if role in OUTSIDE:
+        raise AccountError("不能在企业中授予税务机关或客服角色", field="role")
     now = now or timezone.now()
     user = get_user_model().objects.filter(username=username.strip()).first()
     with transaction.atomic():

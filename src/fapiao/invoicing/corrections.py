@@ -32,6 +32,7 @@ class CorrectionRefused(DomainError):
 
 
 UNREACHABLE_MESSAGE = "暂时无法连接税务机关，确认单未能提交，请稍后再试"
+LAPSED_MESSAGE = "确认单超过72小时未确认，已自动作废"
 
 
 SELLER, BUYER = "seller", "buyer"

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fapiao.core.clock import local_date
-from fapiao.core.roles import Role
+from fapiao.core.roles import OUTSIDE, Role
 from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
 from fapiao.domain.numbering import build_code
 from fapiao.domain.periods import (
@@ -53,6 +53,7 @@ USERS = (
     ("shenji", Role.AUDITOR, "审计员"),
     ("baoxiao", Role.CLAIMANT, "报销人"),
     ("shuiwu", Role.AUTHORITY, "税务机关"),
+    ("kefu", Role.SUPPORT_LEAD, "客服主管"),
 )
 
 CUSTOMERS = (
@@ -155,7 +156,7 @@ def _load(today: date, password: str, history: Callable[[Taxpayer, date], Any] |
         role_grant(
             user=user,
             role=role,
-            taxpayer=None if role == Role.AUTHORITY else taxpayer,
+            taxpayer=None if role in OUTSIDE else taxpayer,
             actor=actor,
         )
         # the demo's addresses go nowhere: no monthly report mail until a user turns it on

@@ -23,6 +23,7 @@ from fapiao.domain.red import (
 )
 from fapiao.invoicing.corrections import (
     CONFIRMATION_WINDOW,
+    LAPSED_MESSAGE,
     OPEN_FORMS,
     PARTY_LABELS,
     UNREACHABLE_MESSAGE,
@@ -173,7 +174,7 @@ def red_form_confirm(
     with transaction.atomic():
         locked, form = _fresh_form(form)
         if form.status == RedFormStatus.LAPSED:
-            raise CorrectionRefused("确认单超过72小时未确认，已自动作废", field="form")
+            raise CorrectionRefused(LAPSED_MESSAGE, field="form")
         if form.status != RedFormStatus.PENDING:
             raise CorrectionRefused(
                 Text("确认单状态为{0}，无需确认", RedFormStatus(form.status).label), field="form"

@@ -14,8 +14,11 @@ from django.utils.translation import gettext
 from fapiao.closing.reminders import reminders_of
 from fapiao.core.caller import Caller
 from fapiao.core.roles import OVERSEE, READ, Role
-from fapiao.invoicing.accounts import caller_of_user, is_authority, taxpayers_of
+from fapiao.domain.tickets import Status
+from fapiao.invoicing.accounts import caller_of_user, is_authority, support_role, taxpayers_of
 from fapiao.invoicing.uploads import upload_state
+from fapiao.support.articles import article_for_page
+from fapiao.support.models import Ticket
 from fapiao.web.menu import breadcrumbs, menu_for
 
 
@@ -55,11 +58,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     me = current(request)
     authority = is_authority(request.user)  # type: ignore[arg-type]
+    staff = support_role(request.user)  # type: ignore[arg-type]
     roles = frozenset(me.roles) if me else frozenset()
-    menu = menu_for(roles, authority=authority, path=request.path)
+    menu = menu_for(roles | ({staff} if staff else set()), authority=authority, path=request.path)
     labels = [str(role.label) for role in sorted(roles)]
     if authority:
         labels.append(str(Role.AUTHORITY.label))
+    if staff:
+        labels.append(str(staff.label))
     return {
         "me": me,
         "my_taxpayers": taxpayers_of(request.user),  # type: ignore[arg-type]
@@ -68,7 +74,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "theme": getattr(getattr(request.user, "profile", None), "theme", "light"),
         "menu": menu,
         "crumbs": breadcrumbs(menu),
-        "notices": notices_of(me) if me and roles & READ and in_app(request) else [],
+        "notices": [
+            *(notices_of(me) if me and roles & READ and in_app(request) else []),
+            *(tickets_notice(request) if in_app(request) else []),
+        ],
+        "help_page": article_for_page(request.path),
     }
 
 
@@ -91,3 +101,11 @@ def notices_of(me: Caller) -> list[dict[str, str]]:
                 "url": "/sync/",
             })  # fmt: skip
     return found
+
+
+def tickets_notice(request: HttpRequest) -> list[dict[str, str]]:
+    """The user's tickets that support answered and that wait for them."""
+    waiting = Ticket.objects.filter(filed_by=request.user, status=Status.AWAITING_USER).count()
+    if not waiting:
+        return []
+    return [{"text": gettext("%(n)s 个工单等待您回复") % {"n": waiting}, "url": "/help/tickets/"}]

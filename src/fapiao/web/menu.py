@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from fapiao.core.roles import AUDIT, ISSUE, OVERSEE, READ, SETUP, Role
+from fapiao.core.roles import AUDIT, ISSUE, OVERSEE, READ, SETUP, SUPPORT, Role
 
 #: anyone signed in, whatever their roles
 ANYONE: frozenset[Role] = frozenset()
@@ -71,14 +71,33 @@ TAXPAYER_MENU: tuple[Group, ...] = (
         Item(_("数据备份"), "/settings/backups/", SETUP),
         Item(_("个人设置"), "/settings/me/"),
     )),
-    Group("help", _("帮助与支持"), (Item(_("发票查验"), "/verify/"),)),
+    Group("help", _("帮助与支持"), (
+        Item(_("帮助中心"), "/help/"),
+        Item(_("在线客服"), "/help/tickets/"),
+        Item(_("发票查验"), "/verify/"),
+    )),
 )  # fmt: skip
 
 #: 报销人: what a claimant may open (their claims arrive with 进项与报销)
 CLAIMANT_MENU: tuple[Group, ...] = (
     Group("home", _("首页"), (Item(_("我的首页"), "/"),)),
     Group("help", _("帮助与支持"), (
+        Item(_("帮助中心"), "/help/"),
+        Item(_("在线客服"), "/help/tickets/"),
         Item(_("发票查验"), "/verify/"),
+        Item(_("个人设置"), "/settings/me/"),
+    )),
+)  # fmt: skip
+
+#: 客服 and 客服主管: the tickets and the help centre, nothing of any taxpayer
+SUPPORT_MENU: tuple[Group, ...] = (
+    Group("support", _("客服工作台"), (
+        Item(_("工单处理"), "/support/", SUPPORT),
+        Item(_("知识库管理"), "/help/manage/", SUPPORT),
+        Item(_("分派规则"), "/support/routing/", frozenset({Role.SUPPORT_LEAD})),
+    )),
+    Group("help", _("帮助与支持"), (
+        Item(_("帮助中心"), "/help/"),
         Item(_("个人设置"), "/settings/me/"),
     )),
 )  # fmt: skip
@@ -91,6 +110,8 @@ AUTHORITY_MENU: tuple[Group, ...] = (
         Item(_("风险事件"), "/authority/risks/", frozenset({Role.AUTHORITY})),
     )),
     Group("help", _("帮助与支持"), (
+        Item(_("帮助中心"), "/help/"),
+        Item(_("在线客服"), "/help/tickets/"),
         Item(_("发票查验"), "/verify/"),
         Item(_("个人设置"), "/settings/me/"),
     )),
@@ -112,7 +133,8 @@ class Shown:
 
 def menu_for(roles: frozenset[Role], *, authority: bool, path: str) -> list[Shown]:
     """The groups and items ``roles`` may open, the current page marked: a taxpayer's menu for
-    a member of one, the authority's for 税务机关, a claimant's when that is all the user is."""
+    a member of one, the authority's for 税务机关, support's for 客服 (``roles`` then holds
+    the support role), a claimant's when that is all the user is."""
     groups = _groups_for(roles, authority=authority)
     if authority:
         roles = roles | {Role.AUTHORITY}
@@ -137,14 +159,18 @@ def _groups_for(roles: frozenset[Role], *, authority: bool) -> tuple[Group, ...]
         return TAXPAYER_MENU
     if authority:
         return AUTHORITY_MENU
+    if roles & SUPPORT:
+        return SUPPORT_MENU
     return CLAIMANT_MENU
 
 
 def landing(roles: frozenset[Role], *, authority: bool) -> str:
     """Where a user lands after signing in: a taxpayer's clerk on 首页, the authority on 清卡审核,
-    a claimant on their own page."""
+    support on 工单处理, a claimant on their own page."""
     if not roles & READ and authority:
         return "/authority/clearings/"
+    if not roles & READ and roles & SUPPORT:
+        return "/support/"
     return "/"
 
 

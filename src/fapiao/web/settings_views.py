@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.models import ApiKey
 from fapiao.core.clock import local_date
-from fapiao.core.roles import ISSUE, READ, SETUP, TAXPAYER_ROLES, Role
+from fapiao.core.roles import ISSUE, OUTSIDE, READ, SETUP, TAXPAYER_ROLES, Role
 from fapiao.documents.models import Paper, Printer
 from fapiao.documents.printing import printer_save
 from fapiao.domain.errors import DomainError
@@ -113,8 +113,8 @@ def users_change(request: HttpRequest) -> HttpResponse:
     username = request.POST.get("username", "").strip()
     try:
         role = Role(request.POST.get("role", "")) if action != "unlock" else None
-        if role == Role.AUTHORITY:
-            raise DomainError("不能在企业中授予税务机关角色", field="role")
+        if role in OUTSIDE:
+            raise DomainError("不能在企业中授予税务机关或客服角色", field="role")
         if action in ("add", "revoke"):
             twofactor.step_up(request.user, request.POST.get("otp", ""), purpose="role",
                               request=request)  # fmt: skip

@@ -33,7 +33,7 @@ from fapiao.domain.kinds import ChannelType, InvoiceKind, kinds_for_channel, spe
 from fapiao.domain.lifecycle import RedReason, Status
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.reporting import Span, period_of
-from fapiao.invoicing.accounts import is_authority, taxpayers_of
+from fapiao.invoicing.accounts import is_authority, support_role, taxpayers_of
 from fapiao.invoicing.models import (
     Customer,
     Invoice,
@@ -55,6 +55,7 @@ from fapiao.invoicing.selectors import (
 from fapiao.invoicing.templates import templates_of
 from fapiao.invoicing.uploads import upload_state
 from fapiao.reports.selectors import totals_of
+from fapiao.support.links import help_links
 from fapiao.web.context import current, in_app, page
 from fapiao.web.filters import AuditFilter, InvoiceFilter
 from fapiao.web.menu import landing
@@ -86,9 +87,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/home.html", {"version": fapiao.__version__})
     me = current(request)
     roles = frozenset(me.roles) if me else frozenset()
-    if not roles & READ:  # 税务机关 and 报销人 land on their own pages
+    if not roles & READ:  # 税务机关, 客服 and 报销人 land on their own pages
         authority = is_authority(request.user)  # type: ignore[arg-type]
-        target = landing(roles, authority=authority)
+        staff = support_role(request.user)  # type: ignore[arg-type]
+        target = landing(roles | ({staff} if staff else set()), authority=authority)
         if target != "/":
             return redirect(target)
         return render(request, "web/claimant.html", {"has_taxpayer": me is not None})
@@ -180,6 +182,8 @@ def issue_form(request: HttpRequest) -> HttpResponse:
             {"remarks": t.remarks, "payee": t.payee, "reviewer": t.reviewer, "fields": t.fields}
             for t in templates
         ],
+        # refusals the API may answer → their help articles, in the page's language too
+        "help_links": {say(known): url for known, url in help_links().items()},
     }
     return render(request, "web/issue.html", context)
 

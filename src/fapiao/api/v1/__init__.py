@@ -123,6 +123,7 @@ from fapiao.api.v1 import (  # noqa: E402
     periods,
     red_forms,
     reports,
+    tickets,
     verify,
 )
 
@@ -134,5 +135,7 @@ for _resource in (
     periods,
     reports,
     archives,
+    tickets,
 ):  # the schema's order
     api.add_router("", _resource.router)
+api.add_router("", tickets.desk_router)  # support staff's own sign-in

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from fapiao.core.roles import Role
+from fapiao.core.roles import OUTSIDE, Role
 from fapiao.invoicing.models.taxpayers import Taxpayer
+
+OUTSIDE_VALUES = sorted(role.value for role in OUTSIDE)
 
 
 class Membership(models.Model):
-    """A user's role at a taxpayer; the authority role belongs to no taxpayer."""
+    """A user's role at a taxpayer; the authority's and support's roles belong to no taxpayer."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -18,7 +20,7 @@ class Membership(models.Model):
     taxpayer = models.ForeignKey(
         Taxpayer, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
     )
-    role = models.CharField(max_length=10, choices=Role.choices)
+    role = models.CharField(max_length=20, choices=Role.choices)
 
     class Meta:
         constraints = [
@@ -29,9 +31,9 @@ class Membership(models.Model):
                 name="authority_unique",
             ),
             models.CheckConstraint(
-                condition=models.Q(role="authority", taxpayer__isnull=True)
-                | (~models.Q(role="authority") & models.Q(taxpayer__isnull=False)),
-                name="authority_outside_taxpayers",
+                condition=models.Q(role__in=OUTSIDE_VALUES, taxpayer__isnull=True)
+                | (~models.Q(role__in=OUTSIDE_VALUES) & models.Q(taxpayer__isnull=False)),
+                name="outside_roles_without_taxpayer",
             ),
         ]
 
@@ -44,7 +46,7 @@ class Invitation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
     )
-    role = models.CharField(max_length=10, choices=Role.choices)
+    role = models.CharField(max_length=20, choices=Role.choices)
     invited_by = models.CharField(max_length=150)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

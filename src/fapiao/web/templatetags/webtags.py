@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from fapiao.core.refusals import say
 from fapiao.core.roles import Role
@@ -13,12 +15,22 @@ from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import DeviceKind, InvoiceKind, spec
 from fapiao.domain.lifecycle import Status
 from fapiao.domain.rates import parse_rate
+from fapiao.support.links import help_url
 from fapiao.web import labels
 
 register = template.Library()
 
 
 register.filter("say", say)  # a refusal (or any message of the services) in the page's language
+
+
+@register.filter
+def help_link(message: Any) -> str:
+    """A 查看帮助 link to the article about a refusal, when it needs more than its sentence."""
+    url = help_url(message)
+    if url is None:
+        return ""
+    return format_html(' <a class="help-link" href="{}">{}</a>', url, gettext("查看帮助"))
 
 
 @register.filter

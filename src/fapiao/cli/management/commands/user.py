@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandParser
 
 from fapiao.cli.base import FapiaoCommand
-from fapiao.core.roles import Role
+from fapiao.core.roles import OUTSIDE, Role
 from fapiao.invoicing.accounts import role_grant, role_revoke, user_create
 from fapiao.invoicing.selectors import NotFound
 from fapiao.security import twofactor
@@ -74,7 +74,7 @@ class Command(FapiaoCommand):
                 raise NotFound(f"用户{options['username']}不存在", field="username")
             roles = [Role(options["role"])]
         for role in roles:
-            taxpayer = None if role == Role.AUTHORITY else self.taxpayer(options)
+            taxpayer = None if role in OUTSIDE else self.taxpayer(options)
             if action == "revoke":
                 role_revoke(user=user, role=role, taxpayer=taxpayer, actor=actor)
             else:

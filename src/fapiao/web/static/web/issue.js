@@ -98,7 +98,25 @@
     } else {
       target = form.querySelector('[data-for="' + field + '"]');
     }
-    (target || document.getElementById("form-error")).textContent = error.message;
+    const where = target || document.getElementById("form-error");
+    where.textContent = error.message;
+    const url = helpFor(error.message);
+    if (url) {
+      const link = document.createElement("a");
+      link.className = "help-link";
+      link.href = url;
+      link.textContent = " " + document.getElementById("help-label").textContent;
+      where.append(link);
+    }
+  }
+
+  // the help article of a refusal that needs more than its sentence
+  const helpLinks = JSON.parse(document.getElementById("help-links").textContent || "{}");
+  function helpFor(message) {
+    for (const [known, url] of Object.entries(helpLinks)) {
+      if (message && message.includes(known)) return url;
+    }
+    return null;
   }
 
   // A request to the API; a failure that is not the API's refusal (an expired session, a
