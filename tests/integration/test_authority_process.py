@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from fapiao.authority.client import HttpClient, authority_client
+from fapiao.authority.client import HttpClient, anchored_heads, authority_client
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
-from fapiao.invoicing.models import Invoice, Upload
+from fapiao.invoicing.models import Invoice, Taxpayer, Upload
 from fapiao.invoicing.reconciliation import reconcile
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
@@ -140,6 +140,10 @@ def test_down_authority_then_back_every_upload_exactly_once_in_order(
     ]
     assert reconcile(world.taxpayer) == []
     assert ledger_verify(world.taxpayer) == []
+    # the heads went with the batches (存证) and are read back over HTTP, signed
+    kept = anchored_heads(authority_client(), world.taxpayer.tax_id, "history")
+    assert kept[-1]["head"] == Taxpayer.objects.get(pk=world.taxpayer.pk).ledger_head
+    assert ledger_verify(world.taxpayer, authority=authority_client()) == []
     # 查验 through the same door, counted at the authority
     check = {"qr": issued[0].qr}
     assert authority_client().verify(check, client="198.51.100.1")["outcome"] == "一致"

@@ -1,6 +1,7 @@
 """A careful intruder deletes the newest invoice with its lines, events and upload row and
 rewinds the history's head: ``ledger verify`` still finds it, from the numbers the channel has
-used, and, when the counter is rewound too, from what the authority has received."""
+used, and, when the counter is rewound too, from what the authority has received and the heads it
+kept (存证)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fapiao.authority.client import EmbeddedClient
+from fapiao.authority.models import Anchor
 from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.ledger import ledger_verify
 from fapiao.invoicing.models import (
@@ -100,6 +102,15 @@ def test_a_rewound_counter_is_found_by_what_the_authority_received() -> None:
     found = [p.what for p in ledger_verify(world.taxpayer, authority=EmbeddedClient())]
     sequence = Taxpayer.objects.get(pk=world.taxpayer.pk).ledger_sequence
     assert found[0].startswith("税务机关已收到事件#") and found[0].endswith(f"只到#{sequence}")
-    assert found[1:] == ["税务机关已登记，本地没有"]
+    # the head kept by the authority (存证) with the last upload is beyond the rewound one
+    anchored = Anchor.objects.filter(chain="history").latest("sequence").sequence
+    assert found[1:] == [
+        "税务机关已登记，本地没有",
+        f"税务机关已存证到#{anchored}，本地只到#{sequence}",
+    ]
     code, answer = _verify()
-    assert code == 5 and [p["where"] for p in answer["problems"]] == ["链头", f"发票{newest}"]
+    assert code == 5 and [p["where"] for p in answer["problems"]] == [
+        "链头",
+        f"发票{newest}",
+        f"存证事件#{anchored}",
+    ]

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.security import HttpBearer
 
-from fapiao.authority import checking, grants, keyring, numbers, registry, reviews
+from fapiao.authority import anchors, checking, grants, keyring, numbers, registry, reviews
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import parse_kind
 
@@ -70,6 +70,22 @@ class StockRequest(Schema):
 @api.post("/uploads", auth=TaxpayerSide())
 def uploads(request: HttpRequest, batch: UploadBatch) -> dict[str, Any]:
     return registry.receive_signed(tax_id=batch.tax_id, name=batch.name, uploads=batch.uploads)
+
+
+class AnchorBatch(Schema):
+    tax_id: str
+    name: str
+    heads: list[dict[str, Any]]
+
+
+@api.post("/anchors", auth=TaxpayerSide())
+def anchor(request: HttpRequest, batch: AnchorBatch) -> dict[str, Any]:
+    return anchors.anchors_receive(tax_id=batch.tax_id, name=batch.name, heads=batch.heads)
+
+
+@api.get("/anchors", auth=TaxpayerSide())
+def anchors_kept(request: HttpRequest, tax_id: str, chain: str, after: int = 0) -> Any:
+    return anchors.anchors_list(tax_id=tax_id, chain=chain, after=after)
 
 
 @api.get("/records", auth=TaxpayerSide())

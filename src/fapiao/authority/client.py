@@ -14,12 +14,13 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
 
-from fapiao.authority import checking, grants, keyring, numbers, registry, reviews
+from fapiao.authority import anchors, checking, grants, keyring, numbers, registry, reviews
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind
 
@@ -36,6 +37,14 @@ class AuthorityClient(Protocol):
     def records(
         self, *, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
     ) -> dict[str, Any]: ...
+
+    def anchor(self, *, tax_id: str, name: str, heads: list[dict[str, Any]]) -> dict[str, Any]:
+        """存证: the authority keeps and signs each chain head: ``{"anchors": [...]}``."""
+        ...
+
+    def anchors(self, *, tax_id: str, chain: str, after: int = 0) -> dict[str, Any]:
+        """One page of the heads kept for ``chain``: ``{"anchors": [...], "next"}``."""
+        ...
 
     def grant_stock(
         self,
@@ -81,6 +90,13 @@ class EmbeddedClient:
         self, *, tax_id: str, after: int = 0, limit: int = 1000, content: bool = False
     ) -> dict[str, Any]:
         return registry.records(tax_id=tax_id, after=after, limit=limit, content=content)
+
+    def anchor(self, *, tax_id: str, name: str, heads: list[dict[str, Any]]) -> dict[str, Any]:
+        wire = json.loads(json.dumps(heads))
+        return anchors.anchors_receive(tax_id=tax_id, name=name, heads=wire)
+
+    def anchors(self, *, tax_id: str, chain: str, after: int = 0) -> dict[str, Any]:
+        return anchors.anchors_list(tax_id=tax_id, chain=chain, after=after)
 
     def grant_stock(
         self,
@@ -179,6 +195,15 @@ class HttpClient:
         )
         return dict(self._call("GET", f"/records?{query}"))
 
+    def anchor(self, *, tax_id: str, name: str, heads: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(
+            self._call("POST", "/anchors", {"tax_id": tax_id, "name": name, "heads": heads})
+        )
+
+    def anchors(self, *, tax_id: str, chain: str, after: int = 0) -> dict[str, Any]:
+        query = urllib.parse.urlencode({"tax_id": tax_id, "chain": chain, "after": after})
+        return dict(self._call("GET", f"/anchors?{query}"))
+
     def grant_stock(
         self,
         *,
@@ -237,14 +262,28 @@ def authority_client() -> AuthorityClient:
     return EmbeddedClient()
 
 
+def _every_page(read: Callable[[int], dict[str, Any]], items: str) -> list[dict[str, Any]]:
+    """Every item of a paged answer (``{items: [...], "next"}``), read page by page."""
+    found: list[dict[str, Any]] = []
+    after: int | None = 0
+    while after is not None:
+        page = read(after)
+        found += page[items]
+        after = page["next"]
+    return found
+
+
 def registry_records(
     client: AuthorityClient, tax_id: str, *, content: bool = False
 ) -> list[dict[str, Any]]:
-    """Every record of the taxpayer's registry, in registration order, read page by page."""
-    records: list[dict[str, Any]] = []
-    after: int | None = 0
-    while after is not None:
-        page = client.records(tax_id=tax_id, after=after, content=content)
-        records += page["records"]
-        after = page["next"]
-    return records
+    """Every record of the taxpayer's registry, in registration order."""
+    return _every_page(
+        lambda after: client.records(tax_id=tax_id, after=after, content=content), "records"
+    )
+
+
+def anchored_heads(client: AuthorityClient, tax_id: str, chain: str) -> list[dict[str, Any]]:
+    """Every head the authority keeps for the taxpayer's ``chain``, in the order it came."""
+    return _every_page(
+        lambda after: client.anchors(tax_id=tax_id, chain=chain, after=after), "anchors"
+    )

@@ -229,3 +229,28 @@ class NumberSeries(models.Model):
 
     series = models.CharField(max_length=40, unique=True)
     next_value = models.PositiveBigIntegerField(default=1)
+
+
+class Anchor(models.Model):
+    """A head of one of a taxpayer's chains (its history, or the audit log of the system it
+    uses) as sent with an upload batch or the daily anchoring: kept and signed, so that a chain
+    rewritten later, however consistently, no longer passes through it."""
+
+    taxpayer = models.ForeignKey(RegisteredTaxpayer, on_delete=models.PROTECT, related_name="+")
+    chain = models.CharField(max_length=10)  # history, audit
+    sequence = models.PositiveBigIntegerField()
+    head = models.CharField(max_length=64)
+    #: the chain goes on from here after a restore: the heads kept after it are superseded
+    restart = models.BooleanField(default=False)
+    received_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    signature = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxpayer", "chain", "sequence"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="anchor_unique",
+            )
+        ]

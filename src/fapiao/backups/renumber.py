@@ -2,7 +2,8 @@
 registry knows what was uploaded after it: those invoices are brought back from what the
 registry kept (content and signature), every stock segment's counter moves past the highest
 number it has seen, and every 数电 block taken before the restore is closed (an invoice issued
-but not yet uploaded is visible to nobody)."""
+but not yet uploaded is visible to nobody). The authority is told the chains restart from the
+snapshot's heads (存证)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from fapiao.authority.client import Unreachable, authority_client, registry_records
 from fapiao.domain.errors import DomainError
+from fapiao.invoicing.anchoring import anchor_send
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.models import DigitalBlock, Invoice, StockSegment, Taxpayer
 from fapiao.invoicing.recovery import invoice_recover
@@ -28,6 +30,9 @@ def renumber(authority: Any = None) -> dict[str, Any]:
                               "digital_blocks_closed": 0, "problems": []}  # fmt: skip
     for taxpayer in Taxpayer.objects.order_by("pk"):
         try:
+            # 存证: the restored chains go on from the snapshot's heads; what the authority
+            # kept after them no longer counts (and it learns of the restore)
+            anchor_send(taxpayer, client=client, restart=True)
             seen = registry_records(client, taxpayer.tax_id, content=True)
         except (Unreachable, DomainError, OSError) as error:
             report["problems"].append(

@@ -18,6 +18,7 @@ from fapiao.core import fastsql
 from fapiao.core.chain import walk_chain
 from fapiao.core.clients import client
 from fapiao.core.signing import digest
+from fapiao.invoicing.anchoring import anchors_check
 from fapiao.invoicing.keys import verify
 from fapiao.invoicing.models import (
     DigitalBlock,
@@ -189,6 +190,12 @@ def ledger_verify(taxpayer: Taxpayer, *, authority: AuthorityClient | None = Non
     problems += _numbers_used(taxpayer, events)
     if authority is not None:
         problems += _anchored(taxpayer, authority)
+        try:
+            problems += [
+                Problem(name, where, what) for where, what in anchors_check(taxpayer, authority)
+            ]
+        except Unreachable as error:
+            problems.append(Problem(name, "税务机关", f"未能核对存证：{error}"))
     return problems
 
 

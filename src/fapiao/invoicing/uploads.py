@@ -30,6 +30,7 @@ from fapiao.core.signing import signed_answer_valid
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import Action, Status, can, next_status
+from fapiao.invoicing.anchoring import anchor_heads
 from fapiao.invoicing.ledger import (
     EventItem,
     events_append,
@@ -142,9 +143,15 @@ def _lease(taxpayer_id: int, now: datetime, *, force: bool = False) -> bool:
     )
 
 
-def _release(taxpayer_id: int, *, error: str = "", now: datetime) -> None:
+def _release(
+    taxpayer_id: int, *, error: str = "", now: datetime, anchored: list[str] | None = None
+) -> None:
+    """Free the lease; ``anchored`` (what the authority objected to of the heads sent with the
+    round) says the heads reached it now."""
     lease = UploadLease.objects.get(taxpayer_id=taxpayer_id)
     lease.holder, lease.until = "", None
+    if anchored is not None:
+        lease.anchored_at, lease.anchor_error = now, "；".join(anchored)[:500]
     if error:
         lease.failures += 1
         lease.retry_at = now + min(timedelta(seconds=2**lease.failures), RETRY_MAX)
@@ -195,16 +202,18 @@ def upload_flush(
         moment = now or timezone.now()
         if not _lease(taxpayer_id, moment, force=force):
             continue
-        error = ""
+        error, sent, anchored = "", result.sent, None
         try:
             while _flush_batch(taxpayer_id, client, batch, result, now):
                 pass
+            if result.sent > sent:  # 存证: the heads go with what was uploaded
+                anchored = anchor_heads(Taxpayer(pk=taxpayer_id), client)
         except (Unreachable, DomainError) as unreachable:  # whole batch unanswered: wait
             error = getattr(unreachable, "message", None) or str(unreachable)
             result.unreachable.append(error)
             log.warning("upload of taxpayer %s waits: %s", taxpayer_id, error)
         finally:
-            _release(taxpayer_id, error=error, now=now or timezone.now())
+            _release(taxpayer_id, error=error, now=now or timezone.now(), anchored=anchored)
     return result
 
 

@@ -221,3 +221,6 @@ class UploadLease(models.Model):
     failures = models.PositiveIntegerField(default=0)
     retry_at = models.DateTimeField(null=True)
     last_error = models.CharField(max_length=500, blank=True)
+    #: 存证: when the chains' heads last reached the authority, and what it last objected to
+    anchored_at = models.DateTimeField(null=True)
+    anchor_error = models.CharField(max_length=500, blank=True)
