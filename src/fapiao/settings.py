@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fapiao.backups",
     "fapiao.archiving",
     "fapiao.support",
+    "fapiao.notices",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

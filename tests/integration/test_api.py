@@ -186,7 +186,8 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
                                                        "action": "printed", "blue": blue["id"],
                                                        "email": "x@example.cn"}))  # fmt: skip
     text = response.content.decode("utf-8", "replace")
-    if path.startswith("/support/"):  # support staff's own sign-in: no taxpayer's key opens it
+    if path.startswith(("/support/", "/notices")):
+        # support staff's and a person's own sign-in (notices): no taxpayer's key opens them
         assert response.status_code == 401, (method, url, response.status_code, text[:200])
     elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id)}", path):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])

@@ -60,7 +60,7 @@ def test_personal_settings_language_theme_and_quiet_hours() -> None:
     assert (profile.language, profile.theme, profile.notify_sms) == ("en", "dark", False)
     assert str(profile.quiet_start) == "22:00:00"
     changed = AuditEvent.objects.filter(type="setting.changed").last()
-    assert changed is not None and changed.payload["language"] == "en"
+    assert changed is not None and changed.payload["language"] == {"before": "", "after": "en"}
     bad = client.post("/settings/me/", {"language": "fr", "theme": "dark"}).content.decode()
     assert "This language is not supported" in bad  # the page is English now, refusals too
 

@@ -22,7 +22,7 @@ from fapiao.domain.tickets import Status
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.services import invoice_issue
-from fapiao.jobs.models import Job
+from fapiao.notices.models import Delivery
 from fapiao.security.models import AuditEvent
 from fapiao.support import grants, tickets
 from fapiao.support.articles import article_save, articles_install
@@ -171,12 +171,12 @@ def test_a_ticket_is_routed_answered_solved_rated_and_reopened(
     second = file_ticket(world, clerk, subject="又一个")
     assert {busy.assignee, second.assignee} == {lead, agent}  # the one with fewer open tickets
     assert busy.status == Status.IN_PROGRESS
-    emails = Job.objects.filter(kind="notify.email").count()
+    emails = Delivery.objects.filter(channel="email").count()
 
     tickets.ticket_reply(ticket=busy, user=busy.assignee, actor="x", body="请提供截图", staff=True)
     busy.refresh_from_db()
     assert busy.status == Status.AWAITING_USER and busy.first_response_at is not None
-    assert Job.objects.filter(kind="notify.email").count() == emails + 1  # the clerk is told
+    assert Delivery.objects.filter(channel="email").count() == emails + 1  # the clerk is told
     tickets.ticket_reply(
         ticket=busy,
         user=clerk,

@@ -24,7 +24,7 @@ from fapiao.invoicing.models import (
     Membership,
     Taxpayer,
 )
-from fapiao.security.preferences import notify
+from fapiao.notices.services import notice_send_all
 
 REMIND_DAYS = (5, 1)
 
@@ -58,14 +58,17 @@ def reminders_send(*, now: datetime | None = None) -> int:
         )  # fmt: skip
         if created:
             sent += 1
-            users = {
+            users = [
                 m.user
                 for m in Membership.objects.filter(
                     taxpayer=channel.taxpayer, role__in=[Role.ADMIN, Role.FINANCE]
                 ).select_related("user")
-            }
-            for user in sorted(users, key=lambda u: u.pk):
-                notify(user, subject="Fapiao 清卡提醒", text=text, now=now)
+            ]
+            notice_send_all(
+                users, kind="clearing", subject="Fapiao 清卡提醒", text=str(text), now=now,
+                link=f"/closing/?channel={channel.pk}", taxpayer=channel.taxpayer,
+                severity="warning",
+            )  # fmt: skip
     return sent
 
 

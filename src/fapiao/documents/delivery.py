@@ -15,23 +15,27 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from fapiao.core.contacts import check_email, check_mobile
+from fapiao.core.roles import Role
 from fapiao.core.sms import FileSms, sms_backend  # noqa: F401 - FileSms: the old setting's name
 from fapiao.documents.models import DownloadLink
 from fapiao.documents.services import FORMATS, document_filename, document_render
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.lifecycle import Action
+from fapiao.invoicing.accounts import members_with
 from fapiao.invoicing.corrections import invoice_mark
 from fapiao.invoicing.ledger import event_append
 from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import DELIVERY_METHODS, delivery_enqueue
 from fapiao.jobs.services import handler
+from fapiao.notices.services import notice_send_all
 
 LINK_DAYS = 30
 LINK_DAYS_MAX = 366  # policy: a download link lives at most a year
@@ -73,8 +77,10 @@ def _attempt(invoice: Invoice, payload: dict[str, Any], method: str, send: Calla
     try:
         send()
     except Exception as error:
+        reason = f"{type(error).__name__}: {error}"[:300]
         _record(invoice, "delivery.failed", "worker", method=method, to=payload["to"],
-                error=f"{type(error).__name__}: {error}"[:300])  # fmt: skip
+                error=reason)  # fmt: skip
+        _tell_failed(invoice, payload, method, reason)
         raise
     invoice_mark(
         invoice=invoice,
@@ -82,6 +88,23 @@ def _attempt(invoice: Invoice, payload: dict[str, Any], method: str, send: Calla
         actor=payload.get("actor", "worker"),
         detail=f"{DELIVERY_METHODS[method]} {payload['to']}",
     )
+
+
+def _tell_failed(invoice: Invoice, payload: dict[str, Any], method: str, reason: str) -> None:
+    """The first failure of a delivery (the worker tries again) is told to who asked for it,
+    or to the taxpayer's 管理员 when no user did."""
+    failures = invoice.events.filter(type="delivery.failed", payload__to=payload["to"])
+    if failures.count() != 1:
+        return
+    asked = get_user_model().objects.filter(username=payload.get("actor", ""), is_active=True)
+    users = list(asked) or members_with(invoice.taxpayer_id, (Role.ADMIN,))
+    notice_send_all(
+        users, kind="delivery", severity="warning", taxpayer=invoice.taxpayer,
+        subject=f"发票{invoice}{DELIVERY_METHODS[method]}失败",
+        text=f"发票{invoice}{DELIVERY_METHODS[method]}至{payload['to']}失败（{reason}），"
+        "系统将自动重试；也可在发票详情页重新发送。",
+        link=f"/invoices/{invoice.pk}/",
+    )  # fmt: skip
 
 
 @handler("deliver.email")

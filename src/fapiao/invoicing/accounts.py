@@ -6,6 +6,7 @@ except the authority's, which belongs to no taxpayer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,6 +120,19 @@ def roles_of(user: AbstractUser, taxpayer: Taxpayer) -> set[Role]:
             "role", flat=True
         )
     }
+
+
+def members_with(taxpayer: Taxpayer | int, roles: Iterable[Role]) -> list[AbstractUser]:
+    """The active users holding any of ``roles`` at ``taxpayer`` (the readers of its notices)."""
+    pk = taxpayer if isinstance(taxpayer, int) else taxpayer.pk
+    return list(
+        get_user_model()
+        .objects.filter(
+            memberships__taxpayer_id=pk, memberships__role__in=list(roles), is_active=True
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def taxpayers_of(user: AbstractUser) -> list[Taxpayer]:

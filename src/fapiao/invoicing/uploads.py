@@ -26,10 +26,12 @@ from django.utils import timezone
 
 from fapiao.authority.client import AuthorityClient, Unreachable, authority_client
 from fapiao.core import fastsql
+from fapiao.core.roles import Role
 from fapiao.core.signing import signed_answer_valid
 from fapiao.domain import channels as channel_rules
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import Action, Status, can, next_status
+from fapiao.invoicing.accounts import members_with
 from fapiao.invoicing.anchoring import anchor_heads
 from fapiao.invoicing.ledger import (
     EventItem,
@@ -39,6 +41,7 @@ from fapiao.invoicing.ledger import (
 from fapiao.invoicing.locks import taxpayer_lock
 from fapiao.invoicing.models import Channel, Invoice, Monitoring, Taxpayer, Upload, UploadLease
 from fapiao.jobs.services import periodic
+from fapiao.notices.services import notice_send_all
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -326,6 +329,20 @@ def _apply(
             _waiting_add(channel_id, -amount)
     Invoice.objects.filter(pk__in=uploaded).update(status=Status.UPLOADED)
     events_append(taxpayer=locked, items=events)
+    refused = [row for row in answered if not row.accepted]
+    if refused:
+        _tell_refused(locked, refused, now)
+
+
+def _tell_refused(taxpayer: Taxpayer, refused: list[Upload], now: datetime) -> None:
+    """One notice of the batch's refusals to the taxpayer's 管理员 and 财务."""
+    first = refused[0]
+    text = f"税务机关拒绝了{len(refused)}条上传，第一条：发票{first.invoice}：{first.last_error}"
+    notice_send_all(
+        members_with(taxpayer, (Role.ADMIN, Role.FINANCE)), kind="upload", severity="warning",
+        subject=f"{len(refused)}条上传被税务机关拒绝", text=text, link="/sync/",
+        taxpayer=taxpayer, now=now,
+    )  # fmt: skip
 
 
 # --- reconciliation ----------------------------------------------------------------------------

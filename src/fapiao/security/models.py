@@ -20,6 +20,8 @@ class Profile(models.Model):
     monthly_report = models.BooleanField("每月报表邮件", default=True)
     quiet_start = models.TimeField("免打扰开始", null=True, blank=True)
     quiet_end = models.TimeField("免打扰结束", null=True, blank=True)
+    #: per kind of notice (domain.notices.KINDS), the channels turned off for it
+    notice_off = models.JSONField("按类型关闭的提醒", default=dict, blank=True)
 
 
 class LoginFailure(models.Model):

@@ -1,5 +1,5 @@
-"""Personal preferences: language, theme, notification channels and quiet hours, and the
-notices sent by them."""
+"""Personal preferences: language, theme, notification channels (and per kind of notice) and
+quiet hours; the notices themselves are :mod:`fapiao.notices`'."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from fapiao.domain.errors import DomainError
-from fapiao.jobs.services import job_enqueue
+from fapiao.domain.notices import off_check
 from fapiao.security.audit import audit_append
 from fapiao.security.models import Profile
 
@@ -24,7 +24,7 @@ class PreferenceRefused(DomainError):
 
 THEMES = ("light", "dark")
 PREFERENCES = ("language", "theme", "notify_in_app", "notify_email", "notify_sms",
-               "monthly_report", "quiet_start", "quiet_end")  # fmt: skip
+               "monthly_report", "quiet_start", "quiet_end", "notice_off")  # fmt: skip
 
 
 def preferences_of(user: AbstractUser) -> Profile:
@@ -45,16 +45,26 @@ def preferences_save(
         raise PreferenceRefused("界面主题应为浅色或深色", field="theme")
     if (values.get("quiet_start") is None) != (values.get("quiet_end") is None):
         raise PreferenceRefused("免打扰时段须同时填写开始和结束时间", field="quiet_start")
+    if "notice_off" in values:
+        try:
+            values["notice_off"] = off_check(values["notice_off"])
+        except ValueError:
+            raise PreferenceRefused("提醒类型或渠道无效", field="notice_off") from None
     changed = {}
     for name in PREFERENCES:
         if name in values and getattr(profile, name) != values[name]:
+            before = getattr(profile, name)
             setattr(profile, name, values[name])
-            changed[name] = str(values[name])
+            changed[name] = {"before": _plain(before), "after": _plain(values[name])}
     profile.save()
     if changed:
         audit_append("setting.changed", actor=user.get_username(), request=request,
                      payload={"what": "preferences", **changed})  # fmt: skip
     return profile
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (bool, dict, list)) else str(value)
 
 
 def in_quiet_hours(profile: Profile, moment: datetime) -> bool:
@@ -77,19 +87,3 @@ def _quiet_end(profile: Profile, moment: datetime) -> datetime:
     end = local.replace(hour=profile.quiet_end.hour, minute=profile.quiet_end.minute,  # type: ignore[union-attr]
                         second=0, microsecond=0)  # fmt: skip
     return end if end > local else end + timedelta(days=1)
-
-
-def notify(user: AbstractUser, *, subject: str, text: str, now: datetime | None = None) -> int:
-    """Send ``user`` a notice by the channels they chose (e-mail, SMS), held back until their
-    quiet hours end; returns how many were queued. In-app notices are read off the pages."""
-    now = now or timezone.now()
-    profile = preferences_of(user)
-    at = deliver_at(profile, now)
-    queued = 0
-    if profile.notify_email and user.email:
-        job_enqueue("notify.email", {"to": user.email, "subject": subject, "text": text}, at=at)
-        queued += 1
-    if profile.notify_sms and profile.mobile:
-        job_enqueue("notify.sms", {"to": profile.mobile, "text": f"【Fapiao】{text}"}, at=at)
-        queued += 1
-    return queued

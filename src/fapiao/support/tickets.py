@@ -40,8 +40,8 @@ from fapiao.domain.tickets import (
 from fapiao.invoicing.accounts import support_role
 from fapiao.invoicing.models import Taxpayer
 from fapiao.jobs.services import periodic
+from fapiao.notices.services import notice_send
 from fapiao.security.audit import audit_append
-from fapiao.security.preferences import notify
 from fapiao.support.models import Ticket, TicketAttachment, TicketMessage
 
 #: the largest picture (in pixels) an attachment may be
@@ -136,10 +136,17 @@ def _attach(
 
 def _tell(user: AbstractUser | None, ticket: Ticket, what: str) -> None:
     if user is not None and user.is_active:
-        notify(
+        notice_send(
             user,
+            kind="ticket",
             subject=f"工单#{ticket.pk}：{ticket.subject}"[:120],
-            text=f"{what}\n工单#{ticket.pk}“{ticket.subject}”，请登录Fapiao查看：/help/tickets/{ticket.pk}/",
+            text=f"{what}\n工单#{ticket.pk}“{ticket.subject}”",
+            link=(
+                f"/support/tickets/{ticket.pk}/"
+                if support_role(user)
+                else f"/help/tickets/{ticket.pk}/"
+            ),
+            taxpayer=ticket.taxpayer,
         )
 
 

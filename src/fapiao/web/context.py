@@ -17,6 +17,8 @@ from fapiao.core.roles import OVERSEE, READ, Role
 from fapiao.domain.tickets import Status
 from fapiao.invoicing.accounts import caller_of_user, is_authority, support_role, taxpayers_of
 from fapiao.invoicing.uploads import upload_state
+from fapiao.notices.selectors import notices_of as notice_list
+from fapiao.notices.selectors import unread_count
 from fapiao.support.articles import article_for_page
 from fapiao.support.models import Ticket
 from fapiao.web.menu import breadcrumbs, menu_for
@@ -66,6 +68,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         labels.append(str(Role.AUTHORITY.label))
     if staff:
         labels.append(str(staff.label))
+    notices = [
+        *(notices_of(me) if me and roles & READ and in_app(request) else []),
+        *(tickets_notice(request) if in_app(request) else []),
+    ]
+    unread = unread_count(request.user)  # type: ignore[arg-type]
     return {
         "me": me,
         "my_taxpayers": taxpayers_of(request.user),  # type: ignore[arg-type]
@@ -74,10 +81,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "theme": getattr(getattr(request.user, "profile", None), "theme", "light"),
         "menu": menu,
         "crumbs": breadcrumbs(menu),
-        "notices": [
-            *(notices_of(me) if me and roles & READ and in_app(request) else []),
-            *(tickets_notice(request) if in_app(request) else []),
-        ],
+        "notices": notices,
+        # 通知中心: the newest unread notices and how many there are
+        "unread": list(notice_list(request.user, unread=True)[:5]) if unread else [],  # type: ignore[arg-type]
+        "unread_count": unread,
+        "bell_count": unread + len(notices),
         "help_page": article_for_page(request.path),
     }
 

@@ -70,6 +70,7 @@ TAXPAYER_MENU: tuple[Group, ...] = (
         Item(_("API密钥"), "/settings/keys/", SETUP),
         Item(_("数据备份"), "/settings/backups/", SETUP),
         Item(_("个人设置"), "/settings/me/"),
+        Item(_("通知中心"), "/notices/"),
     )),
     Group("help", _("帮助与支持"), (
         Item(_("帮助中心"), "/help/"),
@@ -86,6 +87,7 @@ CLAIMANT_MENU: tuple[Group, ...] = (
         Item(_("在线客服"), "/help/tickets/"),
         Item(_("发票查验"), "/verify/"),
         Item(_("个人设置"), "/settings/me/"),
+        Item(_("通知中心"), "/notices/"),
     )),
 )  # fmt: skip
 
@@ -99,6 +101,7 @@ SUPPORT_MENU: tuple[Group, ...] = (
     Group("help", _("帮助与支持"), (
         Item(_("帮助中心"), "/help/"),
         Item(_("个人设置"), "/settings/me/"),
+        Item(_("通知中心"), "/notices/"),
     )),
 )  # fmt: skip
 
@@ -114,6 +117,7 @@ AUTHORITY_MENU: tuple[Group, ...] = (
         Item(_("在线客服"), "/help/tickets/"),
         Item(_("发票查验"), "/verify/"),
         Item(_("个人设置"), "/settings/me/"),
+        Item(_("通知中心"), "/notices/"),
     )),
 )  # fmt: skip
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from fapiao.domain.errors import DomainError
+from fapiao.domain.notices import CHANNEL_LABELS, CHANNELS, KINDS
 from fapiao.invoicing.accounts import (
     invitation_answer,
     invitations_open,
@@ -35,9 +36,16 @@ def personal(request: HttpRequest) -> HttpResponse:
         post = request.POST
         try:
             quiet = [_time(post.get(name, ""), name) for name in ("quiet_start", "quiet_end")]
+            by_kind = {}
+            if post.get("notice_kinds") == "1":  # the table of kinds was on the form
+                by_kind["notice_off"] = {
+                    kind: [c for c in CHANNELS if post.get(f"notice_{kind}_{c}") != "1"]
+                    for kind in KINDS
+                }
             profile = preferences_save(
                 request.user,  # type: ignore[arg-type]
                 request=request,
+                **by_kind,
                 language=post.get("language", ""),
                 theme=post.get("theme", "light"),
                 notify_in_app=post.get("notify_in_app") == "1",
@@ -64,7 +72,19 @@ def personal(request: HttpRequest) -> HttpResponse:
         "languages": settings.LANGUAGES,
         "invitations": invitations_open(request.user),  # type: ignore[arg-type]
         "mobile_pending": request.session.get("mobile_pending", ""),
+        "notice_channels": CHANNEL_LABELS, "notice_kinds": _kinds(profile.notice_off or {}),
     })  # fmt: skip
+
+
+def _kinds(off: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Each kind of notice with each channel, on unless turned off for the kind."""
+    return [
+        {"key": kind, "label": label, "channels": [
+            {"key": c, "label": CHANNEL_LABELS[c], "on": c not in off.get(kind, ())}
+            for c in CHANNELS
+        ]}
+        for kind, label in KINDS.items()
+    ]  # fmt: skip
 
 
 def _mobile(request: HttpRequest) -> HttpResponse:

@@ -120,6 +120,7 @@ from fapiao.api.v1 import (  # noqa: E402
     archives,
     catalogs,
     invoices,
+    notices,
     periods,
     red_forms,
     reports,
@@ -136,6 +137,7 @@ for _resource in (
     reports,
     archives,
     tickets,
+    notices,
 ):  # the schema's order
     api.add_router("", _resource.router)
 api.add_router("", tickets.desk_router)  # support staff's own sign-in
