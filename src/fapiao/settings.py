@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fapiao.archiving",
     "fapiao.support",
     "fapiao.notices",
+    "fapiao.risk",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

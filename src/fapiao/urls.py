@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("fapiao.web.archiving_urls")),
     path("", include("fapiao.web.support_urls")),
     path("", include("fapiao.web.notices_urls")),
+    path("", include("fapiao.web.risk_urls")),
     path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]

@@ -23,6 +23,8 @@ from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_forms import red_form_create
+from fapiao.risk.detectors import Finding
+from fapiao.risk.services import alert_raise
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +166,10 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
             "attachments": [{"name": "a.txt", "content_base64": "5pel5b+X"}],
         },
     ).json()
-    values = {"invoice_id": blue["id"], "number": form.number, "item_id": customer.pk,
+    alert = alert_raise(Finding("bulk_export", a.taxpayer.pk, "1", 9000, "甲方导出了9000行"),
+                        now=timezone.now())  # fmt: skip
+    values = {"alert_id": alert.pk, "invoice_id": blue["id"], "number": form.number,
+              "item_id": customer.pk,
               "name": "customers", "format": "pdf", "span": "monthly",
               "package_id": package.pk, "ticket_id": ticket["id"],
               "attachment_id": ticket["messages"][0]["attachments"][0]["id"],
@@ -176,6 +181,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         "/catalogs/customers": {"name": "乙方客户"},
         f"/tickets/{ticket['id']}/rating": {"rating": 1},
         f"/tickets/{ticket['id']}/replies": {"text": "乙方的回复"},
+        f"/risk/alerts/{alert.pk}/status": {"status": "dismissed"},
     }
     if method == "GET":
         response = stranger.get(url)
@@ -189,7 +195,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     if path.startswith(("/support/", "/notices")):
         # support staff's and a person's own sign-in (notices): no taxpayer's key opens them
         assert response.status_code == 401, (method, url, response.status_code, text[:200])
-    elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id)}", path):
+    elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id)}", path):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
     else:
         assert response.status_code in (200, 201, 202, 400, 403, 404, 422), (
@@ -205,6 +211,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         package.name,
         "甲方的工单",
         "甲方的问题",
+        "甲方导出了9000行",
     ):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"

@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 
 LABELS = {
     "login.ok": "登录成功", "login.failed": "登录失败", "login.locked": "账户被锁定",
-    "login.unlocked": "解除锁定", "logout": "退出", "register": "注册",
+    "login.unlocked": "解除锁定", "login.refused_locked": "锁定期间尝试登录",
+    "logout": "退出", "register": "注册",
     "register.confirmed": "邮箱确认",
     "password.reset": "重置密码", "otp.sent": "发送验证码", "role.granted": "授予角色",
     "role.revoked": "撤销角色", "apikey.created": "创建API密钥", "apikey.revoked": "撤销API密钥",
     "export": "导出", "setting.changed": "修改设置", "invitation.sent": "发出邀请",
     "invitation.accepted": "接受邀请", "invitation.declined": "拒绝邀请",
     "mobile.bound": "绑定手机号",
+    "risk.raised": "风险预警", "risk.acknowledged": "确认预警", "risk.resolved": "解决预警",
+    "risk.dismissed": "忽略预警",
 }  # fmt: skip
 
 

@@ -133,6 +133,8 @@ def login_password(
     """The user signing in with ``identifier`` (username or e-mail) and ``password``."""
     now = now or timezone.now()
     if locked_until(identifier, now=now):
+        # tried while locked: not counted towards the lockout, but seen by the risk rules
+        audit_append("login.refused_locked", actor=identifier[:150], request=request, at=now)
         raise AccountLocked(LOCKED, field="username")
     user = _find(identifier)
     if user is None or not user.check_password(password) or not user.is_active:

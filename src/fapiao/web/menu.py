@@ -58,7 +58,10 @@ TAXPAYER_MENU: tuple[Group, ...] = (
     Group("reports", _("报表查询"), (Item(_("报表查询"), "/reports/", READ),)),
     Group("closing", _("申报与清卡"), (Item(_("申报与清卡"), "/closing/", OVERSEE),)),
     Group("sync", _("上传与对账"), (Item(_("上传与对账"), "/sync/", OVERSEE),)),
-    Group("audit", _("安全审计"), (Item(_("审计日志"), "/audit/", AUDIT),)),
+    Group("audit", _("安全审计"), (
+        Item(_("审计日志"), "/audit/", AUDIT),
+        Item(_("风险预警"), "/risk/", AUDIT),
+    )),
     Group("settings", _("系统设置"), (
         Item(_("企业信息"), "/settings/", SETUP),
         Item(_("用户与角色"), "/settings/users/", SETUP),

@@ -124,6 +124,7 @@ from fapiao.api.v1 import (  # noqa: E402
     periods,
     red_forms,
     reports,
+    risk,
     tickets,
     verify,
 )
@@ -138,6 +139,7 @@ for _resource in (
     archives,
     tickets,
     notices,
+    risk,
 ):  # the schema's order
     api.add_router("", _resource.router)
 api.add_router("", tickets.desk_router)  # support staff's own sign-in
