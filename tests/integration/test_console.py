@@ -137,7 +137,7 @@ def test_the_audit_page_shows_the_history_who_when_from_where_readably(world: Wo
              "individual": True}, "lines": [{"name": "服务", "tax_code": "3040201010000000000",
              "rate": "6%", "amount": "10"}]}  # fmt: skip
     made = clerk.post("/api/v1/invoices", json.dumps(draft), content_type="application/json",
-                      REMOTE_ADDR="10.1.2.3")  # fmt: skip
+                      REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="ERP-Connector/2.1")  # fmt: skip
     assert made.status_code == 201, made.content
     auditor = member(world, Role.AUDITOR, "shenji")
     page = auditor.get("/audit/").content.decode()
@@ -148,6 +148,10 @@ def test_the_audit_page_shows_the_history_who_when_from_where_readably(world: Wo
     only = auditor.get("/audit/", {"category": "invoices"}).content.decode().split("<tbody")[1]
     assert "开具" in only and "授予角色" not in only
     assert ledger_verify(world.taxpayer) == []  # the address is part of what the chain vouches for
+    issued = Event.objects.get(invoice_id=made.json()["id"], type="invoice.issued")
+    assert (issued.client, issued.user_agent) == ("10.1.2.3", "ERP-Connector/2.1")
+    Event.objects.filter(pk=issued.pk).update(user_agent="curl/8.0")
+    assert "事件内容被修改" in [p.what for p in ledger_verify(world.taxpayer)]  # vouched for
 
 
 def test_refusals_are_pages_in_the_layout_and_json_on_the_api(world: World) -> None:

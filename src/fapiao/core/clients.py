@@ -1,5 +1,6 @@
-"""Where a change comes from: the address of the web or API request that made it, for the
-taxpayer's history and the audit log ("who, when, from where, what"). Set for each request by
+"""Where a change comes from: the address and user agent of the web or API request that made
+it, for the taxpayer's history and the audit log ("who, when, from where, what"). Set for each
+request by
 ``web.middleware.ClientMiddleware``; empty for the command line and background work."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _CLIENT: ContextVar[str] = ContextVar("fapiao_client", default="")
+_AGENT: ContextVar[str] = ContextVar("fapiao_agent", default="")
 
 
 def client() -> str:
@@ -16,10 +18,16 @@ def client() -> str:
     return _CLIENT.get()
 
 
+def client_agent() -> str:
+    """The user agent of the request being served ("" outside one)."""
+    return _AGENT.get()
+
+
 @contextmanager
-def from_client(address: str) -> Iterator[None]:
-    token = _CLIENT.set(address[:45])
+def from_client(address: str, agent: str = "") -> Iterator[None]:
+    token, agent_token = _CLIENT.set(address[:45]), _AGENT.set(agent[:300])
     try:
         yield
     finally:
         _CLIENT.reset(token)
+        _AGENT.reset(agent_token)

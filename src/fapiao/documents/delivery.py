@@ -188,6 +188,7 @@ def link_download(link: DownloadLink, format: str) -> tuple[str, bytes]:
     if format not in formats_of(link.invoice):
         raise LinkUnavailable("该发票没有这种格式的文件", field="format")
     DownloadLink.objects.filter(pk=link.pk).update(downloads=link.downloads + 1)
+    _record(link.invoice, "link.downloaded", "buyer", format=format, link=link.pk)
     return document_filename(link.invoice, format), document_render(link.invoice, format)
 
 

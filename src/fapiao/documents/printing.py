@@ -12,6 +12,7 @@ from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.lifecycle import Action
 from fapiao.invoicing.corrections import invoice_mark
 from fapiao.invoicing.models import Invoice, Taxpayer
+from fapiao.security.audit import audit_append
 
 OFFSET_LIMIT = Decimal(30)  # mm; more is a wrong setting, not a misaligned feed
 MM = 72 / 25.4  # PDF points in a millimetre
@@ -30,8 +31,10 @@ def printer_save(
     offset_right: Decimal,
     offset_down: Decimal,
     paper: str = Paper.INVOICE,
+    actor: str = "system",
 ) -> Printer:
-    """Create or adjust a printer's paper and offsets (mm, between −30 and 30)."""
+    """Create or adjust a printer's paper and offsets (mm, between −30 and 30); audited with
+    what it was before."""
     name = name.strip()
     if paper not in Paper.values:
         raise PrinterError("请选择纸张", field="paper")
@@ -40,11 +43,19 @@ def printer_save(
     for field, value in (("offset_right", offset_right), ("offset_down", offset_down)):
         if abs(value) > OFFSET_LIMIT:
             raise PrinterError(Text("偏移应在±{0}毫米之内", OFFSET_LIMIT), field=field)
+    old = Printer.objects.filter(taxpayer=taxpayer, name=name).first()
+    before = {"offset_right": str(old.offset_right), "offset_down": str(old.offset_down),
+              "paper": old.paper} if old else None  # fmt: skip
     printer, _ = Printer.objects.update_or_create(
         taxpayer=taxpayer,
         name=name,
         defaults={"offset_right": offset_right, "offset_down": offset_down, "paper": paper},
     )
+    after = {"offset_right": str(offset_right), "offset_down": str(offset_down), "paper": paper}
+    if before != after:
+        audit_append("setting.changed", actor=actor, taxpayer=taxpayer,
+                     payload={"what": f"printer:{name}", "before": before,
+                              "after": after})  # fmt: skip
     return printer
 
 

@@ -34,9 +34,9 @@ class AccountError(DomainError):
 
 
 def user_create(
-    *, username: str, password: str, email: str = "", first_name: str = ""
+    *, username: str, password: str, email: str = "", first_name: str = "", actor: str = "system"
 ) -> AbstractUser:
-    """A new user whose password passes the configured policy (Argon2-hashed)."""
+    """A new user whose password passes the configured policy (Argon2-hashed); audited."""
     model = get_user_model()
     username = username.strip()
     if not username:
@@ -56,6 +56,7 @@ def user_create(
         raise AccountError("；".join(error.messages), field="password") from None
     user.set_password(password)
     user.save()
+    audit_append("user.created", actor=actor, payload={"user": username, "email": email})
     return user
 
 

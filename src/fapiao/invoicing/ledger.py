@@ -16,7 +16,7 @@ from typing import Any
 from fapiao.authority.client import AuthorityClient, Unreachable
 from fapiao.core import fastsql
 from fapiao.core.chain import walk_chain
-from fapiao.core.clients import client
+from fapiao.core.clients import client, client_agent
 from fapiao.core.signing import digest
 from fapiao.invoicing.anchoring import anchors_check
 from fapiao.invoicing.keys import verify
@@ -45,6 +45,8 @@ def _event_hash(event: Event) -> str:
     }
     if event.client:  # where it came from is vouched for too (events before it had none)
         content["client"] = event.client
+    if event.user_agent:  # and with what (likewise)
+        content["user_agent"] = event.user_agent
     return digest(content)
 
 
@@ -72,10 +74,11 @@ def events_append(*, taxpayer: Taxpayer, items: list[EventItem]) -> list[Event]:
     """Append several events (type, actor, at, payload, invoice, red form) in one statement,
     each chained to the one before; ``taxpayer`` must be locked."""
     events = []
-    address = client()
+    address, agent = client(), client_agent()
     for type, actor, at, payload, invoice, red_form in items:
         event = Event(
             client=address,
+            user_agent=agent,
             taxpayer=taxpayer,
             sequence=taxpayer.ledger_sequence + 1,
             type=type,

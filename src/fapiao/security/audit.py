@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from fapiao.core.chain import walk_chain
-from fapiao.core.clients import client
+from fapiao.core.clients import client, client_agent
 from fapiao.core.signing import digest
 from fapiao.security.models import AuditEvent, AuditHead
 
@@ -29,7 +29,7 @@ LABELS = {
     "invitation.accepted": "接受邀请", "invitation.declined": "拒绝邀请",
     "mobile.bound": "绑定手机号",
     "risk.raised": "风险预警", "risk.acknowledged": "确认预警", "risk.resolved": "解决预警",
-    "risk.dismissed": "忽略预警",
+    "risk.dismissed": "忽略预警", "user.created": "创建用户",
 }  # fmt: skip
 
 
@@ -46,7 +46,7 @@ def _hash(event: AuditEvent) -> str:
 
 def client_of(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:  # a service called while serving a request still knows its address
-        return client() or None, ""
+        return client() or None, client_agent()
     return request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_USER_AGENT", "")[:300]
 
 

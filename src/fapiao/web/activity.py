@@ -57,7 +57,7 @@ def activity_of(
     )  # fmt: skip
     history_rows = history.filter(wanted).annotate(
         when=F("at"), kind=F("type"), who=F("actor"), place=F("client"),
-        agent=Value("", output_field=text), details=F("payload"),
+        agent=F("user_agent"), details=F("payload"),
         invoice_ref=F("invoice_id"), source=Value("history", output_field=text),
     )  # fmt: skip
     plain = [rows.order_by().values(*COLUMNS) for rows in (audit_rows, history_rows)]

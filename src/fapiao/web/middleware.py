@@ -95,13 +95,15 @@ def _has_nul(request: HttpRequest) -> bool:
 
 
 class ClientMiddleware:
-    """Each request's address, for the history and audit entries its changes write."""
+    """Each request's address and user agent, for the history and audit entries its changes
+    write."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with from_client(request.META.get("REMOTE_ADDR") or ""):
+        agent = request.META.get("HTTP_USER_AGENT", "")
+        with from_client(request.META.get("REMOTE_ADDR") or "", agent):
             return self.get_response(request)
 
 

@@ -131,7 +131,7 @@ def users_change(request: HttpRequest) -> HttpResponse:
         elif action == "add":
             if not member:  # a new user: made here (a taken name is refused, as on sign-up)
                 user = user_create(username=username, password=request.POST.get("password", ""),
-                                   email=request.POST.get("email", ""))  # fmt: skip
+                                   email=request.POST.get("email", ""), actor=me.actor)  # fmt: skip
             role_grant(user=user, role=role, taxpayer=me.taxpayer, actor=me.actor)  # type: ignore[arg-type]
             message = gettext("已授予 %(user)s %(role)s") % {"user": username, "role": role.label}  # type: ignore[union-attr]
         elif action == "revoke" and user is not None:
@@ -300,7 +300,7 @@ def printers(request: HttpRequest) -> HttpResponse:
         taxpayer=me.taxpayer, name=post.get("name", ""),
         offset_right=_mm(post.get("offset_right", ""), "offset_right"),
         offset_down=_mm(post.get("offset_down", ""), "offset_down"),
-        paper=post.get("paper", Paper.INVOICE),
+        paper=post.get("paper", Paper.INVOICE), actor=me.actor,
     ), gettext("已保存打印机 %(name)s"))  # fmt: skip
     return done or render(request, "web/settings/printers.html", {
         "printers": Printer.objects.filter(taxpayer=me.taxpayer).order_by("name"),

@@ -151,6 +151,8 @@ class Event(models.Model):
     actor = models.CharField(max_length=150)
     #: the address of the request that made the change ("" from the command line or the worker)
     client = models.CharField(max_length=45, blank=True, default="")
+    #: and its user agent (likewise)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
     at = models.DateTimeField()
     payload = models.JSONField()
     previous_hash = models.CharField(max_length=64)

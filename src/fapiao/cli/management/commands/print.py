@@ -51,6 +51,7 @@ class Command(FapiaoCommand):
                     offset_right=_mm(options["right"]),
                     offset_down=_mm(options["down"]),
                     paper=options["paper"],
+                    actor=self.actor(options),
                 )
             printers = list(Printer.objects.filter(taxpayer=taxpayer).order_by("name"))
             data = [

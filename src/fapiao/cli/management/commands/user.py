@@ -66,6 +66,7 @@ class Command(FapiaoCommand):
                 password=password,
                 email=options["email"],
                 first_name=options["name"],
+                actor=f"cli:{getpass.getuser()}",
             )
             roles = [Role(r) for r in options["role"]]
         else:
