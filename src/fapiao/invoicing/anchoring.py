@@ -56,9 +56,15 @@ def anchor_send(
     """:func:`anchor_heads`, and when and with what objection, kept on the upload lease."""
     refused = anchor_heads(taxpayer, client or authority_client(), restart=restart)
     lease, _ = UploadLease.objects.get_or_create(taxpayer_id=taxpayer.pk)
-    lease.anchored_at, lease.anchor_error = now or timezone.now(), "；".join(refused)[:500]
+    anchored_on(lease, refused, now or timezone.now())
     lease.save(update_fields=["anchored_at", "anchor_error"])
     return refused
+
+
+def anchored_on(lease: UploadLease, refused: list[str], now: datetime) -> None:
+    """Note on the (unsaved) lease that the heads reached the authority now, and its
+    objections."""
+    lease.anchored_at, lease.anchor_error = now, "；".join(refused)[:500]
 
 
 @periodic

@@ -32,7 +32,7 @@ from fapiao.domain import channels as channel_rules
 from fapiao.domain.errors import DomainError
 from fapiao.domain.lifecycle import Action, Status, can, next_status
 from fapiao.invoicing.accounts import members_with
-from fapiao.invoicing.anchoring import anchor_heads
+from fapiao.invoicing.anchoring import anchor_heads, anchored_on
 from fapiao.invoicing.ledger import (
     EventItem,
     events_append,
@@ -154,7 +154,7 @@ def _release(
     lease = UploadLease.objects.get(taxpayer_id=taxpayer_id)
     lease.holder, lease.until = "", None
     if anchored is not None:
-        lease.anchored_at, lease.anchor_error = now, "；".join(anchored)[:500]
+        anchored_on(lease, anchored, now)
     if error:
         lease.failures += 1
         lease.retry_at = now + min(timedelta(seconds=2**lease.failures), RETRY_MAX)
