@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fapiao.support",
     "fapiao.notices",
     "fapiao.risk",
+    "fapiao.batches",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from fapiao.core import fastsql
-from fapiao.core.archives import WORKBOOK, BoundedZip
-from fapiao.core.spreadsheets import FORMULA_MESSAGE, is_formula, neutralise, restore
+from fapiao.core.spreadsheets import neutralise
+from fapiao.core.tables import cell_value, table_rows
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.rates import parse_rate
 from fapiao.domain.tax import PriceMode
@@ -82,53 +82,11 @@ Progress = Callable[[int, int], None]
 
 
 def _cell(value: Any, column: str) -> Any:
-    """A spreadsheet cell as text; refuses identifiers Excel has already turned into floats
-    and text that a spreadsheet would run as a formula (an exported ``'=…`` is read back)."""
-    if isinstance(value, str):
-        if is_formula(value):
-            raise CatalogError(FORMULA_MESSAGE, field=column)
-        return restore(value)
-    if isinstance(value, float):
-        if column in TEXT_COLUMNS and abs(value) >= 1e15:
-            raise CatalogError(
-                "长数字已被Excel转换为科学计数法而丢失精度，请将该列设置为文本格式后重新填写",
-                field=column,
-            )
-        return str(int(value)) if value.is_integer() else str(Decimal(str(value)))
-    return value
-
-
-def _rows(content: bytes, filename: str) -> Iterator[list[Any]]:
-    """The file's rows, one at a time."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        # sizes checked before openpyxl unpacks anything (Python's zipfile never unpacks more
-        # than an entry declares)
-        BoundedZip(content, WORKBOOK, label="Excel文件")
-        from openpyxl import load_workbook  # a heavy library: loaded when a workbook comes
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            for row in sheet.iter_rows(values_only=True):  # type: ignore[union-attr]
-                yield list(row)
-        except DomainError:
-            raise
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise CatalogError("无法读取该Excel文件", field="file") from None
-        return
-    if filename.lower().endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            yield from csv.reader(io.StringIO(text))
-            return
-        raise CatalogError("CSV文件编码无法识别（应为UTF-8或GBK）", field="file")
-    raise CatalogError("只支持 .csv 和 .xlsx 文件", field="file")
+    return cell_value(value, field=column, identifier=column in TEXT_COLUMNS)
 
 
 def _records(book: Catalog, content: bytes, filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    rows = _rows(content, filename)
+    rows = table_rows(content, filename)
     first = next(rows, None)
     if first is None:
         raise CatalogError("文件是空的", field="file")
