@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 
 APPS = ("invoicing", "closing", "documents", "support", "risk", "notices", "security", "backups",
-        "archiving", "authority", "api", "reports", "jobs")  # fmt: skip
+        "archiving", "authority", "api", "reports", "jobs", "batches")  # fmt: skip
 #: modules that are not services: persistence, reads, wiring, the demo
 NOT_SERVICES = re.compile(r"\.(models|selectors|apps|migrations)(\.|$)|\.demo")
 WRITES = re.compile(
@@ -35,7 +35,9 @@ NO_EVENT = {
     "fapiao.invoicing.staging.lines_write_early": "part of issuing, whose event store_staged "
     "writes",
     "fapiao.invoicing.staging.restage": "part of issuing, whose event store_staged writes",
-    "fapiao.invoicing.uploads.upload_enqueue": "the outbox row of the event just appended",
+    "fapiao.invoicing.uploads.uploads_enqueue": "the outbox rows of the events just appended",
+    "fapiao.invoicing.bulk.invoices_issue_many": "each invoice's issue event is appended by "
+    "staging.store_many; the batch records its own",
     "fapiao.closing.certificate.certificate_pdf": "a document drawn in memory",
     "fapiao.closing.reminders.reminders_send": "the reminder row is the record of the reminder, "
     "and each notice it gives is kept in the notification centre",
@@ -59,6 +61,9 @@ NO_EVENT = {
     "fapiao.api.keys.apikey_check": "the key's last use time",
     "fapiao.api.v1.catalogs.catalog_remove": "the endpoint of catalog_delete, which writes the "
     "event",
+    "fapiao.batches.files.annotated": "a file drawn in memory (its download is audited by "
+    "the caller)",
+    "fapiao.batches.files.template": "a workbook drawn in memory",
     "fapiao.reports.exports.report_xlsx": "a workbook drawn in memory (audited by its caller)",
     "fapiao.reports.mailing.monthly_mails": "the mailing's own bookkeeping; each report sent is "
     "an e-mail job",

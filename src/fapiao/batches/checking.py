@@ -21,6 +21,7 @@ from fapiao.domain.batchfile import (
     fill_from_catalogs,
     line_data,
     locate,
+    mode_of,
 )
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.invoice import validate_draft
@@ -96,7 +97,7 @@ class Catalogs:
         customer = self.customers.get(values.get("buyer_tax_id", "")) or self.customers.get(
             values.get("buyer_name", "")
         )
-        mode = "inclusive" if draft_data(group)["mode"] == "inclusive" else "exclusive"
+        mode = "inclusive" if mode_of(values.get("mode", "")) == "inclusive" else "exclusive"
         products = {
             key: item if self.modes.get(key, mode) == mode else {**item, "unit_price": ""}
             for key in {(line.get("name", ""), line.get("spec", "")) for line in group.lines}

@@ -54,7 +54,7 @@ def _cells(
     cells = []
     for at, key in enumerate(keys):
         value = row[at] if at < len(row) else None
-        if key is None:
+        if key is None or value is None or value == "":
             cells.append("")
             continue
         try:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fapiao.batches.models import Batch, BatchItem, BatchStatus, ItemStatus
+from fapiao.core import fastsql
 from fapiao.core.clock import local_date
 from fapiao.domain.errors import DomainError, Text
 from fapiao.invoicing.bulk import invoices_issue_many
@@ -33,7 +34,7 @@ from fapiao.jobs.services import handler, job_enqueue, job_progress
 from fapiao.notices.services import notice_send
 
 #: invoices issued per transaction
-CHUNK = 50
+CHUNK = 200
 #: seconds a run issues before it queues the rest as a new job
 SLICE = 240.0
 
@@ -75,7 +76,7 @@ def _chunk(batch_id: int) -> tuple[Batch, DomainError | None, bool]:
         done = items[: len(result.invoices)]
         for item, invoice in zip(done, result.invoices, strict=True):
             item.status, item.invoice = ItemStatus.ISSUED, invoice
-        BatchItem.objects.bulk_update(done, ["status", "invoice"])
+        fastsql.update_many(done, "status", "invoice")
         batch.issued += len(done)
         batch.status = BatchStatus.ISSUING
         refused = result.refused

@@ -13,6 +13,7 @@ from django.utils import timezone
 from fapiao.batches.checking import Checker, Options, Planned, summary
 from fapiao.batches.files import read_file
 from fapiao.batches.models import Batch, BatchItem, BatchStatus
+from fapiao.core import fastsql
 from fapiao.domain.batchfile import RowError
 from fapiao.domain.errors import DomainError, Text
 from fapiao.invoicing.ledger import event_append
@@ -104,10 +105,9 @@ def batch_check(
             locked = taxpayer_lock(taxpayer.pk)
             batch.save()
             if not errors:
-                BatchItem.objects.bulk_create(
-                    (_item(batch, seq, item) for seq, item in enumerate(planned, start=1)),
-                    batch_size=WRITE_BATCH,
-                )
+                items = [_item(batch, seq, item) for seq, item in enumerate(planned, start=1)]
+                for start in range(0, len(items), WRITE_BATCH):
+                    fastsql.insert(items[start : start + WRITE_BATCH], keys=False)
             event_append(
                 taxpayer=locked,
                 type="batch.checked",

@@ -182,7 +182,8 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in YES
 
 
-def _mode(value: str) -> str:
+def mode_of(value: str) -> str:
+    """The price mode a 价格模式 cell names (``inclusive``, ``exclusive``), else the cell."""
     text = value.strip().lower()
     if text in INCLUSIVE:
         return "inclusive"
@@ -221,7 +222,7 @@ def draft_data(group: Group, *, kind: str = "", drawer: str = "") -> dict[str, A
         lines.append(item)
     return {
         "kind": values.get("kind") or kind,
-        "mode": _mode(values.get("mode", "")),
+        "mode": mode_of(values.get("mode", "")),
         "buyer": buyer,
         "lines": lines,
         "remarks": values.get("remarks", ""),

@@ -50,24 +50,34 @@ from fapiao.invoicing.staging import (
     stage,
     store_staged,
 )
-from fapiao.invoicing.uploads import device_state
+from fapiao.invoicing.uploads import DeviceState, device_state
 from fapiao.jobs.services import job_enqueue
 
 
 def check_channel(
-    *, channel: Channel, kind: InvoiceKind, amount: Decimal, issued_at: datetime
+    *,
+    channel: Channel,
+    kind: InvoiceKind,
+    amount: Decimal,
+    issued_at: datetime,
+    used: Decimal | None = None,
+    state: DeviceState | None = None,
 ) -> None:
-    """Refuse what the channel may not issue now: wrong kind, lock date, limits, credit."""
+    """Refuse what the channel may not issue now: wrong kind, lock date, limits, credit. The
+    month's credit ``used`` and the device's ``state`` are read unless the caller knows them
+    (a batch keeps them as it issues)."""
     if spec(kind).channel.value != channel.type:
         raise IssueRefused(Text("{0}不能通过该开票渠道开具", spec(kind).name), field="channel")
     if channel.type == ChannelType.DIGITAL:
         if channel.monthly_credit is not None:
             month = local_date(issued_at).replace(day=1)
             channel_rules.check_credit(
-                credit=channel.monthly_credit, used=credit_used(channel, month), amount=amount
+                credit=channel.monthly_credit,
+                used=credit_used(channel, month) if used is None else used,
+                amount=amount,
             )
         return
-    state = device_state(channel.pk, kind)
+    state = state or device_state(channel.pk, kind)
     if state.monitoring is None:
         raise IssueRefused(NO_MONITORING_MESSAGE, field="kind")
     channel_rules.check_device(

@@ -3,9 +3,10 @@ lock (the staged invoice) and under it (the number, the signature, the writes)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -21,7 +22,7 @@ from fapiao.domain.tax import Computed
 from fapiao.invoicing import statements
 from fapiao.invoicing.errors import NO_STOCK_MESSAGE, IssueRefused
 from fapiao.invoicing.keys import active_key, sign
-from fapiao.invoicing.ledger import event_append, invoice_digest
+from fapiao.invoicing.ledger import events_append, invoice_digest
 from fapiao.invoicing.models import (
     Channel,
     Invoice,
@@ -30,7 +31,7 @@ from fapiao.invoicing.models import (
     Taxpayer,
 )
 from fapiao.invoicing.numbers import USED_UP_MESSAGE, NumbersUsedUp
-from fapiao.invoicing.uploads import upload_enqueue
+from fapiao.invoicing.uploads import uploads_enqueue
 
 
 def allocate(
@@ -68,6 +69,51 @@ def allocate_later(
         return code, format_number(sequence)
 
     return device
+
+
+class NumberPool:
+    """The numbers a channel has left, read once (under the taxpayer's lock) and handed out in
+    the order :func:`allocate` would give them: the oldest segment (or 数电 block) first. Only
+    the numbers handed out are used: :meth:`save` stores how far each segment got, in the
+    same transaction, so a refusal after reading leaves no gap."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self._rows: dict[tuple[str, int], list[list[Any]]] = {}
+        self._touched: dict[int, list[Any]] = {}
+
+    def _read(self, kind: InvoiceKind, year: int) -> list[list[Any]]:
+        if spec(kind).digital:
+            found = statements.digital_blocks(channel_id=self.channel.pk, year=year)
+        else:
+            found = statements.stock_segments(channel_id=self.channel.pk, kind=kind)
+        return [list(row) for row in found]
+
+    def take(self, kind: InvoiceKind, issued_on: date) -> tuple[str, str]:
+        """The next code and number of ``kind``; refused when none is left."""
+        key = (kind.value, issued_on.year if spec(kind).digital else 0)
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = self._read(kind, issued_on.year)
+        for row in rows:
+            pk, prefix, following, last = row
+            if following <= last:
+                row[2] = following + 1
+                self._touched[pk] = row
+                if spec(kind).digital:
+                    return "", f"{prefix}{following:015d}"
+                return prefix, format_number(following)
+        if spec(kind).digital:
+            raise NumbersUsedUp(USED_UP_MESSAGE, field="channel")
+        raise IssueRefused(NO_STOCK_MESSAGE, field="kind")
+
+    def save(self) -> None:
+        """Store each segment's next number; the caller's transaction still holds the lock."""
+        digital = self.channel.type == ChannelType.DIGITAL
+        statements.next_numbers_save(
+            digital=digital, rows=[(row[2], row[0]) for row in self._touched.values()]
+        )
+        self._touched.clear()
 
 
 def invoice_store(**fields: Any) -> Invoice:
@@ -198,7 +244,15 @@ def store_staged(
 ) -> Invoice:
     """Number, sign and write ``staged``, with its event, upload row and credit use; the
     caller holds the lock of ``taxpayer`` and has checked the channel."""
-    invoice, lines, totals = staged.invoice, staged.lines, staged.computed.totals
+    return store_many(taxpayer=taxpayer, channel=channel, items=[(staged, numbered)], actor=actor)[
+        0
+    ]
+
+
+def _seal(taxpayer: Taxpayer, staged: Staged, numbered: tuple[str, str]) -> dict[str, Any]:
+    """Give ``staged`` its code and number, check code, QR code and signature; the payload of
+    its issue event."""
+    invoice, totals = staged.invoice, staged.computed.totals
     invoice.taxpayer = taxpayer
     invoice.code, invoice.number = numbered
     item = spec(staged.draft.kind)
@@ -220,35 +274,60 @@ def store_staged(
         check_code=invoice.check_code,
     )
     invoice.signing_key = key = active_key(taxpayer)
-    content_digest = invoice_digest(invoice, lines)
+    content_digest = invoice_digest(invoice, staged.lines)
     invoice.signature = sign(key, content_digest.encode())
-    fastsql.insert([invoice])
-    if not staged.lines_written:
-        for line in lines:
-            line.invoice = invoice
-        fastsql.insert(lines, keys=False)  # nothing refers to a line by its id
-    fastsql.remember(invoice, "lines", lines)
-    blue = invoice.blue
     payload: dict[str, Any] = {
         "number": str(invoice),
         "total": str(totals.total),
         "status": invoice.status,
         "digest": content_digest,
     }
-    if blue is not None:
-        payload["blue"] = str(blue)
-    event_append(
+    if invoice.blue is not None:
+        payload["blue"] = str(invoice.blue)
+    return payload
+
+
+def store_many(
+    *,
+    taxpayer: Taxpayer,
+    channel: Channel,
+    items: Sequence[tuple[Staged, tuple[str, str]]],
+    actor: str,
+) -> list[Invoice]:
+    """:func:`store_staged` for several invoices of one channel, each numbered: every table
+    written once for all of them (the invoices, their lines, their chained events, their
+    upload rows, the day's sums, the credit use)."""
+    invoices, payloads, lines = [], [], []
+    for staged, numbered in items:
+        payloads.append(_seal(taxpayer, staged, numbered))
+        invoices.append(staged.invoice)
+    fastsql.insert(invoices)
+    for staged, _ in items:
+        if not staged.lines_written:
+            for line in staged.lines:
+                line.invoice = staged.invoice
+            lines.extend(staged.lines)
+        fastsql.remember(staged.invoice, "lines", staged.lines)
+    fastsql.insert(lines, keys=False)  # nothing refers to a line by its id
+    events = events_append(
         taxpayer=taxpayer,
-        type="invoice.red_issued" if blue is not None else "invoice.issued",
-        actor=actor,
-        at=invoice.issued_at,
-        invoice=invoice,
-        payload=payload,
-    )
-    upload_enqueue(taxpayer, invoice, at=invoice.issued_at, voided=False)
-    statements.summary_add(invoice, lines)
+        items=[
+            ("invoice.red_issued" if invoice.blue is not None else "invoice.issued", actor,
+             invoice.issued_at, payload, invoice, None)
+            for invoice, payload in zip(invoices, payloads, strict=True)
+        ],
+    )  # fmt: skip
+    at = invoices[0].issued_at
+    uploads_enqueue(
+        taxpayer, [(i, e.sequence) for i, e in zip(invoices, events, strict=True)], at=at,
+        voided=False,
+    )  # fmt: skip
+    statements.summaries_add([(staged.invoice, staged.lines) for staged, _ in items])
     if channel.type == ChannelType.DIGITAL:
-        statements.credit_add(
-            channel_id=channel.pk, month=invoice.issued_on.replace(day=1), amount=totals.amount
-        )
-    return invoice
+        months: dict[date, Decimal] = {}
+        for invoice in invoices:
+            month = invoice.issued_on.replace(day=1)
+            months[month] = months.get(month, Decimal(0)) + invoice.amount
+        for month, amount in months.items():
+            statements.credit_add(channel_id=channel.pk, month=month, amount=amount)
+    return invoices

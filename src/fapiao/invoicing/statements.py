@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from fapiao.core.fastsql import ask, execute
+from fapiao.core.fastsql import ask, execute, execute_many, query
 from fapiao.invoicing.models import (
     Counter,
     CreditUse,
@@ -68,6 +68,39 @@ def digital_ask(*, channel_id: int, year: int) -> Callable[[], tuple[str, int] |
     return taken
 
 
+def stock_segments(*, channel_id: int, kind: str) -> list[tuple[Any, ...]]:
+    """Every stock segment of the channel's ``kind`` with numbers left, in the order
+    :func:`number_ask` takes them: id, code, next number, last."""
+    q = connection.ops.quote_name
+    table = q(StockSegment._meta.db_table)
+    return query(
+        f"SELECT id, code, next_number, {q('last')} FROM {table} "  # noqa: S608
+        f"WHERE channel_id = %s AND kind = %s AND next_number <= {q('last')} "
+        f"ORDER BY received_at, {q('first')}",
+        [channel_id, kind],
+    )
+
+
+def digital_blocks(*, channel_id: int, year: int) -> list[tuple[Any, ...]]:
+    """:func:`stock_segments` for a 数电 channel's blocks of ``year``: id, prefix, next, last."""
+    q = connection.ops.quote_name
+    table = q(DigitalBlock._meta.db_table)
+    return query(
+        f"SELECT id, prefix, next_number, {q('last')} FROM {table} "  # noqa: S608
+        f"WHERE channel_id = %s AND year = %s AND next_number <= {q('last')} "
+        f"ORDER BY {q('first')}",
+        [channel_id, year],
+    )
+
+
+def next_numbers_save(*, digital: bool, rows: list[tuple[int, int]]) -> None:
+    """Store segments' (or blocks') next numbers: ``(next_number, id)`` each."""
+    if rows:
+        model = DigitalBlock if digital else StockSegment
+        table = connection.ops.quote_name(model._meta.db_table)
+        execute_many(f"UPDATE {table} SET next_number = %s WHERE id = %s", rows)  # noqa: S608
+
+
 def credit_add(*, channel_id: int, month: Any, amount: Any) -> None:
     """Add ``amount`` to the channel's credit use of ``month`` (made at 0), in one statement;
     the caller holds the taxpayer's lock."""
@@ -100,49 +133,84 @@ def counter_next(taxpayer: Taxpayer, series: str) -> int:
 
 def summary_add(invoice: Any, lines: Any, *, sign: int = 1, voided: bool = False) -> None:
     """Add ``invoice`` (and, unless ``voided``, its ``lines``) to the day's sums, or take it
-    away with ``sign`` −1: two statements; the caller holds the taxpayer's lock."""
+    away with ``sign`` −1; the caller holds the taxpayer's lock."""
+    summaries_add([(invoice, lines)], sign=sign, voided=voided)
+
+
+def _upsert(
+    table: str, keys: str, sums: str, rows: list[list[Any]], *, per_statement: int, kept: str = ""
+) -> None:
+    """Add ``rows`` (keys, then ``kept`` when named, then the figures to add) to a table of
+    sums, ``per_statement`` rows at a time; ``kept`` takes the row's value."""
+    columns = ", ".join(filter(None, [keys, kept, sums]))
+    added = [f"{name} = {table}.{name} + EXCLUDED.{name}" for name in sums.split(", ")]
+    added += [f"{name} = EXCLUDED.{name}" for name in filter(None, kept.split(", "))]
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(part[0])) + ")"] * len(part))
+        execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(added)}",
+            [value for row in part for value in row],
+        )
+
+
+#: rows of sums per statement: all of an invoice's (a pipeline sends its writes as one), and a
+#: batch's within any database's bound on parameters
+_ROWS_PER_STATEMENT = 500
+
+
+def summaries_add(items: Any, *, sign: int = 1, voided: bool = False) -> None:
+    """:func:`summary_add` for many ``(invoice, lines)``: their figures added up by day, kind,
+    drawer and buyer (and by rate and product: ``n`` counts invoices) first, each sum written
+    once."""
     ops = connection.ops
     q = ops.quote_name
 
     def money(value: Any) -> Any:
         return ops.adapt_decimalfield_value(value * sign, 18, 2)
 
-    day = ops.adapt_datefield_value(invoice.issued_on)
-    table = q(DaySum._meta.db_table)
-    keys = "taxpayer_id, day, kind, channel_id, drawer, buyer_name, red, voided"
-    execute(
-        f"INSERT INTO {table} ({keys}, n, amount, tax, total) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-        f"ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + EXCLUDED.n, "
-        f"amount = {table}.amount + EXCLUDED.amount, tax = {table}.tax + EXCLUDED.tax, "
-        f"total = {table}.total + EXCLUDED.total",
-        [invoice.taxpayer_id, day, invoice.kind, invoice.channel_id, invoice.drawer,
-         invoice.buyer_name, invoice.red, voided, sign, money(invoice.amount),
-         money(invoice.tax), money(invoice.total)],
-    )  # fmt: skip
-    if voided:
-        return
-    groups: dict[tuple[str, str], list[Any]] = {}
-    for line in lines:
-        for dimension, key in (("rate", line.rate), ("product", line.tax_code)):
-            found = groups.setdefault((dimension, key), [line.short_name, 0, 0])
-            found[1] += line.amount
-            found[2] += line.tax
-    if not groups:
-        return
-    table = q(LineSum._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(groups))
-    params: list[Any] = []
-    for (dimension, key), (short_name, amount, tax) in groups.items():
-        params += [invoice.taxpayer_id, day, dimension, key, short_name, sign, money(amount),
-                   money(tax)]  # fmt: skip
-    execute(
-        f"INSERT INTO {table} (taxpayer_id, day, dimension, {q('key')}, short_name, n, amount, "  # noqa: S608
-        f"tax) VALUES {rows} ON CONFLICT (taxpayer_id, day, dimension, {q('key')}) DO UPDATE "
-        f"SET n = {table}.n + EXCLUDED.n, amount = {table}.amount + EXCLUDED.amount, "
-        f"tax = {table}.tax + EXCLUDED.tax, short_name = EXCLUDED.short_name",
-        params,
-    )
+    days: dict[tuple[Any, ...], list[Any]] = {}
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for invoice, lines in items:
+        day = ops.adapt_datefield_value(invoice.issued_on)
+        key = (invoice.taxpayer_id, day, invoice.kind, invoice.channel_id, invoice.drawer,
+               invoice.buyer_name, invoice.red, voided)  # fmt: skip
+        found = days.setdefault(key, [0, 0, 0, 0])
+        for at, value in enumerate((sign, invoice.amount, invoice.tax, invoice.total)):
+            found[at] += value
+        if voided:
+            continue
+        mine: dict[tuple[Any, ...], list[Any]] = {}  # the invoice's own: its first line names it
+        for line in lines:
+            for dimension, value in (("rate", line.rate), ("product", line.tax_code)):
+                group = mine.setdefault((invoice.taxpayer_id, day, dimension, value),
+                                        [line.short_name, 0, 0])  # fmt: skip
+                group[1] += line.amount
+                group[2] += line.tax
+        for group_key, (short_name, amount, tax) in mine.items():
+            total = groups.setdefault(group_key, ["", 0, 0, 0])
+            total[0] = short_name
+            total[1] += sign
+            total[2] += amount
+            total[3] += tax
+    if days:
+        _upsert(
+            q(DaySum._meta.db_table),
+            "taxpayer_id, day, kind, channel_id, drawer, buyer_name, red, voided",
+            "n, amount, tax, total",
+            [[*key, n, money(a), money(t), money(g)] for key, (n, a, t, g) in days.items()],
+            per_statement=_ROWS_PER_STATEMENT,
+        )
+    if groups:
+        _upsert(
+            q(LineSum._meta.db_table),
+            f"taxpayer_id, day, dimension, {q('key')}",
+            "n, amount, tax",
+            [[*key, name, n, money(a), money(t)] for key, (name, n, a, t) in groups.items()],
+            per_statement=_ROWS_PER_STATEMENT,
+            kept="short_name",
+        )
 
 
 def summaries_rebuild(taxpayer_id: int | None = None) -> None:

@@ -51,12 +51,21 @@ RETRY_MAX = timedelta(minutes=5)
 def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: bool) -> None:
     """Queue what the authority must learn of ``invoice`` after the event just appended; the
     caller holds the taxpayer's lock, so sequences follow commit order."""
-    amount = Decimal(0) if voided or invoice.red else invoice.amount
-    fastsql.insert(
-        [
+    uploads_enqueue(locked, [(invoice, locked.ledger_sequence)], at=at, voided=voided)
+
+
+def uploads_enqueue(
+    locked: Taxpayer, items: list[tuple[Invoice, int]], *, at: datetime, voided: bool
+) -> None:
+    """:func:`upload_enqueue` for many invoices of one channel, each after its event (the
+    sequence given with it)."""
+    rows, waiting = [], Decimal(0)
+    for invoice, sequence in items:
+        amount = Decimal(0) if voided or invoice.red else invoice.amount
+        rows.append(
             Upload(
                 taxpayer_id=locked.pk,
-                sequence=locked.ledger_sequence,
+                sequence=sequence,
                 invoice_id=invoice.pk,
                 channel_id=invoice.channel_id,
                 issued_at=invoice.issued_at,
@@ -64,11 +73,11 @@ def upload_enqueue(locked: Taxpayer, invoice: Invoice, *, at: datetime, voided: 
                 voided=voided,
                 created_at=at,
             )
-        ],
-        keys=False,
-    )
-    if amount > 0:
-        _waiting_add(invoice.channel_id, amount)
+        )
+        waiting += max(amount, Decimal(0))
+    fastsql.insert(rows, keys=False)
+    if waiting > 0:
+        _waiting_add(items[0][0].channel_id, waiting)
 
 
 def _waiting_add(channel_id: int, amount: Decimal) -> None:
