@@ -36,6 +36,20 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def smtp(settings: Any) -> Any:
+    """A real SMTP server on loopback that the site sends to; its inbox."""
+    from tests.integration.test_delivery import Inbox, Server
+
+    inbox = Inbox()
+    server = Server(inbox)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 5
+    server.start()
+    yield inbox
+    server.stop()
+
+
 def shot(page: Any, name: str) -> None:
     """A screenshot of the page, kept as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -18,22 +18,11 @@ from fapiao.jobs.services import job_run_due
 from fapiao.support.articles import articles_install
 from fapiao.support.models import Ticket
 from tests.browser.conftest import shot
-from tests.integration.test_delivery import Inbox, Server
+from tests.integration.test_delivery import Inbox
 from tests.integration.world import make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Str0ng#Pass"
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Any:
-    inbox = Inbox()
-    server = Server(inbox)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 5
-    server.start()
-    yield inbox
-    server.stop()
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

@@ -15,6 +15,8 @@ from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.v1 import api
 from fapiao.api.v1.schemas import InvoiceOut
 from fapiao.archiving.services import package_make
+from fapiao.batches.checking import Options
+from fapiao.batches.services import batch_check
 from fapiao.cli.management.commands.openapi import COMMITTED, schema_text
 from fapiao.core.roles import Role
 from fapiao.documents.delivery import link_create  # noqa: F401 - registers delivery jobs
@@ -168,7 +170,11 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     ).json()
     alert = alert_raise(Finding("bulk_export", a.taxpayer.pk, "1", 9000, "甲方导出了9000行"),
                         now=timezone.now())  # fmt: skip
+    batch = batch_check(taxpayer=a.taxpayer, channel=a.digital, filename="甲方.csv",
+                        content="单据号,项目名称\nA1,甲方的明细\n".encode(), options=Options(),
+                        actor="admin")  # fmt: skip
     values = {"alert_id": alert.pk, "invoice_id": blue["id"], "number": form.number,
+              "batch_id": batch.pk, "what": "errors",
               "item_id": customer.pk,
               "name": "customers", "format": "pdf", "span": "monthly",
               "package_id": package.pk, "ticket_id": ticket["id"],
@@ -195,7 +201,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     if path.startswith(("/support/", "/notices")):
         # support staff's and a person's own sign-in (notices): no taxpayer's key opens them
         assert response.status_code == 401, (method, url, response.status_code, text[:200])
-    elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id)}", path):
+    elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id)}", path):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
     else:
         assert response.status_code in (200, 201, 202, 400, 403, 404, 422), (
@@ -212,6 +218,8 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         "甲方的工单",
         "甲方的问题",
         "甲方导出了9000行",
+        "甲方的明细",
+        "甲方.csv",
     ):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"

@@ -43,6 +43,9 @@ class AlreadyUploaded(BatchRefused):
         )
         self.batch = batch
 
+    def as_dict(self) -> dict[str, str | None]:
+        return {**super().as_dict(), "batch": str(self.batch.pk)}
+
 
 def _check_rows(checker: Checker, read: Any) -> tuple[list[Planned], list[RowError]]:
     planned: list[Planned] = []
@@ -69,10 +72,12 @@ def batch_check(
     options: Options,
     actor: str,
     drawer: str = "",
+    keep: bool = True,
 ) -> Batch:
     """Read and check a detail file and keep it with its plan: every invoice it makes (split
     and merged as ``options`` ask) or every bad row's error. Nothing is issued; a file with any
-    bad row cannot be confirmed. The same file twice is refused, naming the first batch."""
+    bad row cannot be confirmed. The same file twice is refused, naming the first batch.
+    Without ``keep`` nothing is stored: the batch returned is the check's report."""
     if channel.taxpayer_id != taxpayer.pk:
         raise BatchRefused("开票渠道不属于该纳税人", field="channel")
     digest = hashlib.sha256(content).hexdigest()
@@ -100,6 +105,8 @@ def batch_check(
         created_by=actor,
         created_at=now,
     )
+    if not keep:
+        return batch
     try:
         with transaction.atomic():
             locked = taxpayer_lock(taxpayer.pk)

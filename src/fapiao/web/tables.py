@@ -229,3 +229,30 @@ class AuditTable(tables.Table):
 
     def value_details(self, record: Any) -> str:
         return describe(record["details"])
+
+
+class BatchTable(tables.Table):
+    created_at = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("上传时间"))
+    filename = tables.Column(verbose_name=_("文件"))
+    channel = tables.Column(verbose_name=_("开票渠道"), accessor="channel__name")
+    rows = tables.Column(verbose_name=_("明细行"), attrs={"td": {"class": "num"}})
+    invoice_count = tables.Column(verbose_name=_("发票"), attrs={"td": {"class": "num"}})
+    issued = tables.Column(verbose_name=_("已开具"), attrs={"td": {"class": "num"}})
+    status = tables.Column(verbose_name=_("状态"))
+    created_by = tables.Column(verbose_name=_("上传人"))
+
+    class Meta:
+        attrs: ClassVar = {"class": "table table-hover align-middle", "id": "batches",
+                           "tbody": ROWS}  # fmt: skip
+        empty_text = _("还没有上传过明细文件")
+        order_by: ClassVar = ("-created_at",)
+
+    def render_filename(self, record: Any) -> Any:
+        return format_html('<a href="/batches/{}/">{}</a>', record.pk, record.filename)
+
+    def render_status(self, record: Any) -> Any:
+        return format_html('<span class="badge status batch-{}">{}</span>', record.status,
+                           say(record.get_status_display()))  # fmt: skip
+
+    def value_status(self, record: Any) -> str:
+        return say(record.get_status_display())

@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fapiao.api.auth import AUTH
+from fapiao.batches.services import AlreadyUploaded
 from fapiao.core.caller import Forbidden
 from fapiao.core.refusals import CSRF_MESSAGE, say
 from fapiao.core.signing import SealBroken
@@ -39,7 +40,8 @@ api = Api(
 )
 
 STATUS_OF = {
-    NotFound: 404, Forbidden: 403, IdempotencyConflict: 409, BadRequestId: 422, SealBroken: 503,
+    NotFound: 404, Forbidden: 403, IdempotencyConflict: 409, AlreadyUploaded: 409,
+    BadRequestId: 422, SealBroken: 503,
 }  # fmt: skip
 PYDANTIC_MESSAGES = {
     "missing": "必须填写",
@@ -118,6 +120,7 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 from fapiao.api.v1 import (  # noqa: E402
     archives,
+    batches,
     catalogs,
     invoices,
     notices,
@@ -131,6 +134,7 @@ from fapiao.api.v1 import (  # noqa: E402
 
 for _resource in (
     invoices,
+    batches,
     red_forms,
     catalogs,
     verify,
