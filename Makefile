@@ -92,6 +92,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage
