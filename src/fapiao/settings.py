@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fapiao.notices",
     "fapiao.risk",
     "fapiao.batches",
+    "fapiao.approvals",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

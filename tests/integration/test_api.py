@@ -14,6 +14,7 @@ from django.utils import timezone
 from fapiao.api.keys import apikey_create, apikey_revoke
 from fapiao.api.v1 import api
 from fapiao.api.v1.schemas import InvoiceOut
+from fapiao.approvals.services import request_submit
 from fapiao.archiving.services import package_make
 from fapiao.batches.checking import Options
 from fapiao.batches.services import batch_check
@@ -173,8 +174,11 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     batch = batch_check(taxpayer=a.taxpayer, channel=a.digital, filename="甲方.csv",
                         content="单据号,项目名称\nA1,甲方的明细\n".encode(), options=Options(),
                         actor="admin")  # fmt: skip
+    asked = request_submit(taxpayer=a.taxpayer, channel=a.digital, actor="admin",
+                           data={**DRAFT, "buyer": {**SPECIAL_BUYER, "name": "甲方的申请"}},
+                           request_id="甲方-1")  # fmt: skip
     values = {"alert_id": alert.pk, "invoice_id": blue["id"], "number": form.number,
-              "batch_id": batch.pk, "what": "errors",
+              "batch_id": batch.pk, "what": "errors", "request_pk": asked.pk,
               "item_id": customer.pk,
               "name": "customers", "format": "pdf", "span": "monthly",
               "package_id": package.pk, "ticket_id": ticket["id"],
@@ -188,6 +192,8 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         f"/tickets/{ticket['id']}/rating": {"rating": 1},
         f"/tickets/{ticket['id']}/replies": {"text": "乙方的回复"},
         f"/risk/alerts/{alert.pk}/status": {"status": "dismissed"},
+        f"/requests/{asked.pk}/decision": {"approve": True},
+        "/approval-rule": {"mode": "all"},
     }
     if method == "GET":
         response = stranger.get(url)
@@ -201,7 +207,9 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     if path.startswith(("/support/", "/notices")):
         # support staff's and a person's own sign-in (notices): no taxpayer's key opens them
         assert response.status_code == 401, (method, url, response.status_code, text[:200])
-    elif re.search(r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id)}", path):
+    elif re.search(
+        r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id|request_pk)}", path
+    ):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
     else:
         assert response.status_code in (200, 201, 202, 400, 403, 404, 422), (
@@ -220,6 +228,8 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         "甲方导出了9000行",
         "甲方的明细",
         "甲方.csv",
+        "甲方的申请",
+        "甲方-1",
     ):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"

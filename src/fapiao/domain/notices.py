@@ -22,6 +22,7 @@ KINDS = {
     "upload": "上传被拒",
     "delivery": "交付失败",
     "batch": "批量开具结果",
+    "request": "开票申请审批",
     "claim": "报销审批",
     "ticket": "工单回复",
     "security": "账户安全",

@@ -127,6 +127,7 @@ from fapiao.api.v1 import (  # noqa: E402
     periods,
     red_forms,
     reports,
+    requests,
     risk,
     tickets,
     verify,
@@ -134,6 +135,7 @@ from fapiao.api.v1 import (  # noqa: E402
 
 for _resource in (
     invoices,
+    requests,
     batches,
     red_forms,
     catalogs,

@@ -24,6 +24,8 @@ from fapiao.api.v1.schemas import (
     RedIn,
     VoidIn,
 )
+from fapiao.approvals.selectors import request_as_dict
+from fapiao.approvals.services import needs_approval, request_submit
 from fapiao.core.roles import ISSUE, READ
 from fapiao.documents.delivery import delivery_email, delivery_sms, link_create
 from fapiao.documents.services import FORMATS, document_filename, document_render
@@ -86,19 +88,26 @@ def invoices(request: HttpRequest, filters: Query[Filters]) -> dict[str, Any]:
 
 @router.post(
     "/invoices",
-    response={201: InvoiceOut},
+    response={201: InvoiceOut, 202: dict[str, Any]},
     tags=["发票"],
     summary="开具发票",
-    description="同一 request_id（或 Idempotency-Key 请求头）重复提交只开一张；内容不同则 409。",
+    description="同一 request_id（或 Idempotency-Key 请求头）重复提交只开一张；内容不同则 409。"
+    "企业设置了开票审批且该发票需要审批时，提交为开票申请（202，见 /requests），审批通过后开具。",
 )
 def issue(request: HttpRequest, payload: DraftIn) -> Reply:
     me = caller(request)
     me.need(ISSUE)
     data = payload.model_dump(exclude={"channel", "request_id"})
     request_id = payload.request_id or request.headers.get("Idempotency-Key") or None
+    channel = channel_find(me.taxpayer, payload.channel)
+    if needs_approval(me.taxpayer, channel, data):
+        made = request_submit(taxpayer=me.taxpayer, channel=channel, data=data,
+                              request_id=request_id, actor=me.actor)  # fmt: skip
+        return JsonResponse({"request": request_as_dict(made)}, status=202,
+                            json_dumps_params={"ensure_ascii": False})  # fmt: skip
     invoice = invoice_issue(
         taxpayer=me.taxpayer,
-        channel=channel_find(me.taxpayer, payload.channel),
+        channel=channel,
         draft=parse_draft(data),
         request_id=request_id,
         actor=me.actor,

@@ -30,6 +30,10 @@ class Taxpayer(models.Model):
         "SigningKey", null=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: 开票申请: which drafts need an approver (domain.approval), read with the taxpayer
+    approval_mode = models.CharField("开票审批", max_length=5, default="off")
+    approval_over = models.DecimalField("审批金额", null=True, blank=True, **MONEY)
+    approval_kinds = models.JSONField("需审批的种类", default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name}（{self.tax_id}）"

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from fapiao.approvals.selectors import request_as_dict
+from fapiao.approvals.services import needs_approval, request_submit
 from fapiao.cli.base import FapiaoCommand
 from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.selectors import channel_find, invoice_as_dict
@@ -32,11 +34,25 @@ class Command(FapiaoCommand):
             raise CommandError("草稿应为JSON对象", returncode=2)
         taxpayer = self.taxpayer(options)
         channel_name = options["channel"] or data.pop("channel", None)
+        channel = channel_find(taxpayer, channel_name)
+        request_id = options["request_id"] or data.pop("request_id", None)
+        if needs_approval(taxpayer, channel, data):  # the taxpayer's rule: an approver decides
+            made = request_submit(
+                taxpayer=taxpayer,
+                channel=channel,
+                data=data,
+                request_id=request_id,
+                actor=self.actor(options),
+            )
+            return {"request": request_as_dict(made)}, (
+                f"该发票需要审批：已提交开票申请 {made.request_id}（编号{made.pk}），"
+                f"价税合计 {made.total} 元"
+            )
         invoice = invoice_issue(
             taxpayer=taxpayer,
-            channel=channel_find(taxpayer, channel_name),
+            channel=channel,
             draft=parse_draft(data),
-            request_id=options["request_id"] or data.get("request_id"),
+            request_id=request_id,
             actor=self.actor(options),
         )
         return invoice_as_dict(invoice), (

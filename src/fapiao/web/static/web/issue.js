@@ -206,7 +206,10 @@
       if (result.ok) {
         sessionStorage.removeItem(SAVED);
         freshRequestId();
-        window.location.href = "/invoices/" + result.body.id + "/";
+        // a draft the taxpayer's rule sends for approval became a request (202)
+        window.location.href = result.body.request
+          ? "/requests/" + result.body.request.id + "/"
+          : "/invoices/" + result.body.id + "/";
         return;
       }
       if (result.lost) {
