@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fapiao.risk",
     "fapiao.batches",
     "fapiao.approvals",
+    "fapiao.orders",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

@@ -26,6 +26,7 @@ from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_forms import red_form_create
+from fapiao.orders.services import order_create
 from fapiao.risk.detectors import Finding
 from fapiao.risk.services import alert_raise
 from tests.integration.world import SPECIAL_BUYER, World, make_world
@@ -177,7 +178,16 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
     asked = request_submit(taxpayer=a.taxpayer, channel=a.digital, actor="admin",
                            data={**DRAFT, "buyer": {**SPECIAL_BUYER, "name": "甲方的申请"}},
                            request_id="甲方-1")  # fmt: skip
-    values = {"alert_id": alert.pk, "invoice_id": blue["id"], "number": form.number,
+    order = order_create(
+        taxpayer=a.taxpayer,
+        channel=a.digital,
+        order_no="甲方订单",
+        lines=DRAFT["lines"],
+        kinds=["DIGITAL_ORDINARY"],
+        actor="admin",
+    ).order
+    values = {"alert_id": alert.pk, "order_id": order.pk, "invoice_id": blue["id"],
+              "number": form.number,
               "batch_id": batch.pk, "what": "errors", "request_pk": asked.pk,
               "item_id": customer.pk,
               "name": "customers", "format": "pdf", "span": "monthly",
@@ -208,7 +218,8 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         # support staff's and a person's own sign-in (notices): no taxpayer's key opens them
         assert response.status_code == 401, (method, url, response.status_code, text[:200])
     elif re.search(
-        r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id|request_pk)}", path
+        r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id|request_pk|order_id)}",
+        path,
     ):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
     else:
@@ -230,6 +241,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         "甲方.csv",
         "甲方的申请",
         "甲方-1",
+        "甲方订单",
     ):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"

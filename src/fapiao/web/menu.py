@@ -52,6 +52,7 @@ TAXPAYER_MENU: tuple[Group, ...] = (
         Item(_("开具发票"), "/issue/", ISSUE),
         Item(_("批量开具"), "/batches/", ISSUE),
         Item(_("开票申请"), "/requests/", ISSUE | {Role.FINANCE}),
+        Item(_("扫码开票"), "/orders/", ISSUE),
         Item(_("发票查询"), "/invoices/", READ),
         Item(_("红字确认单"), "/red-forms/", READ),
         Item(_("作废管理"), "/voids/", READ),
