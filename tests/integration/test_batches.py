@@ -322,3 +322,24 @@ def test_catalogs_fill_what_the_file_leaves_out_and_merge_adds_identical_lines()
     assert data["buyer"]["email"] == "c@example.com"
     assert [(line["quantity"], line["unit"]) for line in data["lines"]] == [("6", "人次")]
     assert merged.items.get().amount == Decimal("1500.00")
+
+
+def test_an_old_excel_file_is_read_and_a_damaged_one_refused() -> None:
+    import xlwt  # writes the .xls format of Excel 97–2003
+
+    world = make_world(credit=Decimal("1000000.00"))
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("明细")
+    cells = row("XLS1", 金额="250.00")
+    for at, name in enumerate(HEADER):
+        sheet.write(0, at, name)
+        sheet.write(1, at, cells.get(name, ""))
+    out = io.BytesIO()
+    book.save(out)
+    batch = check(world, out.getvalue(), filename="旧格式.xls")
+    assert (batch.status, batch.invoice_count) == (BatchStatus.READY, 1), batch.errors
+    assert batch.items.get().total == Decimal("265.00")
+    with pytest.raises(Exception, match="无法读取该Excel文件"):
+        check(world, b"not a workbook at all", filename="坏.xls")
+    with pytest.raises(Exception, match="只支持"):
+        check(world, b"x", filename="明细.txt")

@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0016_event_user_agent'),
+        ("invoicing", "0016_event_user_agent"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='taxpayer',
-            name='approval_kinds',
-            field=models.JSONField(blank=True, default=list, verbose_name='需审批的种类'),
+            model_name="taxpayer",
+            name="approval_kinds",
+            field=models.JSONField(blank=True, default=list, verbose_name="需审批的种类"),
         ),
         migrations.AddField(
-            model_name='taxpayer',
-            name='approval_mode',
-            field=models.CharField(default='off', max_length=5, verbose_name='开票审批'),
+            model_name="taxpayer",
+            name="approval_mode",
+            field=models.CharField(default="off", max_length=5, verbose_name="开票审批"),
         ),
         migrations.AddField(
-            model_name='taxpayer',
-            name='approval_over',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='审批金额'),
+            model_name="taxpayer",
+            name="approval_over",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="审批金额"
+            ),
         ),
     ]
