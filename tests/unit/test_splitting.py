@@ -181,3 +181,77 @@ def test_lines_with_their_own_tax_or_a_discount_after_them_are_not_merged() -> N
     merged, sources = merge_lines(lines)
     assert sources == [[0], [1], [2], [3]]
     assert merged == lines
+
+
+def test_a_fractional_quantity_is_shared_in_proportion_and_adds_up() -> None:
+    computed = compute_lines([entered(quantity=D("7.5"), unit_price=D("30000"), unit="吨")])
+    invoices = split_lines(computed.lines, D("99999.99"))
+    parts = [part.line for invoice in invoices for part in invoice]
+    assert len(parts) == 3
+    assert sum((p.quantity for p in parts if p.quantity is not None), D(0)) == D("7.5")
+    assert sum((p.amount for p in parts if p.amount is not None), D(0)) == D("225000.00")
+    for invoice in invoices:
+        assert issued([part.line for part in invoice])[0] <= D("99999.99")
+
+
+def test_no_limit_below_a_fen_and_a_merge_that_would_break_the_price_keeps_lines_apart() -> None:
+    computed = compute_lines([entered(amount=D("100"))])
+    with pytest.raises(SplitRefused) as refused:
+        split_lines(computed.lines, D("0"))
+    assert refused.value.field == "limit"
+    same = entered(quantity=D("1"), unit_price=D("3.3349"), amount=D("3.33"))
+    merged, sources = merge_lines([same, same, same])
+    # 2 × 3.3349 = 6.6698 against 6.66 stays within 0.01; a third would not
+    assert sources == [[0, 1], [2]]
+    compute_lines(merged)  # what is kept still passes the tax math
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=D("0.01"), max_value=D("900"), places=2),
+            st.decimals(min_value=D("1"), max_value=D("5000"), places=2),
+            st.sampled_from([R13, R9, R6]),
+            st.sampled_from([D("0"), D("0.01"), D("-0.01"), D("0.05"), D("-0.05")]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.decimals(min_value=D("5000"), max_value=D("200000"), places=2),
+)
+def test_fractional_quantities_and_entered_taxes_split_to_the_fen(
+    rows: list[tuple[Decimal, Decimal, object, Decimal]], limit: Decimal
+) -> None:
+    from fapiao.domain.money import quantize_fen
+    from fapiao.domain.tax import tax_of
+
+    lines = []
+    for quantity, price, rate, off in rows:
+        amount = quantize_fen(quantity * price)
+        lines.append(
+            entered(
+                quantity=quantity,
+                unit_price=price,
+                amount=amount,
+                rate=rate,
+                tax=tax_of(amount, rate) + off,
+            )
+        )  # type: ignore[arg-type]
+    try:
+        computed = compute_lines(lines)
+    except Exception:  # the entered taxes strayed beyond the invoice's tolerance
+        return
+    try:
+        split = split_lines(computed.lines, limit)
+    except SplitRefused:
+        assert any(
+            line.unit_price is not None and line.unit_price > limit for line in computed.lines
+        )
+        return
+    amount = tax = ZERO
+    for invoice in split:
+        part_amount, part_tax = issued([part.line for part in invoice])
+        assert part_amount <= limit
+        amount, tax = amount + part_amount, tax + part_tax
+    assert (amount, tax) == (computed.totals.amount, computed.totals.tax)
