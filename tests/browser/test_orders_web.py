@@ -46,8 +46,7 @@ def test_a_buyer_invoices_an_order_from_a_phone(
     page.wait_for_function("document.getElementById('order-qr').naturalWidth > 0")
     token = url.rstrip("/").rsplit("/", 1)[1]
 
-    phones = [browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
-              for _ in range(2)]  # fmt: skip
+    phones = [browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True) for _ in range(2)]
     buyer, other = phones[0].new_page(), phones[1].new_page()
     buyer.goto(f"{base}/o/{token}/")
     other.goto(f"{base}/o/{token}/")  # a second phone opens the form too

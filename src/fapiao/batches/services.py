@@ -14,6 +14,7 @@ from fapiao.batches.checking import Checker, Options, Planned, summary
 from fapiao.batches.files import read_file
 from fapiao.batches.models import Batch, BatchItem, BatchStatus
 from fapiao.core import fastsql
+from fapiao.core.clock import local_date
 from fapiao.domain.batchfile import RowError
 from fapiao.domain.errors import DomainError, Text
 from fapiao.invoicing.ledger import event_append
@@ -38,7 +39,7 @@ class AlreadyUploaded(BatchRefused):
 
     def __init__(self, batch: Batch) -> None:
         super().__init__(
-            Text("该文件已于{0}上传过（{1}），不会重复开具", batch.created_at.date(), batch),
+            Text("该文件已于{0}上传过（{1}），不会重复开具", local_date(batch.created_at), batch),
             field="file",
         )
         self.batch = batch

@@ -244,9 +244,10 @@ def store_staged(
 ) -> Invoice:
     """Number, sign and write ``staged``, with its event, upload row and credit use; the
     caller holds the lock of ``taxpayer`` and has checked the channel."""
-    return store_many(taxpayer=taxpayer, channel=channel, items=[(staged, numbered)], actor=actor)[
-        0
-    ]
+    (invoice,) = store_many(
+        taxpayer=taxpayer, channel=channel, items=[(staged, numbered)], actor=actor
+    )
+    return invoice
 
 
 def _seal(taxpayer: Taxpayer, staged: Staged, numbered: tuple[str, str]) -> dict[str, Any]:

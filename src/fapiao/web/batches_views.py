@@ -51,10 +51,14 @@ def batches(request: HttpRequest) -> HttpResponse:
             if chosen is None:
                 raise DomainError("请选择开票渠道", field="channel")
             batch = batch_check(
-                taxpayer=me.taxpayer, channel=chosen, content=upload.read(),
-                filename=upload.name or "", options=options_of(request.POST), actor=me.actor,
+                taxpayer=me.taxpayer,
+                channel=chosen,
+                content=upload.read(),
+                filename=upload.name or "",
+                options=options_of(request.POST),
+                actor=me.actor,
                 drawer=request.user.get_full_name() or me.actor,
-            )  # fmt: skip
+            )
         except AlreadyUploaded as refused:
             error, first = refused, refused.batch
         except DomainError as refused:
@@ -62,11 +66,19 @@ def batches(request: HttpRequest) -> HttpResponse:
         else:
             return told_then(request, f"/batches/{batch.pk}/", _("已校验，请核对后确认开具"))
     table = BatchTable(selectors.batches_of(me.taxpayer))
-    return render(request, "batches/list.html", {
-        "table": listing(request, table), "channels": channels, "error": error, "first": first,
-        "kinds": [(kind.value, item.short_name) for kind, item in KINDS.items()],
-        "message": flash_of(request), "posted": request.POST,
-    })  # fmt: skip
+    return render(
+        request,
+        "batches/list.html",
+        {
+            "table": listing(request, table),
+            "channels": channels,
+            "error": error,
+            "first": first,
+            "kinds": [(kind.value, item.short_name) for kind, item in KINDS.items()],
+            "message": flash_of(request),
+            "posted": request.POST,
+        },
+    )
 
 
 @page(*ISSUE)
@@ -102,13 +114,22 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         except DomainError as refused:
             error = refused
     items = selectors.batch_items(batch)
-    return render(request, "batches/detail.html", {
-        "batch": batch, "data": selectors.batch_as_dict(batch), "error": error,
-        "errors": batch.errors[:SHOWN], "items": items[:SHOWN], "shown": SHOWN,
-        "running": batch.status in RUNNING, "message": flash_of(request),
-        "can_confirm": batch.status in (BatchStatus.READY, BatchStatus.STOPPED),
-        "can_cancel": batch.status not in (*RUNNING, BatchStatus.DONE, BatchStatus.CANCELLED),
-    })  # fmt: skip
+    return render(
+        request,
+        "batches/detail.html",
+        {
+            "batch": batch,
+            "data": selectors.batch_as_dict(batch),
+            "error": error,
+            "errors": batch.errors[:SHOWN],
+            "items": items[:SHOWN],
+            "shown": SHOWN,
+            "running": batch.status in RUNNING,
+            "message": flash_of(request),
+            "can_confirm": batch.status in (BatchStatus.READY, BatchStatus.STOPPED),
+            "can_cancel": batch.status not in (*RUNNING, BatchStatus.DONE, BatchStatus.CANCELLED),
+        },
+    )
 
 
 @page(*ISSUE)

@@ -42,8 +42,9 @@ def _lines(post: Any) -> list[dict[str, str]]:
 
 
 def _made(request: HttpRequest, made: Made) -> HttpResponse:
-    return render(request, "orders/made.html", {"order": made.order, "url": made.url,
-                                                "token": made.token})  # fmt: skip
+    return render(
+        request, "orders/made.html", {"order": made.order, "url": made.url, "token": made.token}
+    )
 
 
 @page(*ISSUE)
