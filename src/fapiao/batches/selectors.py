@@ -35,7 +35,7 @@ def batches_of(taxpayer: Taxpayer) -> QuerySet[Batch]:
 
 
 def batch_get(taxpayer: Taxpayer, pk: int, *, full: bool = False) -> Batch:
-    """The taxpayer's batch (with its file and errors when ``full``), or :class:`NotFound`."""
+    """The taxpayer's batch (with its uploaded file when ``full``), or :class:`NotFound`."""
     rows = Batch.objects.filter(taxpayer=taxpayer, pk=pk).select_related("channel")
     found = (rows if full else rows.defer("content")).first()
     if found is None:

@@ -154,7 +154,7 @@ def _item(batch: Batch, seq: int, planned: Planned) -> BatchItem:
 def _locked(batch: Batch) -> tuple[Batch, Taxpayer]:
     """The taxpayer's lock, then the batch's (the order issuing takes them in)."""
     locked = taxpayer_lock(batch.taxpayer_id)
-    return Batch.objects.select_for_update().get(pk=batch.pk), locked
+    return Batch.objects.select_for_update().defer("content").get(pk=batch.pk), locked
 
 
 def batch_confirm(*, batch: Batch, actor: str) -> Batch:

@@ -97,7 +97,7 @@ def _batch(request: HttpRequest, batch_id: int, *, full: bool = False) -> Batch:
 @page(*ISSUE)
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
-    batch = _batch(request, batch_id, full=True)
+    batch = _batch(request, batch_id)  # polled every 2 s while it runs: the file stays unread
     error: DomainError | None = None
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -100,7 +100,7 @@ def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
 def batch_show(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     me = caller(request)
     me.need(ISSUE)
-    return _full(selectors.batch_get(me.taxpayer, batch_id, full=True))
+    return _full(selectors.batch_get(me.taxpayer, batch_id))  # polled: the file stays unread
 
 
 @router.post(
