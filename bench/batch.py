@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog import _commit_rate
-from issue import _drop_postgresql, _postgresql_url
+from issue import _drop_postgresql, _postgresql_url, bench_world
 
 LINES = [
     ("软件开发服务", "3040201010000000000", "6%", "", "", "10600.00"),
@@ -86,61 +86,14 @@ def measure(invoices: int, format: str) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fapiao.settings")
     django.setup()
-    from datetime import date
-    from decimal import Decimal
-
-    from django.core.management import call_command
     from django.db import connection
 
     from fapiao.batches.checking import Options
     from fapiao.batches.issuing import batch_issue_run
     from fapiao.batches.services import batch_check, batch_confirm
-    from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
-    from fapiao.domain.rates import TaxpayerKind
     from fapiao.invoicing.models import Invoice, Upload
-    from fapiao.invoicing.taxpayers import (
-        channel_create,
-        monitoring_set,
-        stock_receive,
-        taxpayer_create,
-    )
 
-    call_command("migrate", verbosity=0)
-    taxpayer = taxpayer_create(
-        name="湖北某某科技有限公司",
-        tax_id="9132020013590404XW",
-        kind=TaxpayerKind.GENERAL,
-        region="42",
-        actor="bench",
-    )
-    device = channel_create(
-        taxpayer=taxpayer,
-        type=ChannelType.DEVICE,
-        name="UKey",
-        device_number="661900000001",
-        device_kind=DeviceKind.UKEY,
-        actor="bench",
-    )
-    kind = InvoiceKind.VAT_ORDINARY_ELECTRONIC
-    monitoring_set(
-        channel=device,
-        kind=kind,
-        lock_date=date(2099, 1, 1),
-        single_limit=Decimal("1e9"),
-        offline_hours=72,
-        offline_amount=Decimal("1e12"),
-        source="bench",
-        actor="bench",
-    )
-    stock_receive(
-        channel=device,
-        kind=kind,
-        code="042002600111",
-        first=1,
-        last=invoices,
-        received_from="bench",
-        actor="bench",
-    )
+    taxpayer, device = bench_world(invoices)
     baseline = _commit_rate()
     started = time.perf_counter()
     content = detail_file(invoices, format)

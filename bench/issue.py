@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -45,22 +46,15 @@ DRAFT = {
 }  # fmt: skip
 
 
-def measure(count: int, warmup: int) -> None:
-    """Inside a process whose FAPIAO_DATABASE_URL is set: migrate, set up, issue, report."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fapiao.settings")
-    django.setup()
+def bench_world(stock: int) -> tuple[Any, Any]:
+    """Migrated, a taxpayer with a UKey that may issue ``stock`` 电子普票 without limits."""
     from datetime import date
     from decimal import Decimal
 
     from django.core.management import call_command
-    from django.db import connection
 
     from fapiao.domain.kinds import ChannelType, DeviceKind, InvoiceKind
     from fapiao.domain.rates import TaxpayerKind
-    from fapiao.invoicing.drafts import parse_draft
-    from fapiao.invoicing.services import invoice_issue
     from fapiao.invoicing.taxpayers import (
         channel_create,
         monitoring_set,
@@ -83,9 +77,24 @@ def measure(count: int, warmup: int) -> None:
         offline_hours=72, offline_amount=Decimal("1e12"), source="bench", actor="bench",
     )  # fmt: skip
     stock_receive(
-        channel=device, kind=kind, code="042002600111", first=1, last=count + warmup,
+        channel=device, kind=kind, code="042002600111", first=1, last=stock,
         received_from="bench", actor="bench",
     )  # fmt: skip
+    return taxpayer, device
+
+
+def measure(count: int, warmup: int) -> None:
+    """Inside a process whose FAPIAO_DATABASE_URL is set: migrate, set up, issue, report."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fapiao.settings")
+    django.setup()
+    from django.db import connection
+
+    from fapiao.invoicing.drafts import parse_draft
+    from fapiao.invoicing.services import invoice_issue
+
+    taxpayer, device = bench_world(count + warmup)
     baseline = _commit_rate()  # this run's durable-commit rate: compare the ratio, not the figure
     latencies = []
     for index in range(count + warmup):

@@ -78,19 +78,19 @@ class Catalogs:
             if row["tax_id"]:
                 self.customers.setdefault(row["tax_id"], values)
         self.products: dict[tuple[str, str], dict[str, str]] = {}
+        # a product's price is in its own mode; one given in the other mode is not filled
+        self.modes: dict[tuple[str, str], str] = {}
         for item in Product.objects.filter(taxpayer=taxpayer):
-            self.products[(item.name, item.spec)] = {
+            key = (item.name, item.spec)
+            self.products[key] = {
                 "tax_code": item.tax_code,
                 "short_name": item.short_name,
                 "rate": item.rate,
                 "unit": item.unit,
                 "unit_price": "" if item.unit_price is None else f"{item.unit_price.normalize():f}",
             }
-        # a product's price is in its own mode; one given in the other mode is not filled
-        self.modes = {
-            (item.name, item.spec): item.price_mode
-            for item in Product.objects.filter(taxpayer=taxpayer, unit_price__isnull=False)
-        }
+            if item.unit_price is not None:
+                self.modes[key] = item.price_mode
 
     def fill(self, group: Group) -> None:
         values = group.values

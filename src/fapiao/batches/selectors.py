@@ -122,6 +122,24 @@ def batch_invoices(batch: Batch) -> QuerySet[Invoice]:
     return Invoice.objects.filter(pk__in=ids, taxpayer_id=batch.taxpayer_id).order_by("pk")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def batch_file(batch: Batch, what: str) -> tuple[bytes, str, str]:
+    """One of the batch's files (``errors`` once it has errors, ``result`` and ``zip`` once it
+    issued something): content, file name, content type; :class:`NotFound` otherwise. The
+    batch is read ``full`` (its uploaded file)."""
+    if what == "errors" and batch.error_count:
+        content, name = batch_error_file(batch)
+    elif what == "result" and batch.issued:
+        content, name = batch_result_file(batch)
+    elif what == "zip" and batch.issued:
+        return batch_zip(batch), f"batch-{batch.pk}.zip", "application/zip"
+    else:
+        raise NotFound("该批次没有这个文件（result、errors 或 zip）", field="what")
+    return content, name, XLSX if name.endswith(".xlsx") else "text/csv"
+
+
 def batch_zip(batch: Batch) -> bytes:
     """The issued invoices' PDFs (and 数电 XML) in one ZIP with its manifest."""
     invoices = batch_invoices(batch).select_related("channel", "taxpayer", "signing_key")

@@ -62,7 +62,7 @@ def order_url(token: str) -> str:
 
 
 def _kinds(channel: Channel, kinds: list[str]) -> list[InvoiceKind]:
-    chosen = [parse_kind(kind, field="kinds") for kind in kinds] or []
+    chosen = [parse_kind(kind, field="kinds") for kind in kinds]
     if not chosen:
         raise OrderRefused("请至少选择一种发票种类", field="kinds")
     for kind in chosen:

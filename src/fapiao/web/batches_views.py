@@ -27,7 +27,6 @@ from fapiao.web.tables import BatchTable, listing
 #: rows of errors and planned invoices a page shows (the files hold all of them)
 SHOWN = 200
 RUNNING = (BatchStatus.QUEUED, BatchStatus.ISSUING)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -83,7 +82,7 @@ def batches(request: HttpRequest) -> HttpResponse:
 
 @page(*ISSUE)
 def batch_template(request: HttpRequest) -> HttpResponse:
-    return _download(template(), "批量开具模板.xlsx", XLSX)
+    return _download(template(), "批量开具模板.xlsx", selectors.XLSX)
 
 
 def _batch(request: HttpRequest, batch_id: int, *, full: bool = False) -> Batch:
@@ -138,19 +137,11 @@ def batch_file(request: HttpRequest, batch_id: int, what: str) -> HttpResponse:
     me = request.caller  # type: ignore[attr-defined]
     batch = _batch(request, batch_id, full=True)
     try:
-        if what == "errors" and batch.error_count:
-            content, name = selectors.batch_error_file(batch)
-        elif what == "result" and batch.issued:
-            content, name = selectors.batch_result_file(batch)
-        elif what == "zip" and batch.issued:
-            content, name = selectors.batch_zip(batch), f"批次{batch.pk}-发票.zip"
-        else:
-            raise Http404
+        content, name, content_type = selectors.batch_file(batch, what)
+    except NotFound:
+        raise Http404 from None
     except DomainError as refused:
         return told_then(request, f"/batches/{batch.pk}/", refused.message)
     payload = {"what": f"batch_{what}", "batch": batch.pk, "file": batch.filename}
     audit_append("export", actor=me.actor, taxpayer=me.taxpayer, request=request, payload=payload)
-    content_type = (
-        "application/zip" if what == "zip" else XLSX if name.endswith(".xlsx") else "text/csv"
-    )
     return _download(content, name, content_type)

@@ -17,7 +17,7 @@ from fapiao.batches import selectors
 from fapiao.batches.checking import options_of
 from fapiao.batches.services import batch_cancel, batch_check, batch_confirm
 from fapiao.core.roles import ISSUE
-from fapiao.invoicing.selectors import NotFound, channel_find
+from fapiao.invoicing.selectors import channel_find
 from fapiao.security.audit import audit_append
 
 router = Router()
@@ -133,9 +133,6 @@ def batch_cancel_post(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     }
 
 
-FILES = {"result": "开具结果", "errors": "错误报告", "zip": "发票压缩包"}
-
-
 @router.get(
     "/batches/{batch_id}/{what}",
     response={200: None, 404: Error},
@@ -146,23 +143,7 @@ def batch_download(request: HttpRequest, batch_id: int, what: str) -> HttpRespon
     me = caller(request)
     me.need(ISSUE)
     batch = selectors.batch_get(me.taxpayer, batch_id, full=True)
-    if (
-        what not in FILES
-        or (what == "errors" and not batch.error_count)
-        or (what != "errors" and not batch.issued)
-    ):
-        raise NotFound("该批次没有这个文件（result、errors 或 zip）", field="what")
-    if what == "zip":
-        content, name, kind = selectors.batch_zip(batch), f"batch-{batch.pk}.zip", "application/zip"
-    else:
-        content, name = (
-            selectors.batch_error_file if what == "errors" else selectors.batch_result_file
-        )(batch)
-        kind = (
-            "text/csv"
-            if name.endswith(".csv")
-            else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        )
+    content, name, kind = selectors.batch_file(batch, what)
     payload = {"what": f"batch_{what}", "batch": batch.pk, "file": batch.filename}
     audit_append("export", actor=me.actor, taxpayer=me.taxpayer, request=request, payload=payload)
     response = HttpResponse(content, content_type=kind)
