@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from fapiao.authority.client import EmbeddedClient
+from fapiao.authority.client import EmbeddedClient, Unreachable
 from fapiao.authority.models import Anchor, Risk
 from fapiao.invoicing.anchoring import anchor_round, anchor_send
 from fapiao.invoicing.drafts import parse_draft
@@ -150,3 +150,24 @@ def test_a_forged_anchor_signature_is_reported(world: World) -> None:
     Anchor.objects.filter(chain="history").update(signature="AAAA")
     found = [p.what for p in ledger_verify(world.taxpayer, authority=EmbeddedClient())]
     assert found == ["税务机关存证的签名无效"]
+
+
+class AnchorsDown(EmbeddedClient):
+    """An authority that answers uploads but cannot take heads."""
+
+    def anchor(self, *, tax_id: str, name: str, heads: list[dict[str, Any]]) -> dict[str, Any]:
+        raise Unreachable("存证服务暂不可用")
+
+
+def test_heads_that_fail_to_go_do_not_hold_back_the_next_uploads(world: World) -> None:
+    _issue(world)
+    assert upload_flush(client=AnchorsDown()).accepted == 1
+    lease = UploadLease.objects.get(taxpayer=world.taxpayer)
+    assert (lease.failures, lease.retry_at, lease.last_error) == (0, None, "")
+    assert lease.anchored_at is None and lease.anchor_error == "存证未送达：存证服务暂不可用"
+    assert not Anchor.objects.exists()
+    _issue(world)  # at once: no pause for the failed anchoring
+    assert upload_flush().accepted == 1
+    lease.refresh_from_db()
+    assert lease.anchored_at is not None and lease.anchor_error == ""
+    assert Anchor.objects.filter(chain="history").count() == 1

@@ -58,7 +58,6 @@ NO_EVENT = {
     "audits the one that is kept",
     "fapiao.backups.services.backup_verify": "a scratch database, dropped after the check",
     "fapiao.backups.snapshot.file_sha256": "a digest of a file",
-    "fapiao.api.keys.apikey_check": "the key's last use time",
     "fapiao.api.v1.catalogs.catalog_remove": "the endpoint of catalog_delete, which writes the "
     "event",
     "fapiao.batches.files.annotated": "a file drawn in memory (its download is audited by "

@@ -26,6 +26,7 @@ from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_invoices import invoice_issue_red
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
+from fapiao.jobs.services import job_run_due
 from fapiao.notices.models import Notification
 from fapiao.risk.models import Alert
 from fapiao.risk.services import alert_move, risk_evaluate, rule_set
@@ -34,7 +35,8 @@ from fapiao.security.models import AuditEvent
 from fapiao.security.preferences import preferences_save
 from fapiao.security.services import login_password
 from tests.integration.test_api import Api
-from tests.integration.test_notices import RefusingAuthority
+from tests.integration.test_delivery import smtp  # noqa: F401 - the real SMTP server fixture
+from tests.integration.test_notices import RefusingAuthority, subject
 from tests.integration.world import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +164,9 @@ def test_stock_credit_lock_date_and_uploads() -> None:
     issue(world, amount="950")
     assert upload_flush(client=RefusingAuthority()).refused == 1
     issue(world, amount="1")
-    risk_evaluate(now=base() + timedelta(hours=25))
+    # a day after the issues, and after the refusal answered at the real clock's time
+    later = max(base() + timedelta(hours=25), timezone.now() + timedelta(minutes=1))
+    risk_evaluate(now=later, since=base())
     assert len(fired("stock_low")) == 4  # each device kind has 3 left
     assert "剩余" in fired("credit_low")[0].explanation
     assert len(fired("lock_date_near")) == 1  # one device, one date
@@ -294,3 +298,65 @@ def test_the_command_and_the_api_list_and_handle_alerts(
     assert (
         auditor.post(f"/risk/alerts/{alert.pk}/status", {"status": "dismissed"}).status_code == 403
     )
+
+
+def test_an_api_key_used_from_a_new_address(world: World, boss: Any) -> None:
+    plaintext = apikey_create(taxpayer=world.taxpayer, name="erp", role=Role.ADMIN,
+                              actor="boss").plaintext  # fmt: skip
+    api = Api(plaintext)
+    for _ in range(2):  # the key's first address is its baseline, a repeat is nothing new
+        assert api.get("/risk/alerts").status_code == 200
+    start = timezone.now()
+    risk_evaluate(now=start)
+    assert fired("apikey_new_address") == []
+    elsewhere = Client(HTTP_HOST="localhost", REMOTE_ADDR="203.0.113.50")
+    for _ in range(2):
+        assert elsewhere.get("/api/v1/risk/alerts", HTTP_X_API_KEY=plaintext).status_code == 200
+    risk_evaluate(now=timezone.now(), since=start)
+    (alert,) = fired("apikey_new_address")
+    assert alert.taxpayer_id == world.taxpayer.pk and alert.severity == "warning"
+    assert "从此前未用过的地址203.0.113.50调用，此前已从1个地址调用" in alert.explanation
+    (event,) = AuditEvent.objects.filter(type="apikey.new_address")
+    assert event.ip == "203.0.113.50"
+
+
+def test_refusals_for_a_buyer_tax_id_failing_its_check_digit(world: World, boss: Any) -> None:
+    buyer = {"name": "某某公司", "tax_id": "913202001359040400"}
+    bad = {"kind": "DIGITAL_ORDINARY", "buyer": buyer, "lines": [LINE]}
+    for n in range(3):
+        with pytest.raises(DomainError, match="校验位不正确"):
+            invoice_issue(taxpayer=world.taxpayer, channel=world.digital, draft=parse_draft(bad),
+                          request_id=f"bad-{n}", actor="clerk")  # fmt: skip
+        if n == 1:  # two refusals: below the count
+            risk_evaluate(now=timezone.now())
+            assert fired("buyer_id_invalid") == []
+    # a refusal for another reason (the shape, not the check digit) is not counted
+    shape = {**bad, "buyer": {"name": "某某公司", "tax_id": "ABC"}}
+    with pytest.raises(DomainError, match="应为15、17、18或20位"):
+        invoice_issue(taxpayer=world.taxpayer, channel=world.digital, draft=parse_draft(shape),
+                      request_id=None, actor="clerk")  # fmt: skip
+    risk_evaluate(now=timezone.now())
+    (alert,) = fired("buyer_id_invalid")
+    assert alert.count == 3 and "913202001359040400" in alert.explanation
+    assert not Invoice.objects.filter(buyer__tax_id="913202001359040400").exists()
+
+
+def test_in_quiet_hours_a_critical_alert_is_emailed_and_an_ordinary_one_waits(
+    world: World,
+    boss: Any,
+    smtp: Any,  # noqa: F811
+) -> None:
+    _, inbox = smtp
+    preferences_save(boss, quiet_start=time(22), quiet_end=time(8))
+    night = base().replace(hour=23)
+    invoice = issue(world)
+    Invoice.objects.filter(pk=invoice.pk).update(remarks="改过的备注")  # 严重: the history check
+    for n in range(10):  # 警告: failed sign-ins
+        sign_in("boss", "wrong", "198.51.100.7", night - timedelta(minutes=5, seconds=-n))
+    raised = risk_evaluate(now=night, since=night - timedelta(hours=1))
+    assert sorted(a.severity for a in raised) == ["critical", "warning"]
+    assert job_run_due(now=night) >= 1
+    assert [subject(m) for m in inbox.messages] == ["风险预警：历史记录校验发现问题"]
+    assert job_run_due(now=night + timedelta(hours=8, minutes=59)) == 0  # 07:59: still quiet
+    job_run_due(now=night + timedelta(hours=9))
+    assert [subject(m) for m in inbox.messages][1:] == ["风险预警：同一账户连续登录失败"]

@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fapiao.api.models import ApiKey
+from fapiao.api.models import ApiKey, ApiKeyAddress
 from fapiao.core import fastsql
+from fapiao.core.clients import client
 from fapiao.core.roles import OUTSIDE, Role
 from fapiao.domain.errors import DomainError
 from fapiao.invoicing.ledger import event_append
@@ -21,6 +22,9 @@ from fapiao.invoicing.models import Taxpayer
 from fapiao.security.audit import audit_append
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: (key hash, address) pairs this process knows are recorded: a known address costs no query
+_KNOWN: set[tuple[str, str]] = set()
+KNOWN_MAX = 10_000
 
 
 class ApiKeyError(DomainError):
@@ -92,4 +96,31 @@ def apikey_check(plaintext: str) -> ApiKey | None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         # a write per request would cost every call a commit; a minute is precise enough
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    address = client()
+    if address and (key.key_hash, address) not in _KNOWN:
+        _address_note(key, address, now)
     return key
+
+
+def _address_note(key: ApiKey, address: str, now: datetime) -> None:
+    """Record the first use of ``key`` from ``address``; one from an address after the key's
+    first is audited (``apikey.new_address``), which the risk rule of that name reads."""
+    try:
+        with transaction.atomic():
+            _, created = ApiKeyAddress.objects.get_or_create(
+                key=key, ip=address, defaults={"first_at": now}
+            )
+            earlier = key.addresses.exclude(ip=address).count() if created else 0
+            if earlier:
+                payload = {"prefix": key.prefix, "name": key.name, "earlier": earlier}
+                audit_append(
+                    "apikey.new_address",
+                    actor=f"api:{key.prefix}",
+                    taxpayer=key.taxpayer,
+                    payload=payload,
+                )
+    except IntegrityError:  # a concurrent request of the same key recorded it first
+        pass
+    if len(_KNOWN) >= KNOWN_MAX:
+        _KNOWN.clear()
+    _KNOWN.add((key.key_hash, address))

@@ -21,3 +21,14 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"
+
+
+class ApiKeyAddress(models.Model):
+    """An address a key was used from, kept so that a use from a new one is noticed (风险预警)."""
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="addresses")
+    ip = models.CharField(max_length=45)
+    first_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "ip"], name="api_key_address")]

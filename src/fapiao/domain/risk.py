@@ -81,6 +81,12 @@ RULES: dict[str, Rule] = {
             },
         ),
         Rule(
+            "apikey_new_address",
+            "API密钥从新地址调用",
+            Severity.WARNING,
+            {"history": _t("1", "此前至少已用地址数")},
+        ),
+        Rule(
             "void_red_spike",
             "作废或红冲数量异常",
             Severity.WARNING,
@@ -107,6 +113,12 @@ RULES: dict[str, Rule] = {
         Rule("uploads_refused", "上传被税务机关拒绝", Severity.WARNING, {}),
         Rule(
             "uploads_waiting", "上传等待过久", Severity.WARNING, {"hours": _t("24", "等待小时数")}
+        ),
+        Rule(
+            "buyer_id_invalid",
+            "购买方税号校验位错误",
+            Severity.WARNING,
+            {"count": _t("3", "24小时内被拒次数")},
         ),
         Rule(
             "large_new_buyer",

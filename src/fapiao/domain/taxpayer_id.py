@@ -23,6 +23,10 @@ class BadTaxpayerId(DomainError):
     code = "bad_taxpayer_id"
 
 
+class BadCheckDigit(BadTaxpayerId):
+    """A code of the right shape whose check digit is wrong (a typing error, or a made-up code)."""
+
+
 def compact(value: str) -> str:
     """Upper case, without spaces or dashes."""
     return re.sub(r"[\s\-]", "", value).upper()
@@ -35,7 +39,7 @@ def validate_uscc(value: str, *, field: str = "tax_id", label: str = "统一社�
     try:
         return str(uscc.validate(number))
     except InvalidChecksum:
-        raise BadTaxpayerId(Text("{0}“{1}”校验位不正确", label, number), field=field) from None
+        raise BadCheckDigit(Text("{0}“{1}”校验位不正确", label, number), field=field) from None
     except ValidationError:
         raise BadTaxpayerId(
             Text("{0}“{1}”格式不正确（应为18位数字或大写字母）", label, number), field=field
@@ -52,5 +56,5 @@ def validate_buyer_id(value: str, *, field: str = "buyer.tax_id") -> str:
             Text("{0}“{1}”应为15、17、18或20位数字或大写字母", label, number), field=field
         )
     if len(number) == 18 and not (uscc.is_valid(number) or ric.is_valid(number)):
-        raise BadTaxpayerId(Text("{0}“{1}”校验位不正确", label, number), field=field)
+        raise BadCheckDigit(Text("{0}“{1}”校验位不正确", label, number), field=field)
     return number

@@ -24,6 +24,7 @@ from fapiao.domain.invoice import Draft, validate_draft
 from fapiao.domain.kinds import ChannelType, InvoiceKind, spec
 from fapiao.domain.rates import TaxpayerKind
 from fapiao.domain.tax import Computed
+from fapiao.domain.taxpayer_id import BadCheckDigit
 from fapiao.invoicing.drafts import DraftInput, seller_of
 from fapiao.invoicing.errors import (
     FUTURE_MESSAGE,
@@ -52,6 +53,7 @@ from fapiao.invoicing.staging import (
 )
 from fapiao.invoicing.uploads import DeviceState, device_state
 from fapiao.jobs.services import job_enqueue
+from fapiao.security.audit import audit_append
 
 
 def check_channel(
@@ -170,10 +172,22 @@ def invoice_issue(
             delivery_enqueue(locked, invoice, method="email", to=invoice.buyer_email, actor=actor)
         return invoice
 
-    return with_numbers(
-        channel, local_date(issued_at).year, actor,
-        lambda: idempotent(taxpayer, request_id, content, run),
-    )  # fmt: skip
+    try:
+        return with_numbers(
+            channel, local_date(issued_at).year, actor,
+            lambda: idempotent(taxpayer, request_id, content, run),
+        )  # fmt: skip
+    except BadCheckDigit as refused:
+        if refused.field == "buyer.tax_id":
+            refusal_record(taxpayer, actor, draft.draft.buyer.tax_id)
+        raise
+
+
+def refusal_record(taxpayer: Taxpayer, actor: str, tax_id: str) -> None:
+    """Audit an invoice refused for its buyer's tax id failing the check digit: one typing
+    error is nothing, many are what the risk rule ``buyer_id_invalid`` looks for."""
+    payload = {"reason": "buyer_id_checksum", "tax_id": tax_id}
+    audit_append("invoice.refused", actor=actor, taxpayer=taxpayer, payload=payload)
 
 
 def with_numbers(channel: Channel, year: int, actor: str, body: Callable[[], Invoice]) -> Invoice:

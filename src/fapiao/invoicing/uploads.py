@@ -156,14 +156,22 @@ def _lease(taxpayer_id: int, now: datetime, *, force: bool = False) -> bool:
 
 
 def _release(
-    taxpayer_id: int, *, error: str = "", now: datetime, anchored: list[str] | None = None
+    taxpayer_id: int,
+    *,
+    error: str = "",
+    now: datetime,
+    anchored: list[str] | None = None,
+    unanchored: str = "",
 ) -> None:
     """Free the lease; ``anchored`` (what the authority objected to of the heads sent with the
-    round) says the heads reached it now."""
+    round) says the heads reached it now, ``unanchored`` why they did not (the uploads were
+    answered all the same, so it is no reason to wait)."""
     lease = UploadLease.objects.get(taxpayer_id=taxpayer_id)
     lease.holder, lease.until = "", None
     if anchored is not None:
         anchored_on(lease, anchored, now)
+    elif unanchored:
+        lease.anchor_error = unanchored[:500]
     if error:
         lease.failures += 1
         lease.retry_at = now + min(timedelta(seconds=2**lease.failures), RETRY_MAX)
@@ -214,19 +222,31 @@ def upload_flush(
         moment = now or timezone.now()
         if not _lease(taxpayer_id, moment, force=force):
             continue
-        error, sent, anchored = "", result.sent, None
+        error, sent, anchored, unanchored = "", result.sent, None, ""
         try:
-            while _flush_batch(taxpayer_id, client, batch, result, now):
-                pass
-            if result.sent > sent:  # 存证: the heads go with what was uploaded
-                anchored = anchor_heads(Taxpayer(pk=taxpayer_id), client)
-        except (Unreachable, DomainError) as unreachable:  # whole batch unanswered: wait
-            error = getattr(unreachable, "message", None) or str(unreachable)
-            result.unreachable.append(error)
-            log.warning("upload of taxpayer %s waits: %s", taxpayer_id, error)
+            try:
+                while _flush_batch(taxpayer_id, client, batch, result, now):
+                    pass
+            except (Unreachable, DomainError) as unreachable:  # whole batch unanswered: wait
+                error = _reason(unreachable)
+                result.unreachable.append(error)
+                log.warning("upload of taxpayer %s waits: %s", taxpayer_id, error)
+            if not error and result.sent > sent:  # 存证: the heads go with what was uploaded
+                try:
+                    anchored = anchor_heads(Taxpayer(pk=taxpayer_id), client)
+                except (Unreachable, DomainError) as failed:
+                    # the uploads were answered, so the next ones need not wait: the heads go
+                    # with them, or with the daily round
+                    unanchored = f"存证未送达：{_reason(failed)}"
+                    log.warning("anchoring of taxpayer %s failed: %s", taxpayer_id, unanchored)
         finally:
-            _release(taxpayer_id, error=error, now=now or timezone.now(), anchored=anchored)
+            moment = now or timezone.now()
+            _release(taxpayer_id, error=error, now=moment, anchored=anchored, unanchored=unanchored)
     return result
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "message", None) or str(error)
 
 
 def _flush_batch(

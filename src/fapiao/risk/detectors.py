@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from fapiao.core.clock import local_date
 from fapiao.domain import risk as rules
 from fapiao.invoicing.models import (
     Membership,
@@ -200,4 +201,51 @@ def _bulk_export(ctx: Context) -> Iterator[Finding]:
                 f"{event.actor}于{at_text(event.at)}导出了{rows}行数据"
                 f"（{event.payload.get('what') or event.payload.get('file', '')}）",
                 [("审计日志", "/audit/?type=export")],
+            )
+
+
+@detector("apikey_new_address")
+def _key_new_address(ctx: Context) -> Iterator[Finding]:
+    rule = "apikey_new_address"
+    for event in _audited(ctx, "apikey.new_address"):
+        earlier = int(event.payload.get("earlier") or 0)
+        if ctx.on(event.taxpayer_id, rule) and earlier >= ctx.limit(
+            event.taxpayer_id, rule, "history"
+        ):
+            prefix = event.payload.get("prefix", "")
+            yield Finding(
+                rule,
+                event.taxpayer_id,
+                f"{prefix}:{event.ip}",
+                1,
+                f"API密钥“{event.payload.get('name', '')}”（{prefix}…）于{at_text(event.at)}"
+                f"从此前未用过的地址{event.ip}调用，此前已从{earlier}个地址调用",
+                [("API密钥", "/settings/keys/"), ("审计日志", f"/audit/?actor={event.actor}")],
+            )
+
+
+@detector("buyer_id_invalid")
+def _buyer_id_invalid(ctx: Context) -> Iterator[Finding]:
+    rule = "buyer_id_invalid"
+    refused = AuditEvent.objects.filter(
+        type="invoice.refused",
+        payload__reason="buyer_id_checksum",
+        at__gt=ctx.now - timedelta(hours=24),
+        at__lte=ctx.now,
+    ).exclude(taxpayer=None)
+    by_taxpayer: dict[int, list[AuditEvent]] = defaultdict(list)
+    for event in refused.order_by("sequence"):
+        by_taxpayer[event.taxpayer_id].append(event)
+    for taxpayer_id, events in by_taxpayer.items():
+        if ctx.on(taxpayer_id, rule) and len(events) >= ctx.limit(taxpayer_id, rule, "count"):
+            ids = "、".join(sorted({e.payload.get("tax_id", "") for e in events})[:5])
+            actors = "、".join(sorted({e.actor for e in events})[:5])
+            yield Finding(
+                rule,
+                taxpayer_id,
+                str(local_date(events[0].at)),
+                len(events),
+                f"24小时内{len(events)}次开票因购买方纳税人识别号校验位错误被拒（{ids}），"
+                f"操作人：{actors}",
+                [("审计日志", "/audit/?type=invoice.refused")],
             )
