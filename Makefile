@@ -93,6 +93,7 @@ bench: $(STAMP) system-packages
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/receive.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "fapiao.batches",
     "fapiao.approvals",
     "fapiao.orders",
+    "fapiao.receiving",
     "fapiao.invoicing",
     "fapiao.documents",
     "fapiao.api",

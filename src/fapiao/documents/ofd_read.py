@@ -33,15 +33,16 @@ def _parsed(archive: BoundedZip) -> dict[str, Any]:
     names = archive.names()
     custom = {item.get("Name", ""): (item.text or "") for item in ofd.iter(f"{{{NS}}}CustomData")}
     texts: dict[int, str] = {}
-    page_texts = []
+    page_texts, placed = [], []
+    templates = [
+        _placed(safe_xml(archive.read(n)), {})
+        for n in sorted(names)
+        if n.endswith("/Content.xml") and "/Tpls/" in n
+    ]
     for name in sorted(n for n in names if n.endswith("/Content.xml") and "/Pages/" in n):
-        page = safe_xml(archive.read(name))
-        words = []
-        for element in page.iter(f"{{{NS}}}TextObject"):
-            text = "".join(code.text or "" for code in element.iter(f"{{{NS}}}TextCode"))
-            texts[int(element.get("ID", "0"))] = text
-            words.append(text)
-        page_texts.append(words)
+        words = _placed(safe_xml(archive.read(name)), texts)
+        page_texts.append([word[0] for word in words])
+        placed.append([word for template in templates for word in template] + words)
     tagged: dict[str, str] = {}
     tag_files = [n for n in names if n.endswith("Tags/CustomTag.xml")]
     try:  # the tags are a help to the reader: malformed ones are passed over, not fatal
@@ -52,9 +53,31 @@ def _parsed(archive: BoundedZip) -> dict[str, Any]:
         refs = [ref.text or "" for ref in field.findall(f"{{{NS}}}ObjectRef")]
         if refs and all(ref.strip().isdigit() for ref in refs):
             tagged[field.tag.split("}")[-1]] = "".join(texts.get(int(ref), "") for ref in refs)
-    result: dict[str, Any] = {"custom": custom, "pages": page_texts, "tagged": tagged}
+    result: dict[str, Any] = {
+        "custom": custom,
+        "pages": page_texts,
+        "tagged": tagged,
+        "placed": placed,
+    }
     for attached in ("original_invoice", "signature"):
         name = f"Doc_0/Attachs/{attached}.xml"
         if name in names:
             result[attached] = archive.read(name)
     return result
+
+
+def _placed(
+    page: ET.Element, texts: dict[int, str]
+) -> list[tuple[str, float, float, float, float]]:
+    """Each text object's text and box (x, y, width, height in mm, y downwards); ``texts``
+    gets each object's text by its ID (what CustomTag.xml points at)."""
+    words = []
+    for element in page.iter(f"{{{NS}}}TextObject"):
+        text = "".join(code.text or "" for code in element.iter(f"{{{NS}}}TextCode"))
+        texts[int(element.get("ID", "0"))] = text
+        try:
+            x, y, width, height = (float(v) for v in element.get("Boundary", "").split()[:4])
+        except ValueError:
+            x = y = width = height = 0.0
+        words.append((text, x, y, width, height))
+    return words

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReceivingConfig(AppConfig):
+    name = "fapiao.receiving"
+    verbose_name = "进项与报销"

@@ -1,0 +1,338 @@
+"""Reading a received invoice file: every source it offers, each made a
+:class:`~fapiao.domain.reading.Candidate` and merged page by page (:mod:`fapiao.domain.reading`).
+
+- 数电 XML: the XML itself.
+- OFD: the attached original_invoice.xml of older e-invoices, CustomData, the fields
+  CustomTag.xml points at, the QR payload the XML carries, and the page's text objects by their
+  layout (template and page).
+- PDF: each page's text layer by its layout (pdfium gives each run of text its box), the QR
+  code printed on it (drawn by pdfium, read by zxing-cpp) and, for ours, the payload in the
+  Subject. Several invoices in one PDF are one per page; a page with no invoice number (a
+  list of goods continued) is passed over.
+- A picture (JPEG, PNG): the QR code in it.
+- QR text pasted (``01,32,…``).
+- ZIP: each member, as above (one level deep, within the archive bounds).
+
+Everything is bounded: the file's size (``FAPIAO_FILE_MAX_BYTES``), an archive's members and
+sizes (``core.archives.INVOICE``), a PDF's pages (:data:`MAX_PAGES`) and the time spent
+(:data:`TIME_LIMIT`, checked between pages and members).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_xml
+
+from fapiao.core.archives import INVOICE, BoundedZip
+from fapiao.documents.digital_xml import parse_xml
+from fapiao.documents.ofd_read import parse_ofd
+from fapiao.documents.readers import UnreadableFile, file_size_check
+from fapiao.domain.errors import DomainError, Text
+from fapiao.domain.facelayout import Word, date_of, read_face
+from fapiao.domain.kinds import InvoiceKind, spec
+from fapiao.domain.qr import parse_qr
+from fapiao.domain.reading import MONEY, Candidate, Line, Reading, Source, merge
+
+MAX_PAGES = 100
+TIME_LIMIT = 60.0  # seconds a file may take
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff")
+
+
+class Deadline:
+    def __init__(self, name: str, seconds: float = TIME_LIMIT) -> None:
+        self.name, self.end = name, time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise UnreadableFile(Text("读取文件“{0}”超时", self.name), field="file")
+
+
+def read_file(name: str, content: bytes, *, deadline: Deadline | None = None) -> list[Reading]:
+    """Every invoice ``content`` holds, read; :class:`UnreadableFile` (in Chinese, naming the
+    file) when it holds none or cannot be read."""
+    file_size_check(name, len(content))
+    if not content.strip():
+        raise UnreadableFile(Text("文件“{0}”是空文件", name), field="file")
+    deadline = deadline or Deadline(name)
+    try:
+        readings = list(_read(name, content, deadline, nested=False))
+    except UnreadableFile:
+        raise
+    except DomainError as refused:  # a bad XML, OFD, archive or QR: one kind of refusal
+        raise UnreadableFile(refused.message, field="file") from None
+    except (ValueError, KeyError, TypeError, IndexError, OSError, RecursionError) as error:
+        # a file that breaks a parser is refused like any unreadable file
+        raise UnreadableFile(Text("文件“{0}”无法读取：{1}", name, type(error).__name__),
+                             field="file") from None  # fmt: skip
+    if not readings:
+        raise UnreadableFile(Text("文件“{0}”中没有可识别的发票", name), field="file")
+    return readings
+
+
+def _read(name: str, content: bytes, deadline: Deadline, *, nested: bool) -> Iterator[Reading]:
+    head = content.lstrip()[:8]
+    if content.startswith(b"%PDF"):
+        yield from _pdf(content, deadline)
+    elif content.startswith(b"PK"):
+        archive = BoundedZip(content, INVOICE, label="压缩文件")
+        if "OFD.xml" in archive.names():
+            yield _ofd(content)
+        elif nested:
+            raise UnreadableFile(Text("压缩文件“{0}”中又有压缩文件，不予读取", name), field="file")
+        else:
+            yield from _zip(archive, deadline)
+    elif head.startswith(b"<"):
+        yield merge([_xml_candidate(content)])
+    elif content.startswith(_IMAGES):
+        yield from _image(name, content)
+    elif re.match(rb"\s*01[,\xef]", content):
+        yield merge([qr_candidate(content.decode("utf-8", "replace"))])
+    else:
+        raise UnreadableFile(
+            Text("无法识别文件“{0}”：请上传发票的PDF、OFD、XML、图片、二维码内容或ZIP", name),
+            field="file",
+        )
+
+
+def _zip(archive: BoundedZip, deadline: Deadline) -> Iterator[Reading]:
+    for member in sorted(archive.names()):
+        if member.endswith("/") or member.rsplit("/", 1)[-1].startswith("."):
+            continue
+        deadline.check()
+        try:
+            yield from _read(member, archive.read(member), deadline, nested=True)
+        except UnreadableFile:
+            if member.lower().endswith((".pdf", ".ofd", ".xml", ".png", ".jpg", ".jpeg")):
+                raise
+            # anything else in a bulk download (a list, a readme) is no invoice: passed over
+
+
+def qr_candidate(payload: str) -> Candidate:
+    """What an invoice QR payload says (its amount is 价税合计 for 数电, else 合计金额)."""
+    qr = parse_qr(payload)
+    amount = "total" if qr.kind and spec(qr.kind).qr_amount_includes_tax else "amount_excl_tax"
+    return Candidate(
+        Source.QR,
+        {
+            "kind": qr.kind.value if qr.kind else None,
+            "invoice_code": qr.code or None,
+            "invoice_number": qr.number,
+            "date": qr.issued_on,
+            "check_code": qr.check_code if len(qr.check_code) == 20 else None,
+            amount: qr.amount,
+        },
+    )
+
+
+def _money(text: str | None) -> Decimal | None:
+    cleaned = re.sub(r"[¥￥,\s]", "", text or "")
+    try:
+        return Decimal(cleaned) if cleaned else None
+    except InvalidOperation:
+        return None
+
+
+def _day(text: str | None) -> Any:
+    return date_of(text or "")
+
+
+def _xml_candidate(content: bytes) -> Candidate:
+    facts = parse_xml(content)
+    special = facts["special"]
+    lines = [
+        Line(
+            name=line["name"], spec=line["spec"], unit=line["unit"], quantity=line["quantity"],
+            unit_price=line["unit_price"], amount=line["amount"], rate=_rate_text(line["rate"]),
+            tax=line["tax"],
+        )
+        for line in facts["lines"]
+    ]  # fmt: skip
+    return Candidate(
+        Source.XML,
+        {
+            "kind": (
+                InvoiceKind.DIGITAL_SPECIAL if special else InvoiceKind.DIGITAL_ORDINARY
+            ).value,
+            "invoice_number": facts["number"],
+            "date": _day(facts["issued_on"]),
+            "buyer_name": facts["buyer"]["name"],
+            "buyer_tax_id": facts["buyer"]["tax_id"],
+            "seller_name": facts["seller"]["name"],
+            "seller_tax_id": facts["seller"]["tax_id"],
+            "amount_excl_tax": facts["amount"],
+            "tax": facts["tax"],
+            "total": facts["total"],
+            "total_in_words": facts["total_in_words"],
+            "remarks": facts["remarks"],
+            "issuer": facts["drawer"],
+        },
+        lines,
+    )
+
+
+def _rate_text(rate: str) -> str:
+    """0.13 → 13%; 13% and the words (免税, 不征税) as they are."""
+    try:
+        value = Decimal(rate)
+    except InvalidOperation:
+        return rate
+    return f"{(value * 100).normalize():f}%" if value < 1 else f"{value.normalize():f}%"
+
+
+def _local(element: ET.Element, name: str) -> str:
+    for child in element.iter():
+        if child.tag.rsplit("}", 1)[-1] == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _attached_candidate(content: bytes) -> Candidate | None:
+    """The original_invoice.xml of an older e-invoice's OFD (namespace e-invoice/2019)."""
+    try:
+        root = safe_xml(content)
+    except (ET.ParseError, DefusedXmlException):
+        return None
+    goods = [g for g in root.iter() if g.tag.rsplit("}", 1)[-1] == "GoodsInfo"]
+    lines = [
+        Line(
+            name=_local(g, "Item"), spec=_local(g, "Specification"),
+            unit=_local(g, "MeasurementDimension"), quantity=_local(g, "Quantity"),
+            unit_price=_local(g, "Price"), amount=_money(_local(g, "Amount")),
+            rate=_local(g, "TaxScheme"), tax=_money(_local(g, "TaxAmount")),
+        )
+        for g in goods
+    ]  # fmt: skip
+    candidate = Candidate(
+        Source.ATTACHED,
+        {
+            "invoice_code": _local(root, "InvoiceCode"),
+            "invoice_number": _local(root, "InvoiceNo"),
+            "date": _day(_local(root, "IssueDate")),
+            "check_code": _local(root, "InvoiceCheckCode"),
+            "buyer_name": _local(root, "BuyerName"),
+            "buyer_tax_id": _local(root, "BuyerTaxID"),
+            "seller_name": _local(root, "SellerName"),
+            "seller_tax_id": _local(root, "SellerTaxID"),
+            "amount_excl_tax": _money(_local(root, "TaxExclusiveTotalAmount")),
+            "tax": _money(_local(root, "TaxTotalAmount")),
+            "total": _money(_local(root, "TaxInclusiveTotalAmount")),
+            "remarks": _local(root, "Note"),
+            "issuer": _local(root, "InvoiceClerk"),
+        },
+        lines,
+    )
+    graph = _local(root, "GraphCode")
+    if graph.startswith("01,"):
+        with contextlib.suppress(DomainError):
+            candidate.fields["kind"] = qr_candidate(graph).fields["kind"]
+    return candidate
+
+
+#: where OFD.xml's CustomData and the CustomTag.xml fields keep each field
+_CUSTOM_KEYS = {
+    "invoice_code": "发票代码", "invoice_number": "发票号码", "date": "开票日期",
+    "check_code": "校验码", "buyer_name": "购买方名称", "buyer_tax_id": "购买方纳税人识别号",
+    "seller_name": "销售方名称", "seller_tax_id": "销售方纳税人识别号",
+    "amount_excl_tax": "合计金额", "tax": "合计税额", "total": "价税合计",
+}  # fmt: skip
+_TAG_KEYS = {
+    "invoice_code": "InvoiceCode", "invoice_number": "InvoiceNo", "date": "IssueDate",
+    "buyer_name": "BuyerName", "buyer_tax_id": "BuyerTaxID", "seller_name": "SellerName",
+    "seller_tax_id": "SellerTaxID", "amount_excl_tax": "TaxExclusiveTotalAmount",
+    "tax": "TaxTotalAmount", "total": "TaxInclusiveTotalAmount", "issuer": "InvoiceClerk",
+    "remarks": "Note",
+}  # fmt: skip
+
+
+def _mapped(source: str, values: dict[str, str], keys: dict[str, str]) -> Candidate:
+    """A candidate of ``values`` kept under ``keys``: money and the date read, text as it is."""
+    fields: dict[str, Any] = {}
+    for name, key in keys.items():
+        value = values.get(key)
+        fields[name] = _money(value) if name in MONEY else _day(value) if name == "date" else value
+    return Candidate(source, fields)
+
+
+def _ofd(content: bytes) -> Reading:
+    parsed = parse_ofd(content)
+    candidates = [
+        _mapped(Source.CUSTOM, parsed["custom"], _CUSTOM_KEYS),
+        _mapped(Source.TAGS, parsed["tagged"], _TAG_KEYS),
+    ]
+    if "original_invoice" in parsed and (found := _attached_candidate(parsed["original_invoice"])):
+        candidates.append(found)
+    if parsed["placed"]:
+        words = [Word(t, x, y, x + w, y + h) for t, x, y, w, h in parsed["placed"][0]]
+        candidates.append(read_face(words, source=Source.TEXT))
+    return merge(candidates)
+
+
+def _pdf(content: bytes, deadline: Deadline) -> Iterator[Reading]:
+    import pypdfium2
+
+    from fapiao.receiving.pictures import qr_payloads
+
+    try:
+        pdf = pypdfium2.PdfDocument(content)
+    except pypdfium2.PdfiumError as error:
+        raise UnreadableFile(Text("PDF文件无法读取：{0}", error), field="file") from None
+    try:
+        subject = _subject(content)
+        if len(pdf) > MAX_PAGES:
+            raise UnreadableFile(Text("PDF文件超过{0}页，请拆分后上传", MAX_PAGES), field="file")
+        for index in range(len(pdf)):
+            deadline.check()
+            page = pdf[index]
+            candidates = [read_face(_page_words(page), source=Source.TEXT)]
+            payloads = qr_payloads(page.render(scale=3).to_pil())
+            if index == 0 and subject.startswith("01,"):
+                payloads.insert(0, subject)
+            for payload in payloads[:1]:
+                with contextlib.suppress(DomainError):
+                    candidates.append(qr_candidate(payload))
+            if any(c.fields.get("invoice_number") for c in candidates):
+                yield merge(candidates, page=index + 1)
+    finally:
+        pdf.close()
+
+
+def _subject(content: bytes) -> str:
+    """Our PDFs carry the QR payload in the document's Subject."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return str((PdfReader(io.BytesIO(content)).metadata or {}).get("/Subject", "") or "")
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
+
+
+def _page_words(page: Any) -> list[Word]:
+    """Each run of text on the page and its box, y downwards (pdfium counts upwards)."""
+    text = page.get_textpage()
+    height = page.get_height()
+    words = []
+    for index in range(text.count_rects()):
+        left, bottom, right, top = text.get_rect(index)
+        run = text.get_text_bounded(left, bottom, right, top)
+        for part in run.replace("\r", "\n").split("\n"):
+            if part.strip():
+                words.append(Word(part, left, height - top, right, height - bottom))
+    return words
+
+
+def _image(name: str, content: bytes) -> Iterator[Reading]:
+    from fapiao.receiving.pictures import open_picture, qr_payloads
+
+    payloads = qr_payloads(open_picture(name, content))
+    for payload in payloads[:1]:
+        yield merge([qr_candidate(payload)])
