@@ -12,8 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 from django.core.management import CommandError, call_command
+from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfReader, PdfWriter
 
 from fapiao.documents.readers import UnreadableFile
@@ -239,3 +241,64 @@ def test_the_command_prints_what_it_read(world: World, tmp_path: Path, capsys: A
     with pytest.raises(CommandError) as nothing:
         call_command("read", str(junk), str(tmp_path / "missing.pdf"))
     assert nothing.value.returncode == 5
+
+
+def photograph(pdf: bytes, *, angle: float = 15, quality: int = 60, screenshot: bool = False,
+               perspective: bool = False) -> bytes:  # fmt: skip
+    """Our PDF as a photo: rasterised, turned, blurred, JPEG-compressed; or small inside a
+    larger screenshot; or seen at a slant."""
+    page = pypdfium2.PdfDocument(pdf)[0].render(scale=2.5).to_pil().convert("RGB")
+    if perspective:
+        width, height = page.size
+        page = page.transform(
+            page.size, Image.Transform.QUAD,
+            (0, 0, 40, height, width, height - 30, width - 60, 20), Image.Resampling.BICUBIC,
+            fillcolor=(235, 230, 220),
+        )  # fmt: skip
+    turned = page.rotate(
+        angle, expand=True, fillcolor=(235, 230, 220), resample=Image.Resampling.BICUBIC
+    )
+    photo = turned.filter(ImageFilter.GaussianBlur(0.8))
+    if screenshot:
+        screen = Image.new("RGB", (photo.width * 2, photo.height * 2), (245, 245, 245))
+        ImageDraw.Draw(screen).text((20, 20), "聊天记录 发票.pdf 已下载", fill=(0, 0, 0))
+        screen.paste(photo.resize((photo.width * 3 // 4, photo.height * 3 // 4)), (300, 260))
+        photo = screen
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "how"),
+    [
+        (InvoiceKind.DIGITAL_SPECIAL, {"angle": 15, "quality": 60}),
+        (InvoiceKind.VAT_SPECIAL_PAPER, {"angle": -15, "quality": 60}),
+        (InvoiceKind.DIGITAL_ORDINARY, {"angle": 3, "screenshot": True}),
+        (InvoiceKind.VAT_ORDINARY_ELECTRONIC, {"angle": 0, "perspective": True}),
+    ],
+)
+def test_a_photo_of_our_own_invoice_is_read_with_every_key_field_right(
+    world: World, kind: InvoiceKind, how: dict[str, Any]
+) -> None:
+    invoice = issue(world, kind)
+    (found,) = read_file("photo.jpg", photograph(document_render(invoice, "pdf"), **how))
+    fields = found.as_json()
+    assert {k: fields[k] for k in expected(invoice)} == expected(invoice)
+    assert fields["sources"]["buyer_name"] == "ocr" and fields["sources"]["total"] in ("qr", "ocr")
+    assert 0 < fields["confidence"]["buyer_name"] <= 1
+    assert [line["amount"] for line in fields["lines"]] == [
+        str(line.amount) for line in invoice.lines.order_by("index")
+    ]
+
+
+def test_a_scanned_pdf_is_read_by_ocr(world: World) -> None:
+    invoice = issue(world, InvoiceKind.DIGITAL_ORDINARY)
+    picture = Image.open(io.BytesIO(photograph(document_render(invoice, "pdf"), angle=0)))
+    scanned = io.BytesIO()
+    picture.save(scanned, "PDF", resolution=150)  # pictures only: no text layer
+    (found,) = read_file("scan.pdf", scanned.getvalue())
+    assert (found.page, found.value("invoice_number"), found.value("total")) == (
+        1, invoice.number, invoice.total,
+    )  # fmt: skip
+    assert found.fields["seller_tax_id"].source == "ocr"

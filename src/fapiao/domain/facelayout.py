@@ -78,6 +78,7 @@ class Word:
     x1: float
     y1: float
     score: float = 1.0
+    part: bool = False  # one of the space-separated parts of a box (OCR joins cells)
 
     @property
     def height(self) -> float:
@@ -153,11 +154,11 @@ def labels_of(rows: list[list[Word]]) -> list[Label]:
             best = None
             text = ""
             for end in range(start, min(start + 4, len(row))):
-                text += re.sub(r"\s", "", row[end].text).rstrip(":")
+                text += re.sub(r"[\s:]", "", row[end].text)
                 for label in LABELS:
-                    fits = text == label or (text.startswith(label) and end == start)
-                    if fits and (best is None or len(label) > len(best[0])):
-                        best = (label, end, text[len(label) :].lstrip(":"))
+                    bare = label.replace(":", "")
+                    if text.startswith(bare) and (best is None or len(label) > len(best[0])):
+                        best = (label, end, text[len(bare) :])
             if best is None:
                 start += 1
                 continue
@@ -179,7 +180,8 @@ def _right_of(label: Label, rows: list[list[Word]], labels: list[Label]) -> list
         w.x0
         for row in rows
         for w in row
-        if w.text.strip() in MARKS
+        if w.text.strip()
+        and set(w.text.strip()) <= MARKS
         and w.x0 > label.box.x0
         and abs(w.cy - label.box.cy) < 1.5 * label.box.height
     ]
@@ -198,12 +200,16 @@ def _value(label: Label | None, rows: list[list[Word]], labels: list[Label]) -> 
     (a wide gap ends the run: what stands beyond belongs to another box)."""
     if label is None:
         return ""
-    run: list[Word] = []
+    run: list[Word] = [Word(label.rest, label.box.x0, label.box.y0, label.box.x1, label.box.y1)]
     for word in _right_of(label, rows, labels):
-        if run and word.x0 - run[-1].x1 > 3 * max(word.height, run[-1].height):
+        if word.x0 - run[-1].x1 > 3 * max(word.height, run[-1].height):
             break
         run.append(word)
-    return (label.rest + _joined(run)).strip()
+    return _joined(run).strip()
+
+
+def _digits(label: Label | None, rows: list[list[Word]], labels: list[Label]) -> str:
+    return re.sub(r"\s", "", _value(label, rows, labels))
 
 
 def date_of(text: str) -> date | None:
@@ -226,18 +232,52 @@ def _first(labels: list[Label], name: str, nth: int = 0) -> Label | None:
     return found[nth] if len(found) > nth else None
 
 
+def _width(text: str) -> int:
+    return sum(2 if _CJK.match(char) else 1 for char in text)
+
+
+def split(word: Word) -> list[Word]:
+    """A box's space-separated parts, each with its share of the box: OCR reads ``7.44
+    3589.38`` or ``*螺纹钢* HRB400`` as one box across two cells."""
+    parts = word.text.split()
+    if len(parts) < 2:
+        return [word]
+    unit = (word.x1 - word.x0) / max(_width(word.text), 1)
+    out, x = [], word.x0
+    for match in re.finditer(r"\S+", word.text):
+        x = word.x0 + _width(word.text[: match.start()]) * unit
+        end = x + _width(match.group()) * unit
+        out.append(Word(match.group(), x, word.y0, end, word.y1, word.score, part=True))
+    return out
+
+
+def kind_of(text: str) -> str | None:
+    """The kind the title prints; a title partly hidden by a stamp still tells 数电 by 电子发票
+    beside 专用发票 or 普通发票."""
+    found = next((kind for title, kind in _KINDS if title in text), None)
+    if found is None and "电子发票" in text and "增值税电子" not in text:
+        if "专用发票" in text:
+            return "DIGITAL_SPECIAL"
+        if "普通发票" in text:
+            return "DIGITAL_ORDINARY"
+    return found
+
+
 def read_face(words: list[Word], *, source: str) -> Candidate:
     """The fields the face shows; what is not found stays out."""
     words = [
-        Word(normalise(w.text), w.x0, w.y0, w.x1, w.y1, w.score) for w in words if w.text.strip()
+        part
+        for w in words
+        if w.text.strip()
+        for part in split(Word(normalise(w.text), w.x0, w.y0, w.x1, w.y1, w.score))
     ]
     rows = rows_of(words)
     labels = labels_of(rows)
     text = "".join(_joined(row) for row in rows)
     fields: dict[str, object] = {}
-    fields["kind"] = next((kind for title, kind in _KINDS if title in text), None)
-    number = re.search(r"\d{20}|\d{8}", _value(_first(labels, "发票号码"), rows, labels))
-    code = re.search(r"\d{12}|\d{10}", _value(_first(labels, "发票代码"), rows, labels))
+    fields["kind"] = kind_of(text)
+    number = re.search(r"\d{20}|\d{8}", _digits(_first(labels, "发票号码"), rows, labels))
+    code = re.search(r"\d{12}|\d{10}", _digits(_first(labels, "发票代码"), rows, labels))
     check = re.sub(r"\D", "", _value(_first(labels, "校验码"), rows, labels))
     fields.update(
         invoice_number=number[0] if number else None,
@@ -316,7 +356,8 @@ def segments(row: list[Word]) -> list[Word]:
     for word in row:
         last = merged[-1][-1] if merged else None
         close = last is not None and word.x0 - last.x1 < 0.6 * max(word.height, last.height)
-        if close and not any(_figure(w.text) for w in (word, last) if w is not None):
+        apart = last is not None and (word.part or last.part)
+        if close and not apart and not any(_figure(w.text) for w in (word, last) if w):
             merged[-1].append(word)
         else:
             merged.append([word])

@@ -292,13 +292,16 @@ def _pdf(content: bytes, deadline: Deadline) -> Iterator[Reading]:
         for index in range(len(pdf)):
             deadline.check()
             page = pdf[index]
-            candidates = [read_face(_page_words(page), source=Source.TEXT)]
-            payloads = qr_payloads(page.render(scale=3).to_pil())
+            words = _page_words(page)
+            picture = page.render(scale=3).to_pil()
+            if not words:  # a scan: its picture is all there is
+                if (scanned := _picture(picture, page=index + 1)) is not None:
+                    yield scanned
+                continue
+            payloads = qr_payloads(picture)
             if index == 0 and subject.startswith("01,"):
                 payloads.insert(0, subject)
-            for payload in payloads[:1]:
-                with contextlib.suppress(DomainError):
-                    candidates.append(qr_candidate(payload))
+            candidates = [read_face(words, source=Source.TEXT), *_qr_candidates(payloads)]
             if any(c.fields.get("invoice_number") for c in candidates):
                 yield merge(candidates, page=index + 1)
     finally:
@@ -331,8 +334,29 @@ def _page_words(page: Any) -> list[Word]:
 
 
 def _image(name: str, content: bytes) -> Iterator[Reading]:
-    from fapiao.receiving.pictures import open_picture, qr_payloads
+    from fapiao.receiving.pictures import open_picture
 
-    payloads = qr_payloads(open_picture(name, content))
-    for payload in payloads[:1]:
-        yield merge([qr_candidate(payload)])
+    picture = open_picture(name, content)
+    reading = _picture(picture)
+    if reading is not None:
+        yield reading
+
+
+def _picture(picture: Any, *, page: int | None = None) -> Reading | None:
+    """What OCR and the QR code say of a picture (a photo, a scan, a scanned PDF's page)."""
+    from fapiao.receiving.ocr import ocr_words
+    from fapiao.receiving.pictures import qr_payloads
+
+    candidates = [read_face(ocr_words(picture), source=Source.OCR)]
+    candidates += _qr_candidates(qr_payloads(picture))
+    if not any(c.fields.get("invoice_number") for c in candidates):
+        return None
+    return merge(candidates, page=page)
+
+
+def _qr_candidates(payloads: list[str]) -> list[Candidate]:
+    """The first payload that reads as an invoice QR."""
+    for payload in payloads:
+        with contextlib.suppress(DomainError):
+            return [qr_candidate(payload)]
+    return []

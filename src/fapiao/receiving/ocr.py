@@ -1,0 +1,105 @@
+"""OCR of invoice pictures and scanned pages with RapidOCR (PaddleOCR's models on onnxruntime,
+shipped inside the ``rapidocr`` package: nothing is downloaded), on one thread.
+
+A photo is seldom straight: the boxes OCR finds are turned by the photo's skew, so the words
+are turned back by the boxes' median angle before the layout reads them (rows and columns are
+then level again). The QR code is read from the same picture by zxing-cpp, which minds no
+rotation."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fapiao.domain.facelayout import Word
+
+#: the longest side a picture is read at (phone photos are larger; the text stays legible)
+MAX_SIDE = 1280
+
+
+@cache
+def _engine(side: int) -> Any:
+    import rapidocr
+
+    models = Path(rapidocr.__file__).parent / "models"
+    return rapidocr.RapidOCR(
+        params={
+            "Global.log_level": "error",
+            "Global.max_side_len": side,
+            "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
+            "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
+            "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+    )
+
+
+def _skew(quads: list[list[list[float]]]) -> float:
+    """The median angle of the boxes' top edges (radians), from boxes wider than tall."""
+    angles = []
+    for quad in quads:
+        (x0, y0), (x1, y1) = quad[0], quad[1]
+        width = math.hypot(x1 - x0, y1 - y0)
+        height = math.hypot(quad[3][0] - x0, quad[3][1] - y0)
+        if width > 2 * height:
+            angles.append(math.atan2(y1 - y0, x1 - x0))
+    return statistics.median(angles) if angles else 0.0
+
+
+#: words only an invoice prints: where they stand is where the invoice is in a screenshot
+_LANDMARKS = ("发票号码", "名称", "合计", "价税合计", "开票人", "纳税人识别号", "税额", "开票日期")
+
+
+def _read(
+    picture: Any, side: int = MAX_SIDE
+) -> tuple[list[list[list[float]]], list[str], list[float]]:
+    import numpy
+
+    found = _engine(side)(numpy.asarray(picture.convert("RGB")))
+    if found.boxes is None or not len(found.boxes):
+        return [], [], []
+    quads = [[list(map(float, point)) for point in box] for box in found.boxes]
+    return quads, [str(t) for t in found.txts], [float(s) for s in found.scores]
+
+
+def _region(quads: list[list[list[float]]], texts: list[str], size: tuple[int, int]) -> Any:
+    """The box around the invoice's landmarks, with a margin; None when there are too few."""
+    marks = [q for q, t in zip(quads, texts, strict=True) if any(m in t for m in _LANDMARKS)]
+    if len(marks) < 4:
+        return None
+    xs = [p[0] for q in marks for p in q]
+    ys = [p[1] for q in marks for p in q]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    return (
+        max(0, int(min(xs) - 0.1 * width)), max(0, int(min(ys) - 0.15 * height)),
+        min(size[0], int(max(xs) + 0.1 * width)), min(size[1], int(max(ys) + 0.15 * height)),
+    )  # fmt: skip
+
+
+def ocr_words(picture: Any) -> list[Word]:
+    """The words OCR reads in ``picture`` (a PIL image), levelled, each with its score. An
+    invoice small inside a larger picture (a screenshot) is found (at twice the size when it
+    is too small to tell at first) and read again on its own."""
+    quads, texts, scores = _read(picture)
+    region = _region(quads, texts, picture.size)
+    if region is None and max(picture.size) > 1.5 * MAX_SIDE:  # small in a large screenshot
+        quads, texts, scores = _read(picture, 2 * MAX_SIDE)
+        region = _region(quads, texts, picture.size)
+    if region is not None:
+        left, top, right, bottom = region
+        if (right - left) * (bottom - top) < 0.5 * picture.size[0] * picture.size[1]:
+            quads, texts, scores = _read(picture.crop(region))
+    if not quads:
+        return []
+    angle = _skew(quads)
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    words = []
+    for quad, text, score in zip(quads, texts, scores, strict=True):
+        points = [(x * cos - y * sin, x * sin + y * cos) for x, y in quad]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        words.append(Word(text, min(xs), min(ys), max(xs), max(ys), score))
+    return words
