@@ -16,7 +16,8 @@ from types import ModuleType
 import pytest
 
 APPS = ("invoicing", "closing", "documents", "support", "risk", "notices", "security", "backups",
-        "archiving", "authority", "api", "reports", "jobs", "batches")  # fmt: skip
+        "archiving", "authority", "api", "reports", "jobs", "batches", "approvals", "orders",
+        "receiving")  # fmt: skip
 #: modules that are not services: persistence, reads, wiring, the demo
 NOT_SERVICES = re.compile(r"\.(models|selectors|apps|migrations)(\.|$)|\.demo")
 WRITES = re.compile(

@@ -10,7 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fapiao.domain.facelayout import Word, normalise, read_face, segments
+from fapiao.domain.facelayout import read_face
+from fapiao.domain.facetable import segments
+from fapiao.domain.facewords import Word, normalise
 from fapiao.domain.reading import Candidate, Line, Source, checks, merge, rate_of
 from fapiao.domain.words import amount_in_words
 

@@ -37,6 +37,7 @@ from fapiao.invoicing.models import (
     Invoice,
     Taxpayer,
 )
+from fapiao.receiving.deduction import deducted_tax
 
 
 def period_report(
@@ -100,12 +101,13 @@ def period_declare(
     period: Period,
     declared_sales: Decimal,
     actor: str,
-    input_tax: Decimal = Decimal("0.00"),
+    input_tax: Decimal | None = None,
     explanation: str = "",
     now: datetime | None = None,
 ) -> Declaration:
     """申报: the return from every channel's invoices of the period and the declared sales;
-    declared again (更正) until the period is cleared."""
+    declared again (更正) until the period is cleared. The input tax is what was selected for
+    deduction (勾选抵扣) unless given; given, it is compared with that selection."""
     now = now or timezone.now()
     if local_date(now) < period.end:
         raise ClosingRefused(Text("{0}尚未结束，不能申报", period.label), field="period")
@@ -124,7 +126,15 @@ def period_declare(
     invoices = Invoice.objects.filter(in_period(period), taxpayer=taxpayer)
     kinds = sorted({InvoiceKind(k) for k in invoices.values_list("kind", flat=True)})
     summary = summarize(facts_of(invoices), kinds)
-    result = vat_return(summary, declared_sales=declared_sales, input_tax=input_tax)
+    selected = deducted_tax(taxpayer, period.start, period.end)
+    if input_tax is None:
+        input_tax = selected
+    result = vat_return(
+        summary,
+        declared_sales=declared_sales,
+        input_tax=input_tax,
+        input_deducted=selected if selected else None,
+    )
     with transaction.atomic():
         locked = taxpayer_lock(taxpayer.pk)
         declaration, _ = Declaration.objects.update_or_create(

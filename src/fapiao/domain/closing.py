@@ -148,6 +148,13 @@ class VatReturn:
     invoiced_sales: Decimal
     declared_sales: Decimal
     comparison_ok: bool
+    #: the input tax selected for deduction (勾选抵扣) of the period, when any was
+    input_deducted: Decimal | None = None
+
+    @property
+    def input_ok(self) -> bool:
+        """进项比对: no more input tax declared than was selected for deduction."""
+        return self.input_deducted is None or self.input_tax <= self.input_deducted
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,16 +166,23 @@ class VatReturn:
             "invoiced_sales": str(self.invoiced_sales),
             "declared_sales": str(self.declared_sales),
             "comparison_ok": self.comparison_ok,
+            "input_deducted": None if self.input_deducted is None else str(self.input_deducted),
+            "input_ok": self.input_ok,
         }
 
 
 def vat_return(
-    summary: dict[str, Any], *, declared_sales: Decimal, input_tax: Decimal = ZERO
+    summary: dict[str, Any],
+    *,
+    declared_sales: Decimal,
+    input_tax: Decimal = ZERO,
+    input_deducted: Decimal | None = None,
 ) -> VatReturn:
     """The return from a period's summary (all channels) and the sales the taxpayer declares.
 
     比对 (票表比对): the declared sales may exceed the invoiced ones (sales without invoices are
-    declared too) but never fall short of them."""
+    declared too) but never fall short of them; where invoices were selected for deduction
+    (``input_deducted``), the input tax declared may not exceed their tax."""
     if declared_sales < 0:
         raise ClosingRefused("申报销售额不能为负数", field="declared_sales")
     if input_tax < 0:
@@ -184,7 +198,9 @@ def vat_return(
         carried_forward=max(-balance, ZERO),
         invoiced_sales=invoiced,
         declared_sales=declared_sales,
-        comparison_ok=declared_sales >= invoiced,
+        comparison_ok=declared_sales >= invoiced
+        and (input_deducted is None or input_tax <= input_deducted),
+        input_deducted=input_deducted,
     )
 
 

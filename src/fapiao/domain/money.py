@@ -64,6 +64,13 @@ def parse_money(value: object, *, field: str, label: str) -> Decimal:
     return quantize_fen(number)
 
 
+def optional_money(value: object, *, field: str, label: str) -> Decimal | None:
+    """:func:`parse_money` of what was typed, None when nothing was (the default applies)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_money(value, field=field, label=label)
+
+
 def parse_price(value: object, *, field: str, label: str) -> Decimal:
     """A unit price or quantity as entered: ≤ 13 decimals and ≤ 15 significant digits."""
     number = to_decimal(value, field=field, label=label)

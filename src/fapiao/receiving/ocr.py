@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fapiao.domain.facelayout import Word
+from fapiao.domain.facewords import Word
 
 #: the longest side a picture is read at (phone photos are larger; the text stays legible)
 MAX_SIDE = 1280
@@ -75,9 +75,11 @@ def _region(quads: list[list[list[float]]], texts: list[str], size: tuple[int, i
     ys = [p[1] for q in marks for p in q]
     width, height = max(xs) - min(xs), max(ys) - min(ys)
     return (
-        max(0, int(min(xs) - 0.1 * width)), max(0, int(min(ys) - 0.15 * height)),
-        min(size[0], int(max(xs) + 0.1 * width)), min(size[1], int(max(ys) + 0.15 * height)),
-    )  # fmt: skip
+        max(0, int(min(xs) - 0.1 * width)),
+        max(0, int(min(ys) - 0.15 * height)),
+        min(size[0], int(max(xs) + 0.1 * width)),
+        min(size[1], int(max(ys) + 0.15 * height)),
+    )
 
 
 def ocr_words(picture: Any) -> list[Word]:

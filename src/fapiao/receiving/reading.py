@@ -37,7 +37,8 @@ from fapiao.documents.digital_xml import parse_xml
 from fapiao.documents.ofd_read import parse_ofd
 from fapiao.documents.readers import UnreadableFile, file_size_check
 from fapiao.domain.errors import DomainError, Text
-from fapiao.domain.facelayout import Word, date_of, read_face
+from fapiao.domain.facelayout import date_of, read_face
+from fapiao.domain.facewords import Word
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.qr import parse_qr
 from fapiao.domain.reading import MONEY, Candidate, Line, Reading, Source, merge
@@ -71,8 +72,9 @@ def read_file(name: str, content: bytes, *, deadline: Deadline | None = None) ->
         raise UnreadableFile(refused.message, field="file") from None
     except (ValueError, KeyError, TypeError, IndexError, OSError, RecursionError) as error:
         # a file that breaks a parser is refused like any unreadable file
-        raise UnreadableFile(Text("文件“{0}”无法读取：{1}", name, type(error).__name__),
-                             field="file") from None  # fmt: skip
+        raise UnreadableFile(
+            Text("文件“{0}”无法读取：{1}", name, type(error).__name__), field="file"
+        ) from None
     if not readings:
         raise UnreadableFile(Text("文件“{0}”中没有可识别的发票", name), field="file")
     return readings
@@ -150,12 +152,17 @@ def _xml_candidate(content: bytes) -> Candidate:
     special = facts["special"]
     lines = [
         Line(
-            name=line["name"], spec=line["spec"], unit=line["unit"], quantity=line["quantity"],
-            unit_price=line["unit_price"], amount=line["amount"], rate=_rate_text(line["rate"]),
+            name=line["name"],
+            spec=line["spec"],
+            unit=line["unit"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            amount=line["amount"],
+            rate=_rate_text(line["rate"]),
             tax=line["tax"],
         )
         for line in facts["lines"]
-    ]  # fmt: skip
+    ]
     return Candidate(
         Source.XML,
         {
@@ -204,13 +211,17 @@ def _attached_candidate(content: bytes) -> Candidate | None:
     goods = [g for g in root.iter() if g.tag.rsplit("}", 1)[-1] == "GoodsInfo"]
     lines = [
         Line(
-            name=_local(g, "Item"), spec=_local(g, "Specification"),
-            unit=_local(g, "MeasurementDimension"), quantity=_local(g, "Quantity"),
-            unit_price=_local(g, "Price"), amount=_money(_local(g, "Amount")),
-            rate=_local(g, "TaxScheme"), tax=_money(_local(g, "TaxAmount")),
+            name=_local(g, "Item"),
+            spec=_local(g, "Specification"),
+            unit=_local(g, "MeasurementDimension"),
+            quantity=_local(g, "Quantity"),
+            unit_price=_local(g, "Price"),
+            amount=_money(_local(g, "Amount")),
+            rate=_local(g, "TaxScheme"),
+            tax=_money(_local(g, "TaxAmount")),
         )
         for g in goods
-    ]  # fmt: skip
+    ]
     candidate = Candidate(
         Source.ATTACHED,
         {
@@ -239,18 +250,32 @@ def _attached_candidate(content: bytes) -> Candidate | None:
 
 #: where OFD.xml's CustomData and the CustomTag.xml fields keep each field
 _CUSTOM_KEYS = {
-    "invoice_code": "发票代码", "invoice_number": "发票号码", "date": "开票日期",
-    "check_code": "校验码", "buyer_name": "购买方名称", "buyer_tax_id": "购买方纳税人识别号",
-    "seller_name": "销售方名称", "seller_tax_id": "销售方纳税人识别号",
-    "amount_excl_tax": "合计金额", "tax": "合计税额", "total": "价税合计",
-}  # fmt: skip
+    "invoice_code": "发票代码",
+    "invoice_number": "发票号码",
+    "date": "开票日期",
+    "check_code": "校验码",
+    "buyer_name": "购买方名称",
+    "buyer_tax_id": "购买方纳税人识别号",
+    "seller_name": "销售方名称",
+    "seller_tax_id": "销售方纳税人识别号",
+    "amount_excl_tax": "合计金额",
+    "tax": "合计税额",
+    "total": "价税合计",
+}
 _TAG_KEYS = {
-    "invoice_code": "InvoiceCode", "invoice_number": "InvoiceNo", "date": "IssueDate",
-    "buyer_name": "BuyerName", "buyer_tax_id": "BuyerTaxID", "seller_name": "SellerName",
-    "seller_tax_id": "SellerTaxID", "amount_excl_tax": "TaxExclusiveTotalAmount",
-    "tax": "TaxTotalAmount", "total": "TaxInclusiveTotalAmount", "issuer": "InvoiceClerk",
+    "invoice_code": "InvoiceCode",
+    "invoice_number": "InvoiceNo",
+    "date": "IssueDate",
+    "buyer_name": "BuyerName",
+    "buyer_tax_id": "BuyerTaxID",
+    "seller_name": "SellerName",
+    "seller_tax_id": "SellerTaxID",
+    "amount_excl_tax": "TaxExclusiveTotalAmount",
+    "tax": "TaxTotalAmount",
+    "total": "TaxInclusiveTotalAmount",
+    "issuer": "InvoiceClerk",
     "remarks": "Note",
-}  # fmt: skip
+}
 
 
 def _mapped(source: str, values: dict[str, str], keys: dict[str, str]) -> Candidate:

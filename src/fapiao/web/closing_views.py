@@ -23,7 +23,7 @@ from fapiao.core.refusals import say
 from fapiao.core.roles import OVERSEE, Role
 from fapiao.domain.errors import DomainError
 from fapiao.domain.kinds import ChannelType
-from fapiao.domain.money import parse_money
+from fapiao.domain.money import optional_money, parse_money
 from fapiao.domain.periods import Cycle, period_of
 from fapiao.invoicing.accounts import is_authority
 from fapiao.invoicing.models import Invoice
@@ -116,8 +116,8 @@ def _act(request: HttpRequest, channel: Any, period: Any, me: Any) -> str:
                 taxpayer=me.taxpayer, period=period, actor=me.actor,
                 declared_sales=parse_money(request.POST.get("declared_sales", ""),
                                            field="declared_sales", label="申报销售额"),
-                input_tax=parse_money(request.POST.get("input_tax") or "0",
-                                      field="input_tax", label="进项税额"),
+                input_tax=optional_money(request.POST.get("input_tax"), field="input_tax",
+                                         label="进项税额"),
                 explanation=request.POST.get("explanation", ""),
             )  # fmt: skip
             ok = _("比对通过") if declaration.comparison_ok else _("比对不通过")

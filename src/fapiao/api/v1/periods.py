@@ -26,7 +26,7 @@ from fapiao.core.caller import Forbidden
 from fapiao.core.clock import local_date
 from fapiao.core.roles import CLOSE, READ
 from fapiao.domain.errors import DomainError
-from fapiao.domain.money import parse_money
+from fapiao.domain.money import optional_money, parse_money
 from fapiao.domain.periods import ClearingType
 from fapiao.invoicing.selectors import (
     channel_find,
@@ -77,7 +77,7 @@ def period_declare_(request: HttpRequest, payload: DeclareIn) -> dict[str, Any]:
         period=period_from(me.taxpayer, payload.period, local_date(timezone.now())),
         declared_sales=parse_money(payload.declared_sales, field="declared_sales",
                                    label="申报销售额"),
-        input_tax=parse_money(payload.input_tax, field="input_tax", label="进项税额"),
+        input_tax=optional_money(payload.input_tax, field="input_tax", label="进项税额"),
         explanation=payload.explanation,
     )  # fmt: skip
     return dict(declaration.result)

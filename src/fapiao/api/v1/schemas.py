@@ -225,7 +225,7 @@ class PeriodIn(Schema):
 class DeclareIn(Schema):
     period: str | None = None
     declared_sales: str = Field(description="申报销售额（不含税）")
-    input_tax: str = "0"
+    input_tax: str | None = Field(None, description="进项税额（默认：本期勾选抵扣的税额）")
     explanation: str = ""
 
 

@@ -21,7 +21,7 @@ from fapiao.closing.models import Clearing
 from fapiao.closing.services import CONFIRM_PURPOSE, period_from
 from fapiao.core.clock import local_date
 from fapiao.domain.closing import ClosingRefused
-from fapiao.domain.money import parse_money
+from fapiao.domain.money import optional_money, parse_money
 from fapiao.domain.periods import ClearingType
 from fapiao.invoicing.selectors import NotFound, channel_find
 from fapiao.security.services import confirm_send
@@ -41,7 +41,7 @@ class Command(FapiaoCommand):
         def declare(sub: CommandParser) -> None:
             sub.add_argument("--period")
             sub.add_argument("--sales", required=True, help="申报销售额（不含税）")
-            sub.add_argument("--input-tax", default="0", help="进项税额")
+            sub.add_argument("--input-tax", help="进项税额（默认：本期勾选抵扣的税额）")
             sub.add_argument("--explain", default="", help="比对不通过时的说明")
 
         def clear(sub: CommandParser) -> None:
@@ -85,7 +85,7 @@ class Command(FapiaoCommand):
             declaration = period_declare(
                 taxpayer=taxpayer, period=period, actor=actor,
                 declared_sales=parse_money(options["sales"], field="sales", label="申报销售额"),
-                input_tax=parse_money(options["input_tax"], field="input_tax", label="进项税额"),
+                input_tax=optional_money(options["input_tax"], field="input_tax", label="进项税额"),
                 explanation=options["explain"],
             )  # fmt: skip
             result = declaration.result

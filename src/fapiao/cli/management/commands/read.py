@@ -52,7 +52,9 @@ def _text(invoice: dict[str, Any]) -> str:
         for name, label in LABELS.items()
         if invoice.get(name) is not None
     ]
-    rows += [f"  明细{n}：{line['name']} {line['amount']} {line['rate'] or ''}"
-             for n, line in enumerate(invoice["lines"], 1)]  # fmt: skip
+    rows += [
+        f"  明细{n}：{line['name']} {line['amount']} {line['rate'] or ''}"
+        for n, line in enumerate(invoice["lines"], 1)
+    ]
     rows += [f"  警告：{warning}" for warning in invoice["warnings"]]
     return "\n".join(rows)

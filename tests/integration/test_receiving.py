@@ -1,0 +1,333 @@
+"""进项与报销: a supplier's invoice received as PDF, OFD and XML is one invoice; a buyer that is
+not us is flagged; 查验 through the authority; a clerk's correction kept with who and when;
+报销单 submitted, approved or rejected (the claimant and 财务 told), a second claim of an invoice
+refused naming the first, two claimants at once: exactly one wins; the approved claims as
+voucher lines; 勾选抵扣 flowing into 申报 and its 比对; the commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from fapiao.closing.filing import period_declare, period_report
+from fapiao.core.roles import Role
+from fapiao.documents.services import document_render
+from fapiao.domain.errors import DomainError
+from fapiao.domain.periods import Period
+from fapiao.invoicing.accounts import role_grant, user_create
+from fapiao.invoicing.drafts import parse_draft
+from fapiao.invoicing.models import Invoice
+from fapiao.invoicing.services import invoice_issue
+from fapiao.invoicing.uploads import upload_flush
+from fapiao.notices.models import Notification
+from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
+from fapiao.receiving.deduction import deducted_tax, deduction_select
+from fapiao.receiving.models import ReceivedInvoice
+from fapiao.receiving.selectors import (
+    VOUCHER_COLUMNS,
+    received_get,
+    received_of,
+    voucher_lines,
+    vouchers_csv,
+)
+from fapiao.receiving.services import receive_files, received_correct, received_verify
+from fapiao.security.models import AuditEvent
+from tests.integration.world import SPECIAL_BUYER, World, make_world
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+LINE = {"name": "软件开发服务", "tax_code": "3040201010000000000", "rate": "6%", "amount": "1000"}
+PASSWORD = "Str0ng#Pass"
+
+
+def last_month() -> Period:
+    first = datetime.now(SH).date().replace(day=1)
+    start = (first - timedelta(days=1)).replace(day=1)
+    return Period(start, first)
+
+
+@pytest.fixture
+def seller() -> World:
+    return make_world(credit=None, stock=20)
+
+
+@pytest.fixture
+def buyer() -> World:
+    return make_world(
+        tax_id=SPECIAL_BUYER["tax_id"],
+        name=SPECIAL_BUYER["name"],
+        region="42",
+        device_number="661807105161",
+        credit=None,
+    )
+
+
+def supplier_invoice(seller: World, kind: str = "DIGITAL_SPECIAL", **buyer: str) -> Invoice:
+    when = datetime.combine(last_month().start + timedelta(days=9), datetime.min.time(), SH)
+    when = when.replace(hour=10)
+    data = {"kind": kind, "buyer": {**SPECIAL_BUYER, **buyer}, "lines": [LINE]}
+    return invoice_issue(
+        taxpayer=seller.taxpayer,
+        channel=seller.digital,
+        draft=parse_draft(data),
+        request_id=None,
+        actor="seller",
+        issued_at=when,
+        now=when,
+    )
+
+
+def people(buyer: World) -> dict[str, Any]:
+    made = {}
+    for name, role in (("alice", Role.CLAIMANT), ("bob", Role.CLAIMANT), ("fin", Role.FINANCE)):
+        made[name] = user_create(username=name, password=PASSWORD, email=f"{name}@example.cn")
+        role_grant(user=made[name], role=role, taxpayer=buyer.taxpayer, actor="root")
+    return made
+
+
+def test_one_invoice_in_three_formats_is_one_received_invoice(seller: World, buyer: World) -> None:
+    invoice = supplier_invoice(seller)
+    files = [(f"fp.{f}", document_render(invoice, f)) for f in ("pdf", "ofd", "xml")]
+    done = receive_files(taxpayer=buyer.taxpayer, files=files[:1], actor="alice", via="upload")
+    (row,) = done.new
+    assert (row.number, row.total, row.seller_tax_id, row.not_ours) == (
+        invoice.number,
+        invoice.total,
+        seller.taxpayer.tax_id,
+        False,
+    )
+    again = receive_files(taxpayer=buyer.taxpayer, files=files[1:], actor="bob", via="api")
+    assert again.new == [] and [r.pk for r in again.known] == [row.pk, row.pk]
+    assert ReceivedInvoice.objects.count() == 1 and row.files.count() == 3
+    assert AuditEvent.objects.filter(type="received.again", actor="bob").count() == 2
+    # the same file once more adds nothing; a file that is no invoice is refused, named
+    third = receive_files(
+        taxpayer=buyer.taxpayer, files=[files[0], ("x.txt", b"hello")], actor="alice", via="upload"
+    )
+    assert row.files.count() == 3 and third.refused[0][0] == "x.txt"
+    # the seller (another taxpayer here) sees none of it, and cannot read the row
+    assert not received_of(seller.taxpayer).exists()
+    with pytest.raises(DomainError):
+        received_get(seller.taxpayer, row.pk)
+
+
+def test_a_buyer_that_is_not_us_is_flagged(seller: World, buyer: World) -> None:
+    invoice = supplier_invoice(seller, name="别家公司", tax_id="91511002309361947N")
+    (row,) = receive_files(
+        taxpayer=buyer.taxpayer,
+        files=[("a.xml", document_render(invoice, "xml"))],
+        actor="alice",
+        via="upload",
+    ).new
+    assert row.not_ours
+    with pytest.raises(DomainError, match="购买方不是本企业"):
+        deduction_select(
+            taxpayer=buyer.taxpayer,
+            period_start=last_month().start,
+            invoice_ids=[row.pk],
+            actor="fin",
+        )
+
+
+def test_verify_through_the_authority_and_a_correction(seller: World, buyer: World) -> None:
+    invoice = supplier_invoice(seller)
+    upload_flush()
+    (row,) = receive_files(
+        taxpayer=buyer.taxpayer,
+        files=[("a.pdf", document_render(invoice, "pdf"))],
+        actor="alice",
+        via="upload",
+    ).new
+    assert received_verify(invoice=row, actor="fin").status == "verified"
+    corrected = received_correct(
+        invoice=row, values={"total": "1.00", "remarks": "手工更正"}, actor="fin"
+    )
+    assert corrected.total == Decimal("1.00")
+    assert [(c.field, c.before, c.after, c.by) for c in corrected.corrections.order_by("pk")] == [
+        ("total", str(invoice.total), "1.00", "fin"),
+        ("remarks", corrected.reading["remarks"] or "", "手工更正", "fin"),
+    ]
+    assert received_verify(invoice=corrected, actor="fin").status == "mismatch"
+    with pytest.raises(DomainError) as bad:
+        received_correct(invoice=row, values={"date": "昨天"}, actor="fin")
+    assert bad.value.field == "date"
+
+
+def test_claims_approved_rejected_and_a_second_claim_refused(seller: World, buyer: World) -> None:
+    users = people(buyer)
+    invoices = [supplier_invoice(seller) for _ in range(2)]
+    files = [(f"{n}.xml", document_render(i, "xml")) for n, i in enumerate(invoices)]
+    rows = receive_files(taxpayer=buyer.taxpayer, files=files, actor="alice", via="upload").new
+    claim = claim_create(
+        taxpayer=buyer.taxpayer, claimant=users["alice"], purpose="差旅费", invoice_ids=[rows[0].pk]
+    )
+    with pytest.raises(DomainError, match=rf"已在报销单{claim.pk}中（报销人alice）"):
+        claim_create(
+            taxpayer=buyer.taxpayer,
+            claimant=users["bob"],
+            purpose="招待费",
+            invoice_ids=[rows[0].pk],
+        )
+    claim = claim_submit(claim=claim, actor=users["alice"])
+    assert Notification.objects.get(user=users["fin"], kind="claim").link == f"/claims/{claim.pk}/"
+    with pytest.raises(DomainError, match="只有财务或管理员"):
+        claim_approve(claim=claim, actor=users["bob"])
+    claim = claim_approve(claim=claim, actor=users["fin"])
+    assert ReceivedInvoice.objects.get(pk=rows[0].pk).status == "reimbursed"
+    told = Notification.objects.get(user=users["alice"], kind="claim")
+    assert "已批准" in told.subject
+    # a rejected claim frees its invoice for another claim
+    second = claim_submit(
+        claim=claim_create(
+            taxpayer=buyer.taxpayer,
+            claimant=users["bob"],
+            purpose="办公用品",
+            invoice_ids=[rows[1].pk],
+        ),
+        actor=users["bob"],
+    )
+    with pytest.raises(DomainError, match="须填写原因"):
+        claim_reject(claim=second, actor=users["fin"], reason=" ")
+    claim_reject(claim=second, actor=users["fin"], reason="缺少审批单")
+    assert "缺少审批单" in Notification.objects.get(user=users["bob"], kind="claim").text
+    again = claim_create(
+        taxpayer=buyer.taxpayer,
+        claimant=users["alice"],
+        purpose="办公用品",
+        invoice_ids=[rows[1].pk],
+    )
+    assert again.amount == rows[1].total
+    lines = voucher_lines(buyer.taxpayer)
+    debit = sum(Decimal(str(r[6])) for r in lines if r[6] != "")
+    credit = sum(Decimal(str(r[7])) for r in lines if r[7] != "")
+    assert debit == credit == claim.amount and len(lines) == 3  # expense, input tax, payable
+    table = list(csv.reader(io.StringIO(vouchers_csv(buyer.taxpayer).decode("utf-8-sig"))))
+    assert tuple(table[0]) == VOUCHER_COLUMNS and len(table) == 4
+    assert AuditEvent.objects.filter(type__startswith="claim.").count() == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claimants_at_once_exactly_one_wins(seller: World, buyer: World) -> None:
+    users = people(buyer)
+    invoice = supplier_invoice(seller)
+    (row,) = receive_files(
+        taxpayer=buyer.taxpayer,
+        files=[("a.xml", document_render(invoice, "xml"))],
+        actor="alice",
+        via="upload",
+    ).new
+    barrier, results = threading.Barrier(2), []
+
+    def claim(name: str) -> None:
+        barrier.wait()
+        try:
+            made = claim_create(
+                taxpayer=buyer.taxpayer, claimant=users[name], purpose="差旅", invoice_ids=[row.pk]
+            )
+            results.append(("won", made.pk))
+        except DomainError as refused:
+            results.append(("refused", str(refused.message)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(name,)) for name in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r[0] for r in results) == ["refused", "won"]
+    won = next(r[1] for r in results if r[0] == "won")
+    assert f"已在报销单{won}中" in next(r[1] for r in results if r[0] == "refused")
+    assert ReceivedInvoice.objects.get(pk=row.pk).claim_id == won
+
+
+def test_deducted_input_tax_flows_into_the_return(seller: World, buyer: World) -> None:
+    invoice = supplier_invoice(seller)
+    (row,) = receive_files(
+        taxpayer=buyer.taxpayer,
+        files=[("a.ofd", document_render(invoice, "ofd"))],
+        actor="fin",
+        via="upload",
+    ).new
+    period = last_month()
+    deduction_select(
+        taxpayer=buyer.taxpayer, period_start=period.start, invoice_ids=[row.pk], actor="fin"
+    )
+    assert deducted_tax(buyer.taxpayer, period.start, period.end) == invoice.tax
+    with pytest.raises(DomainError, match="已在"):
+        deduction_select(
+            taxpayer=buyer.taxpayer, period_start=period.end, invoice_ids=[row.pk], actor="fin"
+        )
+    after = datetime.combine(period.end + timedelta(days=2), datetime.min.time(), SH)
+    period_report(channel=buyer.device, period=period, actor="fin", now=after)
+    declared = period_declare(
+        taxpayer=buyer.taxpayer, period=period, declared_sales=Decimal(0), actor="fin", now=after
+    )
+    assert declared.input_tax == invoice.tax and declared.comparison_ok
+    assert declared.result["carried_forward"] == str(invoice.tax)
+    more = period_declare(
+        taxpayer=buyer.taxpayer,
+        period=period,
+        declared_sales=Decimal(0),
+        input_tax=invoice.tax + 1,
+        actor="fin",
+        now=after,
+    )
+    assert not more.comparison_ok and more.result["input_ok"] is False
+
+
+def test_the_commands(seller: World, buyer: World, tmp_path: Path, capsys: Any) -> None:
+    users = people(buyer)
+    invoice = supplier_invoice(seller)
+    path = tmp_path / "fp.pdf"
+    path.write_bytes(document_render(invoice, "pdf"))
+    tax_id = buyer.taxpayer.tax_id
+    call_command("receive", str(path), "--taxpayer", tax_id, "--json")
+    (received,) = json.loads(capsys.readouterr().out)["new"]
+    assert received["invoice_number"] == invoice.number
+    call_command("receive", str(path), "--taxpayer", tax_id)
+    assert "已存在" in capsys.readouterr().out
+    with pytest.raises(CommandError) as nothing:
+        call_command("receive", str(tmp_path / "missing.pdf"), "--taxpayer", tax_id)
+    assert nothing.value.returncode == 5 and "missing.pdf" in capsys.readouterr().out
+    call_command(
+        "claim",
+        "create",
+        "--taxpayer",
+        tax_id,
+        "--user",
+        "alice",
+        "--purpose",
+        "差旅",
+        str(received["id"]),
+        "--json",
+    )
+    claim_id = json.loads(capsys.readouterr().out)["id"]
+    call_command("claim", "submit", str(claim_id), "--taxpayer", tax_id, "--user", "alice")
+    call_command("claim", "approve", str(claim_id), "--taxpayer", tax_id, "--user", "fin")
+    assert "已批准" in capsys.readouterr().out
+    out = tmp_path / "vouchers.xlsx"
+    call_command("claim", "export", "--taxpayer", tax_id, "--format", "xlsx", "--out", str(out))
+    assert out.read_bytes()[:2] == b"PK"
+    call_command(
+        "deduct",
+        "select",
+        "--taxpayer",
+        tax_id,
+        "--period",
+        f"{last_month().start:%Y-%m}",
+        str(received["id"]),
+    )
+    assert f"进项税额{invoice.tax}元" in capsys.readouterr().out
+    assert users["alice"].claims.get().status == "approved"
