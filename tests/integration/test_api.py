@@ -21,12 +21,15 @@ from fapiao.batches.services import batch_check
 from fapiao.cli.management.commands.openapi import COMMITTED, schema_text
 from fapiao.core.roles import Role
 from fapiao.documents.delivery import link_create  # noqa: F401 - registers delivery jobs
+from fapiao.documents.services import document_render
 from fapiao.domain.lifecycle import RedReason
 from fapiao.invoicing.accounts import role_grant, user_create
 from fapiao.invoicing.catalog import catalog_save
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.red_forms import red_form_create
 from fapiao.orders.services import order_create
+from fapiao.receiving.claims import claim_create
+from fapiao.receiving.services import receive_files
 from fapiao.risk.detectors import Finding
 from fapiao.risk.services import alert_raise
 from tests.integration.world import SPECIAL_BUYER, World, make_world
@@ -186,7 +189,19 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         kinds=["DIGITAL_ORDINARY"],
         actor="admin",
     ).order
+    received = receive_files(
+        taxpayer=a.taxpayer,
+        files=[("甲方.xml", document_render(Invoice.objects.get(pk=blue["id"]), "xml"))],
+        actor="admin",
+        via="api",
+    ).new[0]
+    claimant = user_create(username="甲方报销人", password="Str0ng#Pass")
+    role_grant(user=claimant, role=Role.CLAIMANT, taxpayer=a.taxpayer, actor="root")
+    claim = claim_create(
+        taxpayer=a.taxpayer, claimant=claimant, purpose="甲方的报销事由", invoice_ids=[received.pk]
+    )
     values = {"alert_id": alert.pk, "order_id": order.pk, "invoice_id": blue["id"],
+              "received_id": received.pk, "claim_id": claim.pk, "action": "submit",
               "number": form.number,
               "batch_id": batch.pk, "what": "errors", "request_pk": asked.pk,
               "item_id": customer.pk,
@@ -204,6 +219,9 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         f"/risk/alerts/{alert.pk}/status": {"status": "dismissed"},
         f"/requests/{asked.pk}/decision": {"approve": True},
         "/approval-rule": {"mode": "all"},
+        f"/received/{received.pk}/correct": {"values": {"total": "1"}},
+        "/claims": {"purpose": "乙方", "invoices": [received.pk]},
+        "/deductions": {"period": "2026-11-01", "invoices": [received.pk]},
     }
     if method == "GET":
         response = stranger.get(url)
@@ -218,7 +236,8 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         # support staff's and a person's own sign-in (notices): no taxpayer's key opens them
         assert response.status_code == 401, (method, url, response.status_code, text[:200])
     elif re.search(
-        r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id|request_pk|order_id)}",
+        r"{(invoice_id|number|item_id|package_id|ticket_id|alert_id|batch_id|request_pk|order_id"
+        r"|received_id|claim_id)}",
         path,
     ):
         assert response.status_code == 404, (method, url, response.status_code, text[:200])
@@ -242,6 +261,7 @@ def test_no_endpoint_shows_or_changes_another_taxpayers_records(
         "甲方的申请",
         "甲方-1",
         "甲方订单",
+        "甲方的报销事由",
     ):
         assert secret not in text, f"{method} {url} shows {secret}"
     assert Invoice.objects.get(pk=blue["id"]).status == "issued"

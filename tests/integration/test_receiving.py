@@ -17,8 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 
 from fapiao.closing.filing import period_declare, period_report
 from fapiao.core.roles import Role
@@ -331,3 +333,62 @@ def test_the_commands(seller: World, buyer: World, tmp_path: Path, capsys: Any) 
     )
     assert f"进项税额{invoice.tax}元" in capsys.readouterr().out
     assert users["alice"].claims.get().status == "approved"
+
+
+def test_the_api(seller: World, buyer: World) -> None:
+    users = people(buyer)
+    invoice = supplier_invoice(seller)
+    finance = Client(HTTP_HOST="localhost")
+    finance.force_login(users["fin"])
+    alice = Client(HTTP_HOST="localhost")
+    alice.force_login(users["alice"])
+    files = [SimpleUploadedFile(f"fp.{f}", document_render(invoice, f)) for f in ("pdf", "xml")]
+    posted = alice.post("/api/v1/received", {"files": files})
+    assert posted.status_code == 201, posted.content
+    assert len(posted.json()["new"]) == 1 and len(posted.json()["known"]) == 1
+    row_id = posted.json()["new"][0]["id"]
+    shown = alice.get(f"/api/v1/received/{row_id}").json()
+    assert (
+        shown["invoice_number"] == invoice.number and shown["reading"]["sources"]["total"] == "qr"
+    )
+    bob = Client(HTTP_HOST="localhost")
+    bob.force_login(users["bob"])
+    assert bob.get(f"/api/v1/received/{row_id}").status_code == 403  # another claimant's
+    assert bob.get("/api/v1/received").json() == []
+    made = alice.post(
+        "/api/v1/claims", {"purpose": "差旅", "invoices": [row_id]}, content_type="application/json"
+    )
+    assert made.status_code == 201, made.content
+    claim_id = made.json()["id"]
+    assert (
+        alice.post(f"/api/v1/claims/{claim_id}/submit", {}, content_type="application/json").json()[
+            "status"
+        ]
+        == "submitted"
+    )
+    refused = finance.post(
+        f"/api/v1/claims/{claim_id}/reject", {"reason": ""}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["field"] == "reason"
+    approved = finance.post(
+        f"/api/v1/claims/{claim_id}/approve", {}, content_type="application/json"
+    )
+    assert approved.json()["status"] == "approved"
+    vouchers = finance.get("/api/v1/claims-vouchers.csv")
+    assert vouchers.status_code == 200 and "管理费用" in vouchers.content.decode("utf-8-sig")
+    assert alice.get("/api/v1/claims-vouchers.csv").status_code == 403
+    deducted = finance.post(
+        "/api/v1/deductions",
+        {"period": f"{last_month().start}", "invoices": [row_id]},
+        content_type="application/json",
+    )
+    assert deducted.json() == {
+        "period": f"{last_month().start:%Y-%m}",
+        "input_tax": str(invoice.tax),
+    }
+    corrected = finance.post(
+        f"/api/v1/received/{row_id}/correct",
+        {"values": {"issuer": "张三"}},
+        content_type="application/json",
+    )
+    assert corrected.status_code == 200

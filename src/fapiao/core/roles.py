@@ -29,6 +29,10 @@ CLOSE = frozenset({Role.ADMIN, Role.FINANCE})
 OVERSEE = frozenset({Role.ADMIN, Role.FINANCE, Role.AUDITOR})
 #: who may read the audit log
 AUDIT = frozenset({Role.ADMIN, Role.AUDITOR})
+#: who may receive invoices (进项) and claim them
+RECEIVE = frozenset({Role.ADMIN, Role.ISSUER, Role.FINANCE, Role.CLAIMANT})
+#: who reads every received invoice and claim, decides claims and selects deductions
+ACCOUNT = frozenset({Role.ADMIN, Role.FINANCE})
 #: the roles that belong to no taxpayer: the authority's and support's (a user holds one at most)
 OUTSIDE = frozenset({Role.AUTHORITY, Role.SUPPORT, Role.SUPPORT_LEAD})
 #: who answers tickets and edits the help centre (the lead also edits the routing rules)
