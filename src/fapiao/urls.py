@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("fapiao.web.batches_urls")),
     path("", include("fapiao.web.requests_urls")),
     path("", include("fapiao.web.orders_urls")),
+    path("", include("fapiao.web.received_urls")),
     path("", include("fapiao.web.link_urls")),
     path("", include("fapiao.web.urls")),
 ]

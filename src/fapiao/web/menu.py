@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from fapiao.core.roles import AUDIT, ISSUE, OVERSEE, READ, SETUP, SUPPORT, Role
+from fapiao.core.roles import ACCOUNT, AUDIT, ISSUE, OVERSEE, READ, RECEIVE, SETUP, SUPPORT, Role
 
 #: anyone signed in, whatever their roles
 ANYONE: frozenset[Role] = frozenset()
@@ -59,6 +59,11 @@ TAXPAYER_MENU: tuple[Group, ...] = (
         Item(_("电子档案"), "/archives/", OVERSEE),
     )),
     Group("reports", _("报表查询"), (Item(_("报表查询"), "/reports/", READ),)),
+    Group("received", _("进项与报销"), (
+        Item(_("进项发票"), "/received/", RECEIVE),
+        Item(_("报销单"), "/claims/", RECEIVE),
+        Item(_("勾选抵扣"), "/deductions/", ACCOUNT),
+    )),
     Group("closing", _("申报与清卡"), (Item(_("申报与清卡"), "/closing/", OVERSEE),)),
     Group("sync", _("上传与对账"), (Item(_("上传与对账"), "/sync/", OVERSEE),)),
     Group("audit", _("安全审计"), (
@@ -85,9 +90,13 @@ TAXPAYER_MENU: tuple[Group, ...] = (
     )),
 )  # fmt: skip
 
-#: 报销人: what a claimant may open (their claims arrive with 进项与报销)
+#: 报销人: what a claimant may open: their received invoices and claims
 CLAIMANT_MENU: tuple[Group, ...] = (
     Group("home", _("首页"), (Item(_("我的首页"), "/"),)),
+    Group("received", _("进项与报销"), (
+        Item(_("进项发票"), "/received/"),
+        Item(_("报销单"), "/claims/"),
+    )),
     Group("help", _("帮助与支持"), (
         Item(_("帮助中心"), "/help/"),
         Item(_("在线客服"), "/help/tickets/"),
