@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from PIL import Image
 
 from fapiao.closing.filing import period_declare, period_report
 from fapiao.core.roles import Role
@@ -32,9 +33,11 @@ from fapiao.invoicing.drafts import parse_draft
 from fapiao.invoicing.models import Invoice
 from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
+from fapiao.jobs.services import job_run_due
 from fapiao.notices.models import Notification
 from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
 from fapiao.receiving.deduction import deducted_tax, deduction_select
+from fapiao.receiving.later import needs_ocr
 from fapiao.receiving.models import ReceivedInvoice
 from fapiao.receiving.selectors import (
     VOUCHER_COLUMNS,
@@ -45,6 +48,7 @@ from fapiao.receiving.selectors import (
 )
 from fapiao.receiving.services import receive_files, received_correct, received_verify
 from fapiao.security.models import AuditEvent
+from tests.integration.test_reading import photograph
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -392,3 +396,31 @@ def test_the_api(seller: World, buyer: World) -> None:
         content_type="application/json",
     )
     assert corrected.status_code == 200
+
+
+def test_a_photo_is_read_by_the_worker_and_the_uploader_told(seller: World, buyer: World) -> None:
+    users = people(buyer)
+    invoice = supplier_invoice(seller)
+    alice = Client(HTTP_HOST="localhost")
+    alice.force_login(users["alice"])
+    photo = photograph(document_render(invoice, "pdf"), angle=8)
+    assert [needs_ocr(document_render(invoice, f)) for f in ("pdf", "ofd", "xml")] == [False] * 3
+    assert needs_ocr(photo)
+    posted = alice.post("/api/v1/received", {"files": [SimpleUploadedFile("p.jpg", photo)]})
+    assert posted.json()["new"] == [] and [w["file"] for w in posted.json()["waiting"]] == ["p.jpg"]
+    assert not ReceivedInvoice.objects.exists()
+    page = alice.get("/received/").content.decode()
+    assert 'id="received-waiting"' in page and "p.jpg" in page
+    assert job_run_due() >= 1
+    row = ReceivedInvoice.objects.get()
+    assert (row.number, row.total, row.received_by) == (invoice.number, invoice.total, "alice")
+    told = Notification.objects.get(user=users["alice"], kind="received")
+    assert told.link == f"/received/{row.pk}/" and invoice.number in told.text
+    assert 'id="received-waiting"' not in alice.get("/received/").content.decode()
+    # a picture that holds no invoice fails, and says so
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(blank, "PNG")
+    alice.post("/api/v1/received", {"files": [SimpleUploadedFile("blank.png", blank.getvalue())]})
+    job_run_due()
+    failed = Notification.objects.get(user=users["alice"], kind="received", severity="warning")
+    assert "blank.png" in failed.subject and "未能识别" in failed.subject

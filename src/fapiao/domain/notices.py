@@ -24,6 +24,7 @@ KINDS = {
     "batch": "批量开具结果",
     "request": "开票申请审批",
     "claim": "报销审批",
+    "received": "进项发票识别",
     "ticket": "工单回复",
     "security": "账户安全",
 }

@@ -125,3 +125,27 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"报销单{self.pk}"
+
+
+class PendingStatus(models.TextChoices):
+    WAITING = "waiting", "识别中"
+    DONE = "done", "已识别"
+    FAILED = "failed", "无法识别"
+
+
+class PendingFile(models.Model):
+    """A picture or a scan waiting for OCR, read by the worker (a page stays quick)."""
+
+    taxpayer = models.ForeignKey("invoicing.Taxpayer", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    status = models.CharField(max_length=10, choices=PendingStatus.choices, default="waiting")
+    message = models.TextField(blank=True)
+    invoices = models.JSONField(default=list)  # the received invoices' ids it gave
+    received_at = models.DateTimeField()
+    received_by = models.CharField(max_length=150)
+    via = models.CharField(max_length=10)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["taxpayer", "status", "-received_at"])]

@@ -4,7 +4,7 @@ one invoice with each field's source and confidence, its warnings, corrections a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,8 +19,15 @@ from fapiao.invoicing.selectors import NotFound
 from fapiao.receiving import selectors
 from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
 from fapiao.receiving.deduction import SPECIAL, deducted_tax, deduction_select, deduction_undo
-from fapiao.receiving.models import ClaimStatus, ReceivedInvoice, ReceivedStatus
-from fapiao.receiving.services import CORRECTABLE, receive_files, received_correct, received_verify
+from fapiao.receiving.later import receive_later
+from fapiao.receiving.models import (
+    ClaimStatus,
+    PendingFile,
+    PendingStatus,
+    ReceivedInvoice,
+    ReceivedStatus,
+)
+from fapiao.receiving.services import CORRECTABLE, received_correct, received_verify
 from fapiao.web.context import page
 from fapiao.web.settings_views import flash_of, told_then
 
@@ -53,12 +60,15 @@ def received(request: HttpRequest) -> HttpResponse:
             error = DomainError("一次最多上传50个文件", field="files")
         else:
             files = [(upload.name or "file", upload.read()) for upload in uploads]
-            done = receive_files(taxpayer=me.taxpayer, files=files, actor=me.actor, via="upload")
+            done, _waiting = receive_later(
+                taxpayer=me.taxpayer, files=files, actor=me.actor, via="upload"
+            )
     return render(
         request,
         "receiving/list.html",
         {
             "rows": _visible(request)[:300],
+            "waiting": _waiting_files(request),
             "statuses": ReceivedStatus.choices,
             "status": request.GET.get("status", ""),
             "q": request.GET.get("q", ""),
@@ -67,6 +77,17 @@ def received(request: HttpRequest) -> HttpResponse:
             "message": flash_of(request),
         },
     )
+
+
+def _waiting_files(request: HttpRequest) -> Any:
+    """The uploads still read by OCR, and those that failed in the last day."""
+    me = request.caller  # type: ignore[attr-defined]
+    since = timezone.now() - timedelta(days=1)
+    found = PendingFile.objects.filter(taxpayer=me.taxpayer).exclude(status=PendingStatus.DONE)
+    found = found.filter(received_at__gte=since).order_by("-received_at")
+    if not _accounting(request):
+        found = found.filter(received_by=me.actor)
+    return found.defer("content")[:50]
 
 
 def _row(request: HttpRequest, received_id: int) -> ReceivedInvoice:

@@ -22,10 +22,10 @@ from fapiao.domain.errors import DomainError, Text
 from fapiao.receiving import selectors
 from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
 from fapiao.receiving.deduction import deducted_tax, deduction_select, deduction_undo
+from fapiao.receiving.later import receive_later
 from fapiao.receiving.models import Claim, ReceivedInvoice
 from fapiao.receiving.services import (
     ReceiveRefused,
-    receive_files,
     received_as_dict,
     received_correct,
     received_verify,
@@ -58,7 +58,8 @@ def received_post(
     request: HttpRequest, files: File[list[UploadedFile]]
 ) -> tuple[int, dict[str, Any]]:
     """PDF, OFD, XML, pictures, QR text or ZIP, up to 50 files; each invoice read and kept
-    once (``new``), or found already received (``known``); unreadable files in ``refused``."""
+    once (``new``), or found already received (``known``); unreadable files in ``refused``;
+    pictures and scans (OCR) in ``waiting``: the worker reads them and tells the uploader."""
     me = caller(request)
     me.need(RECEIVE)
     if len(files) > MAX_FILES:
@@ -67,8 +68,8 @@ def received_post(
     for upload in files:
         file_size_check(upload.name or "file", upload.size or 0)
         read.append((upload.name or "file", upload.read()))
-    done = receive_files(taxpayer=me.taxpayer, files=read, actor=me.actor, via="api")
-    return 201, done.as_dict()
+    done, waiting = receive_later(taxpayer=me.taxpayer, files=read, actor=me.actor, via="api")
+    return 201, {**done.as_dict(), "waiting": [{"id": p.pk, "file": p.name} for p in waiting]}
 
 
 @router.get("/received", response={200: list[dict[str, Any]]}, tags=TAGS, summary="进项发票列表")

@@ -1,4 +1,4 @@
-// 进项发票's upload: each chosen file is sent on its own to the API (a large batch is many
+// The received invoices' upload: each chosen file is sent on its own to the API (a large batch is many
 // small requests, each within the size limit), the progress bar counts them, what each gave
 // is listed, and the list reloads at the end. Without JavaScript the form posts them at once.
 (function () {
@@ -32,14 +32,15 @@
         });
         const answer = await response.json();
         if (!response.ok) {
-          say(`${file.name}：${answer.message}`, "text-danger");
+          say(`${file.name}: ${answer.message}`, "text-danger");
         } else {
-          for (const r of answer.new) say(`${file.name}：${form.dataset.new} ${r.invoice_number}`);
-          for (const r of answer.known) say(`${file.name}：${form.dataset.known} ${r.invoice_number}`);
-          for (const r of answer.refused) say(`${r.file}：${r.message}`, "text-danger");
+          for (const r of answer.new) say(`${file.name}: ${form.dataset.new} ${r.invoice_number}`);
+          for (const r of answer.known) say(`${file.name}: ${form.dataset.known} ${r.invoice_number}`);
+          for (const r of answer.refused) say(`${r.file}: ${r.message}`, "text-danger");
+          for (const r of answer.waiting) say(`${r.file}: ${form.dataset.waiting}`);
         }
       } catch (error) {
-        say(`${file.name}：${form.dataset.failed}`, "text-danger");
+        say(`${file.name}: ${form.dataset.failed}`, "text-danger");
       }
       bar.value += 1;
     }
