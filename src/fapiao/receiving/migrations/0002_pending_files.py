@@ -5,30 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0017_approval_rule'),
-        ('receiving', '0001_initial'),
+        ("invoicing", "0017_approval_rule"),
+        ("receiving", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingFile',
+            name="PendingFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('content', models.BinaryField()),
-                ('status', models.CharField(choices=[('waiting', '识别中'), ('done', '已识别'), ('failed', '无法识别')], default='waiting', max_length=10)),
-                ('message', models.TextField(blank=True)),
-                ('invoices', models.JSONField(default=list)),
-                ('received_at', models.DateTimeField()),
-                ('received_by', models.CharField(max_length=150)),
-                ('via', models.CharField(max_length=10)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('taxpayer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='invoicing.taxpayer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("content", models.BinaryField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("waiting", "识别中"), ("done", "已识别"), ("failed", "无法识别")],
+                        default="waiting",
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("invoices", models.JSONField(default=list)),
+                ("received_at", models.DateTimeField()),
+                ("received_by", models.CharField(max_length=150)),
+                ("via", models.CharField(max_length=10)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "taxpayer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="invoicing.taxpayer",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['taxpayer', 'status', '-received_at'], name='receiving_p_taxpaye_76f591_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["taxpayer", "status", "-received_at"],
+                        name="receiving_p_taxpaye_76f591_idx",
+                    )
+                ],
             },
         ),
     ]
