@@ -245,6 +245,10 @@ FAPIAO_UPLOAD_BATCH = int(os.environ.get("FAPIAO_UPLOAD_BATCH", "500"))
 # the largest request body (an uploaded file included), and the largest invoice file read
 FAPIAO_REQUEST_MAX_BYTES = int(os.environ.get("FAPIAO_REQUEST_MAX_BYTES", str(64 * 2**20)))
 FAPIAO_FILE_MAX_BYTES = int(os.environ.get("FAPIAO_FILE_MAX_BYTES", str(10 * 2**20)))
+# a mailbox whose invoices the worker receives (imap://user:password@host:port/folder or
+# imaps://…), for the taxpayer of this tax id (or the only one)
+FAPIAO_MAILBOX_URL = os.environ.get("FAPIAO_MAILBOX_URL", "").strip()
+FAPIAO_MAILBOX_TAXPAYER = os.environ.get("FAPIAO_MAILBOX_TAXPAYER", "").strip()
 # 数电 numbers asked of the authority at a time; the worker asks for more once a channel has
 # fewer than a fifth of a block left, so issuing goes on while the authority is unreachable
 FAPIAO_DIGITAL_BLOCK = int(os.environ.get("FAPIAO_DIGITAL_BLOCK", "1000"))

@@ -12,6 +12,7 @@ import json
 import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ from fapiao.notices.models import Notification
 from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
 from fapiao.receiving.deduction import deducted_tax, deduction_select
 from fapiao.receiving.later import needs_ocr
+from fapiao.receiving.mailbox import mailbox_import, mailbox_of
 from fapiao.receiving.models import ReceivedInvoice
 from fapiao.receiving.selectors import (
     VOUCHER_COLUMNS,
@@ -48,6 +50,7 @@ from fapiao.receiving.selectors import (
 )
 from fapiao.receiving.services import receive_files, received_correct, received_verify
 from fapiao.security.models import AuditEvent
+from tests.integration.imap import Imap, imap  # noqa: F401 - the real IMAP server fixture
 from tests.integration.test_reading import photograph
 from tests.integration.world import SPECIAL_BUYER, World, make_world
 
@@ -424,3 +427,74 @@ def test_a_photo_is_read_by_the_worker_and_the_uploader_told(seller: World, buye
     job_run_due()
     failed = Notification.objects.get(user=users["alice"], kind="received", severity="warning")
     assert "blank.png" in failed.subject and "未能识别" in failed.subject
+
+
+def _message(subject: str, attachments: list[tuple[str, bytes, str]]) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = (
+        "fp@seller.cn",
+        "fapiao@example.cn",
+        subject,
+    )
+    message.set_content("发票见附件")
+    for name, content, kind in attachments:
+        main, sub = kind.split("/")
+        message.add_attachment(content, maintype=main, subtype=sub, filename=name)
+    return bytes(message)
+
+
+def test_invoices_received_from_a_real_imap_mailbox(
+    seller: World,
+    buyer: World,
+    imap: Imap,  # noqa: F811
+    settings: Any,
+    capsys: Any,
+    monkeypatch: Any,
+) -> None:
+    settings.FAPIAO_FILE_MAX_BYTES = 2 * 2**20  # a message may be three times a file
+    first, second = supplier_invoice(seller), supplier_invoice(seller)
+    imap.deliver(
+        _message(
+            "发票一",
+            [
+                ("发票.pdf", document_render(first, "pdf"), "application/pdf"),
+                ("发票.xml", document_render(first, "xml"), "application/xml"),
+                ("说明.txt", "请查收".encode(), "text/plain"),
+            ],
+        )
+    )
+    imap.deliver(
+        _message(
+            "发票二（照片）",
+            [
+                ("photo.jpg", photograph(document_render(second, "pdf"), angle=5), "image/jpeg"),
+            ],
+        )
+    )
+    imap.deliver(_message("太大", [("big.pdf", b"%PDF" + b"0" * (7 * 2**20), "application/pdf")]))
+    result = mailbox_import(taxpayer=buyer.taxpayer, mailbox=mailbox_of(imap.url))
+    assert (result["messages"], result["new"], result["known"], result["waiting"]) == (2, 1, 1, 1)
+    assert result["too_large"] == 1 and imap.unseen() == 1  # the large one is left unread
+    assert ReceivedInvoice.objects.get().number == first.number
+    job_run_due()  # the photo, read by OCR in the worker
+    assert sorted(ReceivedInvoice.objects.values_list("number", flat=True)) == sorted(
+        [first.number, second.number]
+    )
+    assert set(ReceivedInvoice.objects.values_list("via", flat=True)) == {"mail"}
+    # read again: nothing new (the messages are read)
+    assert mailbox_import(taxpayer=buyer.taxpayer, mailbox=mailbox_of(imap.url))["messages"] == 0
+    # the command, with the address in the environment
+    imap.deliver(
+        _message("再次", [("again.xml", document_render(first, "xml"), "application/xml")])
+    )
+    monkeypatch.setenv("FAPIAO_MAILBOX_URL", imap.url)
+    call_command("mailbox", "--taxpayer", buyer.taxpayer.tax_id)
+    assert "读取邮件1封：新收取发票0张，已存在1张" in capsys.readouterr().out
+    with pytest.raises(DomainError, match="无法连接邮箱"):
+        mailbox_import(taxpayer=buyer.taxpayer, mailbox=mailbox_of("imap://u:p@127.0.0.1:1/INBOX"))
+    with pytest.raises(DomainError, match=r"登录失败：.*AUTHENTICATIONFAILED"):
+        mailbox_import(
+            taxpayer=buyer.taxpayer, mailbox=mailbox_of(imap.url.replace("Imap%23Secret1", "wrong"))
+        )
+    with pytest.raises(DomainError, match="imap://"):
+        mailbox_of("http://example.cn/")

@@ -8,4 +8,4 @@ class ReceivingConfig(AppConfig):
     def ready(self) -> None:
         from fapiao.jobs.services import worker_modules  # the registry is ready only now
 
-        worker_modules("fapiao.receiving.later")  # OCR of pictures and scans
+        worker_modules("fapiao.receiving.later", "fapiao.receiving.mailbox")  # OCR, the mailbox
