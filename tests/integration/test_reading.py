@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -44,29 +45,76 @@ def only(name: str, content: bytes) -> dict[str, Any]:
 
 
 def key(found: dict[str, Any]) -> dict[str, Any]:
-    names = ("kind", "invoice_code", "invoice_number", "date", "check_code", "buyer_name",
-             "buyer_tax_id", "seller_name", "seller_tax_id", "amount_excl_tax", "tax", "total",
-             "issuer")  # fmt: skip
+    names = (
+        "kind",
+        "invoice_code",
+        "invoice_number",
+        "date",
+        "check_code",
+        "buyer_name",
+        "buyer_tax_id",
+        "seller_name",
+        "seller_tax_id",
+        "amount_excl_tax",
+        "tax",
+        "total",
+        "issuer",
+    )
     return {name: found[name] for name in names}
 
 
 def test_a_digital_special_pdf_with_two_lines() -> None:
     found = only("a.pdf", sample("shudian-special.pdf"))
     assert key(found) == {
-        "kind": "DIGITAL_SPECIAL", "invoice_code": None, "invoice_number": "24512000000202537619",
-        "date": "2024-09-25", "check_code": None, "buyer_name": "内江市天润商贸有限公司",
-        "buyer_tax_id": "91511002309361947N", "seller_name": "四川川海工程管理咨询有限公司",
-        "seller_tax_id": "91511002572793472P", "amount_excl_tax": "113855.15",
-        "tax": "14801.17", "total": "128656.32", "issuer": "刘亚莉",
-    }  # fmt: skip
+        "kind": "DIGITAL_SPECIAL",
+        "invoice_code": None,
+        "invoice_number": "24512000000202537619",
+        "date": "2024-09-25",
+        "check_code": None,
+        "buyer_name": "内江市天润商贸有限公司",
+        "buyer_tax_id": "91511002309361947N",
+        "seller_name": "四川川海工程管理咨询有限公司",
+        "seller_tax_id": "91511002572793472P",
+        "amount_excl_tax": "113855.15",
+        "tax": "14801.17",
+        "total": "128656.32",
+        "issuer": "刘亚莉",
+    }
     assert found["total_in_words"] == "壹拾贰万捌仟陆佰伍拾陆圆叁角贰分"
-    assert [(line["name"], line["spec"], line["unit"], line["quantity"], line["unit_price"],
-             line["amount"], line["rate"], line["tax"]) for line in found["lines"]] == [
-        ("*黑色金属冶炼压延品*螺纹钢", "HRB400φ16E", "吨", "7.44", "3589.38053097345",
-         "26704.99", "13%", "3471.65"),
-        ("*黑色金属冶炼压延品*螺纹钢", "HRB400φ22E 12m", "吨", "24.28", "3589.38053097345",
-         "87150.16", "13%", "11329.52"),
-    ]  # fmt: skip
+    assert [
+        (
+            line["name"],
+            line["spec"],
+            line["unit"],
+            line["quantity"],
+            line["unit_price"],
+            line["amount"],
+            line["rate"],
+            line["tax"],
+        )
+        for line in found["lines"]
+    ] == [
+        (
+            "*黑色金属冶炼压延品*螺纹钢",
+            "HRB400φ16E",
+            "吨",
+            "7.44",
+            "3589.38053097345",
+            "26704.99",
+            "13%",
+            "3471.65",
+        ),
+        (
+            "*黑色金属冶炼压延品*螺纹钢",
+            "HRB400φ22E 12m",
+            "吨",
+            "24.28",
+            "3589.38053097345",
+            "87150.16",
+            "13%",
+            "11329.52",
+        ),
+    ]
     # the printed QR agrees with the text: both sources stand behind the number and the total
     assert found["sources"]["invoice_number"] == "qr" and found["sources"]["buyer_name"] == "text"
     assert found["confidence"]["total"] > found["confidence"]["buyer_name"]
@@ -76,29 +124,46 @@ def test_a_digital_special_pdf_with_two_lines() -> None:
 def test_an_older_e_invoice_pdf_with_a_discount_line() -> None:
     found = only("b.pdf", sample("e-ordinary.pdf"))
     assert key(found) == {
-        "kind": "VAT_ORDINARY_ELECTRONIC", "invoice_code": "041001900111",
-        "invoice_number": "32321709", "date": "2019-09-19",
-        "check_code": "66881990002947147011", "buyer_name": "个人", "buyer_tax_id": None,
-        "seller_name": "郑州京东优凯贸易有限公司", "seller_tax_id": "91410100MA44HUD80N",
-        "amount_excl_tax": "91.59", "tax": "11.91", "total": "103.50", "issuer": "王梅",
-    }  # fmt: skip
+        "kind": "VAT_ORDINARY_ELECTRONIC",
+        "invoice_code": "041001900111",
+        "invoice_number": "32321709",
+        "date": "2019-09-19",
+        "check_code": "66881990002947147011",
+        "buyer_name": "个人",
+        "buyer_tax_id": None,
+        "seller_name": "郑州京东优凯贸易有限公司",
+        "seller_tax_id": "91410100MA44HUD80N",
+        "amount_excl_tax": "91.59",
+        "tax": "11.91",
+        "total": "103.50",
+        "issuer": "王梅",
+    }
     assert found["remarks"] == "订单号:103497458312"
     assert [(line["amount"], line["tax"], line["quantity"]) for line in found["lines"]] == [
-        ("105.31", "13.69", "1"), ("-14.16", "-1.84", None), ("0.44", "0.06", "1"),
-    ]  # fmt: skip
+        ("105.31", "13.69", "1"),
+        ("-14.16", "-1.84", None),
+        ("0.44", "0.06", "1"),
+    ]
     assert found["warnings"] == []
 
 
 def test_both_kinds_of_ofd() -> None:
     older = only("c.ofd", sample("e-ordinary-with-original-xml.ofd"))
     assert key(older) == {
-        "kind": "VAT_ORDINARY_ELECTRONIC", "invoice_code": "050001700111",
-        "invoice_number": "99999951", "date": "2020-10-10",
-        "check_code": "14754822929856772523", "buyer_name": "科游迈利有限公司",
-        "buyer_tax_id": "9150010807MGZHI002", "seller_name": "杭州融易算企业管理咨询有限公司",
-        "seller_tax_id": "91500106MA2CE71F65", "amount_excl_tax": "300.00", "tax": "18.00",
-        "total": "318.00", "issuer": "任盈盈",
-    }  # fmt: skip
+        "kind": "VAT_ORDINARY_ELECTRONIC",
+        "invoice_code": "050001700111",
+        "invoice_number": "99999951",
+        "date": "2020-10-10",
+        "check_code": "14754822929856772523",
+        "buyer_name": "科游迈利有限公司",
+        "buyer_tax_id": "9150010807MGZHI002",
+        "seller_name": "杭州融易算企业管理咨询有限公司",
+        "seller_tax_id": "91500106MA2CE71F65",
+        "amount_excl_tax": "300.00",
+        "tax": "18.00",
+        "total": "318.00",
+        "issuer": "任盈盈",
+    }
     assert older["sources"]["invoice_number"] == "attached_xml" and len(older["lines"]) == 3
     # the sample's tax ids are made up: their check digits fail, and that is said
     assert older["warnings"] == [
@@ -107,12 +172,20 @@ def test_both_kinds_of_ofd() -> None:
     ]
     digital = only("d.ofd", sample("shudian-ordinary.ofd"))
     assert key(digital) == {
-        "kind": "DIGITAL_SPECIAL", "invoice_code": None,  # its page prints 增值税专用发票
-        "invoice_number": "24112000000048542163", "date": "2024-05-28", "check_code": None,
-        "buyer_name": "海南麒麟云服科技有限公司", "buyer_tax_id": "91460300MAA92DJN95",
-        "seller_name": "北京互联三六五科技有限公司", "seller_tax_id": "91110108690017781B",
-        "amount_excl_tax": "4197.17", "tax": "251.83", "total": "4449.00", "issuer": "于俪",
-    }  # fmt: skip
+        "kind": "DIGITAL_SPECIAL",
+        "invoice_code": None,  # its page prints 增值税专用发票
+        "invoice_number": "24112000000048542163",
+        "date": "2024-05-28",
+        "check_code": None,
+        "buyer_name": "海南麒麟云服科技有限公司",
+        "buyer_tax_id": "91460300MAA92DJN95",
+        "seller_name": "北京互联三六五科技有限公司",
+        "seller_tax_id": "91110108690017781B",
+        "amount_excl_tax": "4197.17",
+        "tax": "251.83",
+        "total": "4449.00",
+        "issuer": "于俪",
+    }
     assert digital["sources"]["buyer_name"] == "ofd_tags"
     assert digital["sources"]["amount_excl_tax"] == "ofd_custom"
     assert [line["name"] for line in digital["lines"]] == ["*信息技术服务*技术服务费"]
@@ -121,12 +194,20 @@ def test_both_kinds_of_ofd() -> None:
 def test_the_platforms_xml() -> None:
     found = only("e.xml", sample("shudian-ordinary.xml"))
     assert key(found) == {
-        "kind": "DIGITAL_ORDINARY", "invoice_code": None, "invoice_number": "25322000000365404822",
-        "date": "2025-08-08", "check_code": None, "buyer_name": "江苏苏豪天鹏农产品集团有限公司",
-        "buyer_tax_id": "9132020013590404XW", "seller_name": "无锡市安协安全培训中心",
-        "seller_tax_id": "52320200509244470T", "amount_excl_tax": "235.85", "tax": "14.15",
-        "total": "250.00", "issuer": "周煜敏",
-    }  # fmt: skip
+        "kind": "DIGITAL_ORDINARY",
+        "invoice_code": None,
+        "invoice_number": "25322000000365404822",
+        "date": "2025-08-08",
+        "check_code": None,
+        "buyer_name": "江苏苏豪天鹏农产品集团有限公司",
+        "buyer_tax_id": "9132020013590404XW",
+        "seller_name": "无锡市安协安全培训中心",
+        "seller_tax_id": "52320200509244470T",
+        "amount_excl_tax": "235.85",
+        "tax": "14.15",
+        "total": "250.00",
+        "issuer": "周煜敏",
+    }
     assert found["lines"][0]["rate"] == "6%" and set(found["sources"].values()) == {"xml"}
 
 
@@ -137,13 +218,18 @@ def world() -> World:
 
 def expected(invoice: Invoice) -> dict[str, Any]:
     return {
-        "kind": invoice.kind, "invoice_code": invoice.code or None,
-        "invoice_number": invoice.number, "date": invoice.issued_on.isoformat(),
-        "buyer_name": invoice.buyer["name"], "buyer_tax_id": invoice.buyer["tax_id"],
-        "seller_name": invoice.seller["name"], "seller_tax_id": invoice.seller["tax_id"],
-        "amount_excl_tax": str(invoice.amount), "tax": str(invoice.tax),
+        "kind": invoice.kind,
+        "invoice_code": invoice.code or None,
+        "invoice_number": invoice.number,
+        "date": invoice.issued_on.isoformat(),
+        "buyer_name": invoice.buyer["name"],
+        "buyer_tax_id": invoice.buyer["tax_id"],
+        "seller_name": invoice.seller["name"],
+        "seller_tax_id": invoice.seller["tax_id"],
+        "amount_excl_tax": str(invoice.amount),
+        "tax": str(invoice.tax),
         "total": str(invoice.total),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("kind", list(InvoiceKind))
@@ -184,8 +270,10 @@ def test_a_pasted_qr_and_a_disagreement_flagged(world: World) -> None:
     pasted = f"01,32,,{invoice.number},{invoice.total},{invoice.issued_on:%Y%m%d},,".encode()
     found = only("qr.txt", pasted)
     assert (found["invoice_number"], found["total"], found["sources"]["total"]) == (
-        invoice.number, str(invoice.total), "qr",
-    )  # fmt: skip
+        invoice.number,
+        str(invoice.total),
+        "qr",
+    )
     # a PDF whose QR says another total than its face: the QR's is kept, and flagged
     writer = PdfWriter(clone_from=io.BytesIO(document_render(invoice, "pdf")))
     wrong = invoice.total + 1
@@ -204,14 +292,13 @@ def test_a_pasted_qr_and_a_disagreement_flagged(world: World) -> None:
         ("empty.pdf", b"", "是空文件"),
         ("note.txt", "这不是发票".encode(), "无法识别文件"),
         ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\n%%EOF", "PDF文件"),
-        ("entities.xml", b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>',
-         "DTD"),
+        ("entities.xml", b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>', "DTD"),
         ("not-xml.xml", b"<EInvoice><unclosed>", "XML格式不正确"),
         ("other.xml", b"<html><body>hello</body></html>", "不是数电发票XML"),
         ("photo.png", b"\x89PNG\r\n\x1a\nbroken", "图片"),
         ("fake.ofd", b"PK\x03\x04broken", "压缩文件"),
     ],
-)  # fmt: skip
+)
 def test_malformed_input_is_refused_in_chinese(name: str, content: bytes, said: str) -> None:
     with pytest.raises(UnreadableFile) as refused:
         read_file(name, content)
@@ -243,18 +330,26 @@ def test_the_command_prints_what_it_read(world: World, tmp_path: Path, capsys: A
     assert nothing.value.returncode == 5
 
 
-def photograph(pdf: bytes, *, angle: float = 15, quality: int = 60, screenshot: bool = False,
-               perspective: bool = False) -> bytes:  # fmt: skip
+def photograph(
+    pdf: bytes,
+    *,
+    angle: float = 15,
+    quality: int = 60,
+    screenshot: bool = False,
+    perspective: bool = False,
+) -> bytes:
     """Our PDF as a photo: rasterised, turned, blurred, JPEG-compressed; or small inside a
     larger screenshot; or seen at a slant."""
     page = pypdfium2.PdfDocument(pdf)[0].render(scale=2.5).to_pil().convert("RGB")
     if perspective:
         width, height = page.size
         page = page.transform(
-            page.size, Image.Transform.QUAD,
-            (0, 0, 40, height, width, height - 30, width - 60, 20), Image.Resampling.BICUBIC,
+            page.size,
+            Image.Transform.QUAD,
+            (0, 0, 40, height, width, height - 30, width - 60, 20),
+            Image.Resampling.BICUBIC,
             fillcolor=(235, 230, 220),
-        )  # fmt: skip
+        )
     turned = page.rotate(
         angle, expand=True, fillcolor=(235, 230, 220), resample=Image.Resampling.BICUBIC
     )
@@ -299,6 +394,37 @@ def test_a_scanned_pdf_is_read_by_ocr(world: World) -> None:
     picture.save(scanned, "PDF", resolution=150)  # pictures only: no text layer
     (found,) = read_file("scan.pdf", scanned.getvalue())
     assert (found.page, found.value("invoice_number"), found.value("total")) == (
-        1, invoice.number, invoice.total,
-    )  # fmt: skip
+        1,
+        invoice.number,
+        invoice.total,
+    )
     assert found.fields["seller_tax_id"].source == "ocr"
+
+
+def test_an_ofd_with_page_text_only_and_kangxi_radicals(world: World) -> None:
+    """No CustomData, no CustomTag.xml, no attached XML: the text objects alone, with 金
+    written as the Kangxi radical ⾦ (U+2FA6), as some producers do."""
+    invoice = issue(world, InvoiceKind.DIGITAL_ORDINARY)
+    source = zipfile.ZipFile(io.BytesIO(document_render(invoice, "ofd")))
+    bare, radicals, custom = io.BytesIO(), 0, 0
+    with zipfile.ZipFile(bare, "w") as archive:
+        for name in source.namelist():
+            if "/Tags/" in name or "/Attachs/" in name:
+                continue
+            content = source.read(name)
+            if name == "OFD.xml":
+                content, custom = re.subn(
+                    rb"<ofd:CustomDatas>.*?</ofd:CustomDatas>", b"", content, flags=re.S
+                )
+            elif name.endswith("Content.xml"):
+                radicals += content.count("金".encode())
+                content = content.replace("金".encode(), "⾦".encode())
+            archive.writestr(name, content)
+    assert radicals > 0 and custom == 1
+    (found,) = read_file("bare.ofd", bare.getvalue())
+    fields = found.as_json()
+    assert {k: fields[k] for k in expected(invoice)} == expected(invoice)
+    assert set(fields["sources"].values()) == {"text"}
+    assert [line["amount"] for line in fields["lines"]] == [
+        str(line.amount) for line in invoice.lines.order_by("index")
+    ]
