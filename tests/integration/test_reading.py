@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from fapiao.documents.readers import UnreadableFile
 from fapiao.documents.services import document_render
 from fapiao.domain.kinds import InvoiceKind
 from fapiao.invoicing.models import Invoice
-from fapiao.receiving.reading import read_file
+from fapiao.receiving.reading import read_bounded, read_file
 from tests.integration.test_documents import issue
 from tests.integration.world import World, make_world
 
@@ -428,3 +429,15 @@ def test_an_ofd_with_page_text_only_and_kangxi_radicals(world: World) -> None:
     assert [line["amount"] for line in fields["lines"]] == [
         str(line.amount) for line in invoice.lines.order_by("index")
     ]
+
+
+def test_reading_in_a_child_process_is_bounded_in_time(world: World) -> None:
+    pdf = document_render(issue(world, InvoiceKind.DIGITAL_ORDINARY), "pdf")
+    bounded = read_bounded("a.pdf", pdf)
+    assert [r.as_json() for r in bounded] == [r.as_json() for r in read_file("a.pdf", pdf)]
+    started = time.monotonic()
+    with pytest.raises(UnreadableFile, match=r"读取文件“slow\.pdf”超时"):
+        read_bounded("slow.pdf", pdf, seconds=0.001)  # the child is killed, not waited for
+    assert time.monotonic() - started < 5
+    with pytest.raises(UnreadableFile, match="无法识别文件"):  # a refusal comes back as one
+        read_bounded("note.txt", "不是发票".encode())

@@ -38,9 +38,9 @@ from fapiao.jobs.services import job_run_due
 from fapiao.notices.models import Notification
 from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
 from fapiao.receiving.deduction import deducted_tax, deduction_select
-from fapiao.receiving.later import needs_ocr
 from fapiao.receiving.mailbox import mailbox_import, mailbox_of
 from fapiao.receiving.models import ReceivedInvoice
+from fapiao.receiving.reading import needs_ocr
 from fapiao.receiving.selectors import (
     VOUCHER_COLUMNS,
     received_get,

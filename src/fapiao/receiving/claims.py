@@ -1,7 +1,7 @@
 """报销单: a claimant groups received invoices into a claim for one purpose, submits it, and
 财务 approves it (its invoices become 已报销) or rejects it with a reason (they are free to be
 claimed again). An invoice is in one live claim at most: a second claim of it is refused
-naming the first, whoever asks and however many at once (one conditional update decides)."""
+naming the first, whoever asks and however many at once (the invoices' rows are locked)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
 from fapiao.core.roles import Role
@@ -61,33 +60,28 @@ def claim_create(
 
 
 def _take(claim: Claim, invoice_ids: list[int]) -> None:
-    """Put the invoices in ``claim``: each only if no live claim holds it (the update's
-    condition is the lock: of two claims at once, one wins)."""
+    """Put the invoices in ``claim``: each only if no live claim holds it. The invoices' rows
+    are locked (in the order of their ids) before they are looked at, so that of two claims at
+    once the second sees the first's."""
     ids = sorted(set(invoice_ids))
-    found = ReceivedInvoice.objects.filter(taxpayer=claim.taxpayer, pk__in=ids)
-    if found.count() != len(ids):
-        raise ClaimRefused("所选发票不存在", field="invoices")
-    free = Q(claim__isnull=True) | Q(claim__status=ClaimStatus.REJECTED)
-    taken = (
-        ReceivedInvoice.objects.filter(free, taxpayer=claim.taxpayer, pk__in=ids)
-        .exclude(status=ReceivedStatus.MISMATCH)
-        .update(claim=claim)
+    rows = list(
+        ReceivedInvoice.objects.select_for_update(of=("self",))
+        .filter(taxpayer=claim.taxpayer, pk__in=ids)
+        .order_by("pk")
     )
-    if taken != len(ids):
-        held = found.exclude(claim=claim).select_related("claim").first()
-        if held is not None and held.status == ReceivedStatus.MISMATCH:
-            raise ClaimRefused(Text("发票{0}查验不符，不能报销", held), field="invoices")
-        other = held.claim if held is not None else None
-        raise ClaimRefused(
-            Text(
-                "发票{0}已在报销单{1}中（报销人{2}）",
-                held,
-                other.pk if other else "",
-                other.claimant.username if other else "",
-            ),
-            field="invoices",
-        )
-    total = quantize_fen(Decimal(found.aggregate(total=Sum("total"))["total"] or 0))
+    if len(rows) != len(ids):
+        raise ClaimRefused("所选发票不存在", field="invoices")
+    for row in rows:
+        if row.status == ReceivedStatus.MISMATCH:
+            raise ClaimRefused(Text("发票{0}查验不符，不能报销", row), field="invoices")
+        other = Claim.objects.select_related("claimant").filter(pk=row.claim_id).first()
+        if other is not None and other.status != ClaimStatus.REJECTED:
+            raise ClaimRefused(
+                Text("发票{0}已在报销单{1}中（报销人{2}）", row, other.pk, other.claimant.username),
+                field="invoices",
+            )
+    ReceivedInvoice.objects.filter(pk__in=ids).update(claim=claim)
+    total = quantize_fen(sum((row.total or Decimal(0) for row in rows), Decimal(0)))
     Claim.objects.filter(pk=claim.pk).update(amount=total)
     claim.amount = total
 

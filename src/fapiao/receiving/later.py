@@ -4,9 +4,7 @@ as any other upload, and tells the uploader what came of it (notice kind ``recei
 
 from __future__ import annotations
 
-import zipfile
 from datetime import datetime
-from io import BytesIO
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,41 +15,9 @@ from fapiao.invoicing.models import Taxpayer
 from fapiao.jobs.services import handler, job_enqueue
 from fapiao.notices.services import notice_send
 from fapiao.receiving.models import PendingFile, PendingStatus
+from fapiao.receiving.reading import needs_ocr
 from fapiao.receiving.services import receive_files
 from fapiao.security.audit import audit_append
-
-_PICTURES = (b"\x89PNG", b"\xff\xd8\xff")
-_PICTURE_NAMES = (".png", ".jpg", ".jpeg")
-
-
-def needs_ocr(content: bytes) -> bool:
-    """Whether reading ``content`` takes OCR: a picture, a PDF without text, a ZIP of pictures."""
-    if content.startswith(_PICTURES):
-        return True
-    if content.startswith(b"%PDF"):
-        return not _has_text(content)
-    if content.startswith(b"PK"):
-        try:
-            names = zipfile.ZipFile(BytesIO(content)).namelist()
-        except (zipfile.BadZipFile, ValueError):
-            return False
-        if "OFD.xml" in names:  # an OFD: its pictures are stamps and codes, its text is there
-            return False
-        return any(name.lower().endswith(_PICTURE_NAMES) for name in names)
-    return False
-
-
-def _has_text(content: bytes) -> bool:
-    import pypdfium2
-
-    try:
-        pdf = pypdfium2.PdfDocument(content)
-    except pypdfium2.PdfiumError:
-        return True  # unreadable: refused at once, not later
-    try:
-        return any(pdf[n].get_textpage().count_chars() for n in range(min(len(pdf), 5)))
-    finally:
-        pdf.close()
 
 
 def receive_later(

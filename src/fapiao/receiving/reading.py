@@ -9,7 +9,7 @@
   code printed on it (drawn by pdfium, read by zxing-cpp) and, for ours, the payload in the
   Subject. Several invoices in one PDF are one per page; a page with no invoice number (a
   list of goods continued) is passed over.
-- A picture (JPEG, PNG): the QR code in it.
+- A picture (JPEG, PNG), or a PDF page without text: OCR and the QR code in it.
 - QR text pasted (``01,32,…``).
 - ZIP: each member, as above (one level deep, within the archive bounds).
 
@@ -20,41 +20,101 @@ sizes (``core.archives.INVOICE``), a PDF's pages (:data:`MAX_PAGES`) and the tim
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
-import time
-import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_xml
-
 from fapiao.core.archives import INVOICE, BoundedZip
-from fapiao.documents.digital_xml import parse_xml
-from fapiao.documents.ofd_read import parse_ofd
 from fapiao.documents.readers import UnreadableFile, file_size_check
 from fapiao.domain.errors import DomainError, Text
-from fapiao.domain.facelayout import date_of, read_face
-from fapiao.domain.facewords import Word
-from fapiao.domain.kinds import InvoiceKind, spec
-from fapiao.domain.qr import parse_qr
-from fapiao.domain.reading import MONEY, Candidate, Line, Reading, Source, merge
+from fapiao.domain.reading import Reading, merge
+from fapiao.receiving.sources import (
+    MAX_PAGES,
+    TIME_LIMIT,
+    Deadline,
+    image_readings,
+    ofd_reading,
+    pdf_readings,
+    qr_candidate,
+    xml_candidate,
+)
 
-MAX_PAGES = 100
-TIME_LIMIT = 60.0  # seconds a file may take
-_IMAGES = (b"\x89PNG", b"\xff\xd8\xff")
+__all__ = ["MAX_PAGES", "Deadline", "needs_ocr", "qr_candidate", "read_bounded", "read_file"]
+
+_PICTURES = (b"\x89PNG", b"\xff\xd8\xff")
+_PICTURE_NAMES = (".png", ".jpg", ".jpeg")
 
 
-class Deadline:
-    def __init__(self, name: str, seconds: float = TIME_LIMIT) -> None:
-        self.name, self.end = name, time.monotonic() + seconds
+def needs_ocr(content: bytes) -> bool:
+    """Whether reading ``content`` takes OCR: a picture, a PDF without text, a ZIP of pictures."""
+    if content.startswith(_PICTURES):
+        return True
+    if content.startswith(b"%PDF"):
+        return not _has_text(content)
+    if content.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+        except (zipfile.BadZipFile, ValueError):
+            return False
+        if "OFD.xml" in names:  # an OFD: its pictures are stamps and codes, its text is there
+            return False
+        return any(name.lower().endswith(_PICTURE_NAMES) for name in names)
+    return False
 
-    def check(self) -> None:
-        if time.monotonic() > self.end:
-            raise UnreadableFile(Text("读取文件“{0}”超时", self.name), field="file")
+
+def _has_text(content: bytes) -> bool:
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(content)
+    except pypdfium2.PdfiumError:
+        return True  # unreadable: refused at once, not later
+    try:
+        return any(pdf[n].get_textpage().count_chars() for n in range(min(len(pdf), 5)))
+    finally:
+        pdf.close()
+
+
+def read_bounded(name: str, content: bytes, *, seconds: float = TIME_LIMIT) -> list[Reading]:
+    """:func:`read_file` in a child process that is killed after ``seconds``: a file that
+    makes a parser hang or crash inside its C code (pdfium, zxing) is refused, not waited
+    for, and takes nothing down with it. For files that need no OCR (the worker's OCR is
+    bounded by the task engine's timeout)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_read_child, args=(sender, name, content), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            raise UnreadableFile(Text("读取文件“{0}”超时", name), field="file")
+        try:
+            outcome, value = receiver.recv()
+        except EOFError:  # the child died (a parser crashed it)
+            raise UnreadableFile(
+                Text("文件“{0}”无法读取：解析时出错", name), field="file"
+            ) from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if outcome == "refused":
+        raise UnreadableFile(value, field="file")
+    return list(value)
+
+
+def _read_child(sender: Any, name: str, content: bytes) -> None:
+    try:
+        sender.send(("read", read_file(name, content)))
+    except UnreadableFile as refused:
+        sender.send(("refused", refused.message))
+    finally:
+        sender.close()
 
 
 def read_file(name: str, content: bytes, *, deadline: Deadline | None = None) -> list[Reading]:
@@ -83,19 +143,19 @@ def read_file(name: str, content: bytes, *, deadline: Deadline | None = None) ->
 def _read(name: str, content: bytes, deadline: Deadline, *, nested: bool) -> Iterator[Reading]:
     head = content.lstrip()[:8]
     if content.startswith(b"%PDF"):
-        yield from _pdf(content, deadline)
+        yield from pdf_readings(content, deadline)
     elif content.startswith(b"PK"):
         archive = BoundedZip(content, INVOICE, label="压缩文件")
         if "OFD.xml" in archive.names():
-            yield _ofd(content)
+            yield ofd_reading(content)
         elif nested:
             raise UnreadableFile(Text("压缩文件“{0}”中又有压缩文件，不予读取", name), field="file")
         else:
             yield from _zip(archive, deadline)
     elif head.startswith(b"<"):
-        yield merge([_xml_candidate(content)])
-    elif content.startswith(_IMAGES):
-        yield from _image(name, content)
+        yield merge([xml_candidate(content)])
+    elif content.startswith(_PICTURES):
+        yield from image_readings(name, content)
     elif re.match(rb"\s*01[,\xef]", content):
         yield merge([qr_candidate(content.decode("utf-8", "replace"))])
     else:
@@ -116,272 +176,3 @@ def _zip(archive: BoundedZip, deadline: Deadline) -> Iterator[Reading]:
             if member.lower().endswith((".pdf", ".ofd", ".xml", ".png", ".jpg", ".jpeg")):
                 raise
             # anything else in a bulk download (a list, a readme) is no invoice: passed over
-
-
-def qr_candidate(payload: str) -> Candidate:
-    """What an invoice QR payload says (its amount is 价税合计 for 数电, else 合计金额)."""
-    qr = parse_qr(payload)
-    amount = "total" if qr.kind and spec(qr.kind).qr_amount_includes_tax else "amount_excl_tax"
-    return Candidate(
-        Source.QR,
-        {
-            "kind": qr.kind.value if qr.kind else None,
-            "invoice_code": qr.code or None,
-            "invoice_number": qr.number,
-            "date": qr.issued_on,
-            "check_code": qr.check_code if len(qr.check_code) == 20 else None,
-            amount: qr.amount,
-        },
-    )
-
-
-def _money(text: str | None) -> Decimal | None:
-    cleaned = re.sub(r"[¥￥,\s]", "", text or "")
-    try:
-        return Decimal(cleaned) if cleaned else None
-    except InvalidOperation:
-        return None
-
-
-def _day(text: str | None) -> Any:
-    return date_of(text or "")
-
-
-def _xml_candidate(content: bytes) -> Candidate:
-    facts = parse_xml(content)
-    special = facts["special"]
-    lines = [
-        Line(
-            name=line["name"],
-            spec=line["spec"],
-            unit=line["unit"],
-            quantity=line["quantity"],
-            unit_price=line["unit_price"],
-            amount=line["amount"],
-            rate=_rate_text(line["rate"]),
-            tax=line["tax"],
-        )
-        for line in facts["lines"]
-    ]
-    return Candidate(
-        Source.XML,
-        {
-            "kind": (
-                InvoiceKind.DIGITAL_SPECIAL if special else InvoiceKind.DIGITAL_ORDINARY
-            ).value,
-            "invoice_number": facts["number"],
-            "date": _day(facts["issued_on"]),
-            "buyer_name": facts["buyer"]["name"],
-            "buyer_tax_id": facts["buyer"]["tax_id"],
-            "seller_name": facts["seller"]["name"],
-            "seller_tax_id": facts["seller"]["tax_id"],
-            "amount_excl_tax": facts["amount"],
-            "tax": facts["tax"],
-            "total": facts["total"],
-            "total_in_words": facts["total_in_words"],
-            "remarks": facts["remarks"],
-            "issuer": facts["drawer"],
-        },
-        lines,
-    )
-
-
-def _rate_text(rate: str) -> str:
-    """0.13 → 13%; 13% and the words (免税, 不征税) as they are."""
-    try:
-        value = Decimal(rate)
-    except InvalidOperation:
-        return rate
-    return f"{(value * 100).normalize():f}%" if value < 1 else f"{value.normalize():f}%"
-
-
-def _local(element: ET.Element, name: str) -> str:
-    for child in element.iter():
-        if child.tag.rsplit("}", 1)[-1] == name:
-            return (child.text or "").strip()
-    return ""
-
-
-def _attached_candidate(content: bytes) -> Candidate | None:
-    """The original_invoice.xml of an older e-invoice's OFD (namespace e-invoice/2019)."""
-    try:
-        root = safe_xml(content)
-    except (ET.ParseError, DefusedXmlException):
-        return None
-    goods = [g for g in root.iter() if g.tag.rsplit("}", 1)[-1] == "GoodsInfo"]
-    lines = [
-        Line(
-            name=_local(g, "Item"),
-            spec=_local(g, "Specification"),
-            unit=_local(g, "MeasurementDimension"),
-            quantity=_local(g, "Quantity"),
-            unit_price=_local(g, "Price"),
-            amount=_money(_local(g, "Amount")),
-            rate=_local(g, "TaxScheme"),
-            tax=_money(_local(g, "TaxAmount")),
-        )
-        for g in goods
-    ]
-    candidate = Candidate(
-        Source.ATTACHED,
-        {
-            "invoice_code": _local(root, "InvoiceCode"),
-            "invoice_number": _local(root, "InvoiceNo"),
-            "date": _day(_local(root, "IssueDate")),
-            "check_code": _local(root, "InvoiceCheckCode"),
-            "buyer_name": _local(root, "BuyerName"),
-            "buyer_tax_id": _local(root, "BuyerTaxID"),
-            "seller_name": _local(root, "SellerName"),
-            "seller_tax_id": _local(root, "SellerTaxID"),
-            "amount_excl_tax": _money(_local(root, "TaxExclusiveTotalAmount")),
-            "tax": _money(_local(root, "TaxTotalAmount")),
-            "total": _money(_local(root, "TaxInclusiveTotalAmount")),
-            "remarks": _local(root, "Note"),
-            "issuer": _local(root, "InvoiceClerk"),
-        },
-        lines,
-    )
-    graph = _local(root, "GraphCode")
-    if graph.startswith("01,"):
-        with contextlib.suppress(DomainError):
-            candidate.fields["kind"] = qr_candidate(graph).fields["kind"]
-    return candidate
-
-
-#: where OFD.xml's CustomData and the CustomTag.xml fields keep each field
-_CUSTOM_KEYS = {
-    "invoice_code": "发票代码",
-    "invoice_number": "发票号码",
-    "date": "开票日期",
-    "check_code": "校验码",
-    "buyer_name": "购买方名称",
-    "buyer_tax_id": "购买方纳税人识别号",
-    "seller_name": "销售方名称",
-    "seller_tax_id": "销售方纳税人识别号",
-    "amount_excl_tax": "合计金额",
-    "tax": "合计税额",
-    "total": "价税合计",
-}
-_TAG_KEYS = {
-    "invoice_code": "InvoiceCode",
-    "invoice_number": "InvoiceNo",
-    "date": "IssueDate",
-    "buyer_name": "BuyerName",
-    "buyer_tax_id": "BuyerTaxID",
-    "seller_name": "SellerName",
-    "seller_tax_id": "SellerTaxID",
-    "amount_excl_tax": "TaxExclusiveTotalAmount",
-    "tax": "TaxTotalAmount",
-    "total": "TaxInclusiveTotalAmount",
-    "issuer": "InvoiceClerk",
-    "remarks": "Note",
-}
-
-
-def _mapped(source: str, values: dict[str, str], keys: dict[str, str]) -> Candidate:
-    """A candidate of ``values`` kept under ``keys``: money and the date read, text as it is."""
-    fields: dict[str, Any] = {}
-    for name, key in keys.items():
-        value = values.get(key)
-        fields[name] = _money(value) if name in MONEY else _day(value) if name == "date" else value
-    return Candidate(source, fields)
-
-
-def _ofd(content: bytes) -> Reading:
-    parsed = parse_ofd(content)
-    candidates = [
-        _mapped(Source.CUSTOM, parsed["custom"], _CUSTOM_KEYS),
-        _mapped(Source.TAGS, parsed["tagged"], _TAG_KEYS),
-    ]
-    if "original_invoice" in parsed and (found := _attached_candidate(parsed["original_invoice"])):
-        candidates.append(found)
-    if parsed["placed"]:
-        words = [Word(t, x, y, x + w, y + h) for t, x, y, w, h in parsed["placed"][0]]
-        candidates.append(read_face(words, source=Source.TEXT))
-    return merge(candidates)
-
-
-def _pdf(content: bytes, deadline: Deadline) -> Iterator[Reading]:
-    import pypdfium2
-
-    from fapiao.receiving.pictures import qr_payloads
-
-    try:
-        pdf = pypdfium2.PdfDocument(content)
-    except pypdfium2.PdfiumError as error:
-        raise UnreadableFile(Text("PDF文件无法读取：{0}", error), field="file") from None
-    try:
-        subject = _subject(content)
-        if len(pdf) > MAX_PAGES:
-            raise UnreadableFile(Text("PDF文件超过{0}页，请拆分后上传", MAX_PAGES), field="file")
-        for index in range(len(pdf)):
-            deadline.check()
-            page = pdf[index]
-            words = _page_words(page)
-            picture = page.render(scale=3).to_pil()
-            if not words:  # a scan: its picture is all there is
-                if (scanned := _picture(picture, page=index + 1)) is not None:
-                    yield scanned
-                continue
-            payloads = qr_payloads(picture)
-            if index == 0 and subject.startswith("01,"):
-                payloads.insert(0, subject)
-            candidates = [read_face(words, source=Source.TEXT), *_qr_candidates(payloads)]
-            if any(c.fields.get("invoice_number") for c in candidates):
-                yield merge(candidates, page=index + 1)
-    finally:
-        pdf.close()
-
-
-def _subject(content: bytes) -> str:
-    """Our PDFs carry the QR payload in the document's Subject."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    try:
-        return str((PdfReader(io.BytesIO(content)).metadata or {}).get("/Subject", "") or "")
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
-        return ""
-
-
-def _page_words(page: Any) -> list[Word]:
-    """Each run of text on the page and its box, y downwards (pdfium counts upwards)."""
-    text = page.get_textpage()
-    height = page.get_height()
-    words = []
-    for index in range(text.count_rects()):
-        left, bottom, right, top = text.get_rect(index)
-        run = text.get_text_bounded(left, bottom, right, top)
-        for part in run.replace("\r", "\n").split("\n"):
-            if part.strip():
-                words.append(Word(part, left, height - top, right, height - bottom))
-    return words
-
-
-def _image(name: str, content: bytes) -> Iterator[Reading]:
-    from fapiao.receiving.pictures import open_picture
-
-    picture = open_picture(name, content)
-    reading = _picture(picture)
-    if reading is not None:
-        yield reading
-
-
-def _picture(picture: Any, *, page: int | None = None) -> Reading | None:
-    """What OCR and the QR code say of a picture (a photo, a scan, a scanned PDF's page)."""
-    from fapiao.receiving.ocr import ocr_words
-    from fapiao.receiving.pictures import qr_payloads
-
-    candidates = [read_face(ocr_words(picture), source=Source.OCR)]
-    candidates += _qr_candidates(qr_payloads(picture))
-    if not any(c.fields.get("invoice_number") for c in candidates):
-        return None
-    return merge(candidates, page=page)
-
-
-def _qr_candidates(payloads: list[str]) -> list[Candidate]:
-    """The first payload that reads as an invoice QR."""
-    for payload in payloads:
-        with contextlib.suppress(DomainError):
-            return [qr_candidate(payload)]
-    return []

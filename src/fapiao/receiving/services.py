@@ -22,7 +22,7 @@ from fapiao.domain.reading import LABELS, Reading
 from fapiao.domain.taxpayer_id import compact
 from fapiao.invoicing.models import Taxpayer
 from fapiao.receiving.models import Correction, ReceivedFile, ReceivedInvoice, ReceivedStatus
-from fapiao.receiving.reading import read_file
+from fapiao.receiving.reading import needs_ocr, read_bounded, read_file
 from fapiao.security.audit import audit_append
 
 
@@ -75,7 +75,11 @@ def receive_files(
     done = Received()
     for name, content in files:
         try:
-            readings = read_file(name, content)
+            # a picture or a scan is read here in the worker (OCR, bounded by the task
+            # engine's timeout); anything else in a child process bounded in time
+            readings = (
+                read_file(name, content) if needs_ocr(content) else read_bounded(name, content)
+            )
         except UnreadableFile as refused:
             done.refused.append((name, str(refused.message)))
             continue

@@ -35,6 +35,11 @@ from fapiao.web.settings_views import flash_of, told_then
 MAX_FILES = 50
 
 
+def _ids(request: HttpRequest) -> list[int]:
+    """The invoices ticked (ids the database can hold; anything else is no invoice)."""
+    return [int(v) for v in request.POST.getlist("invoices") if v.isdigit() and 0 < int(v) < 2**63]
+
+
 def _accounting(request: HttpRequest) -> bool:
     return bool(request.caller.roles & ACCOUNT)  # type: ignore[attr-defined]
 
@@ -154,7 +159,7 @@ def claims(request: HttpRequest) -> HttpResponse:
     error: DomainError | None = None
     if request.method == "POST":
         try:
-            ids = [int(v) for v in request.POST.getlist("invoices") if v.isdigit()]
+            ids = _ids(request)
             claim = claim_create(
                 taxpayer=me.taxpayer,
                 claimant=request.user,
@@ -240,7 +245,7 @@ def deductions(request: HttpRequest) -> HttpResponse:
     except DomainError as refused:
         error, month = refused, today.replace(day=1)
     if request.method == "POST" and error is None:
-        ids = [int(v) for v in request.POST.getlist("invoices") if v.isdigit()]
+        ids = _ids(request)
         try:
             if request.POST.get("action") == "undo":
                 deduction_undo(taxpayer=me.taxpayer, invoice_ids=ids, actor=me.actor)

@@ -6,11 +6,11 @@ someone's); approved claims as voucher lines; 勾选抵扣. The same services as
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from fapiao.api.v1.common import caller
@@ -33,6 +33,8 @@ from fapiao.receiving.services import (
 
 router = Router()
 TAGS = ["进项与报销"]
+#: an id as the database keeps it
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 #: files in one upload
 MAX_FILES = 50
 
@@ -129,7 +131,7 @@ def received_correct_post(
 
 class ClaimIn(Schema):
     purpose: str
-    invoices: list[int]
+    invoices: list[RowId] = Field(max_length=500)
 
 
 class DecideIn(Schema):
@@ -215,7 +217,7 @@ def vouchers(request: HttpRequest) -> HttpResponse:
 
 class DeductIn(Schema):
     period: date
-    invoices: list[int]
+    invoices: list[RowId] = Field(max_length=1000)
     undo: bool = False
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from fapiao.cli.base import EXIT_PROBLEMS, FapiaoCommand
 from fapiao.documents.readers import UnreadableFile, file_size_check
 from fapiao.domain.reading import LABELS
-from fapiao.receiving.reading import read_file
+from fapiao.receiving.reading import needs_ocr, read_bounded, read_file
 
 
 class Command(FapiaoCommand):
@@ -27,7 +27,9 @@ class Command(FapiaoCommand):
         for path in options["files"]:
             try:
                 file_size_check(path.name, path.stat().st_size)
-                readings = read_file(path.name, path.read_bytes())
+                content = path.read_bytes()
+                reader = read_file if needs_ocr(content) else read_bounded
+                readings = reader(path.name, content)
             except OSError as error:
                 errors.append({"file": str(path), "message": f"无法读取文件：{error.strerror}"})
                 continue
