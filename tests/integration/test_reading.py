@@ -441,3 +441,41 @@ def test_reading_in_a_child_process_is_bounded_in_time(world: World) -> None:
     assert time.monotonic() - started < 5
     with pytest.raises(UnreadableFile, match="无法识别文件"):  # a refusal comes back as one
         read_bounded("note.txt", "不是发票".encode())
+
+
+def _stripped_ofd(content: bytes, attachments: dict[str, bytes]) -> bytes:
+    """An OFD without its CustomData and CustomTag.xml, with other data files attached."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            if "/Tags/" in name or "/Attachs/" in name:
+                continue
+            data = source.read(name)
+            if name == "OFD.xml":
+                data = re.sub(rb"<ofd:CustomDatas>.*?</ofd:CustomDatas>", b"", data, flags=re.S)
+            archive.writestr(name, data)
+        for name, data in attachments.items():
+            archive.writestr(f"Doc_0/Attachs/{name}", data)
+    return out.getvalue()
+
+
+def test_an_ofd_with_attached_data_files(world: World) -> None:
+    invoice = issue(world, InvoiceKind.DIGITAL_SPECIAL)
+    with_xml = _stripped_ofd(
+        document_render(invoice, "ofd"), {"invoice.xml": document_render(invoice, "xml")}
+    )
+    found = only("a.ofd", with_xml)
+    assert {k: found[k] for k in expected(invoice)} == expected(invoice)
+    assert found["sources"]["seller_name"] == "attached_xml"
+    # the 数电 专票's printed remarks carry the buyer's bank details, its XML does not: said
+    assert [w[:6] for w in found["warnings"]] == ["备注不一致："]
+    instance = (
+        f'<xbrl xmlns:fp="http://example.cn/fapiao"><fp:InvoiceNo>{invoice.number}</fp:InvoiceNo>'
+        f"<fp:IssueDate>{invoice.issued_on}</fp:IssueDate>"
+        f"<fp:TaxInclusiveTotalAmount>{invoice.total + 1}</fp:TaxInclusiveTotalAmount></xbrl>"
+    )
+    with_xbrl = _stripped_ofd(document_render(invoice, "ofd"), {"invoice.xbrl": instance.encode()})
+    found = only("b.ofd", with_xbrl)
+    assert found["sources"]["total"] == "attached_xml" and found["total"] == str(invoice.total + 1)
+    assert any("价税合计不一致" in w for w in found["warnings"])  # the page's text says otherwise

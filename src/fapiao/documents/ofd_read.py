@@ -63,6 +63,14 @@ def _parsed(archive: BoundedZip) -> dict[str, Any]:
         name = f"Doc_0/Attachs/{attached}.xml"
         if name in names:
             result[attached] = archive.read(name)
+    # other attached data files: a 数电 XML, an XBRL instance of the invoice
+    result["attachments"] = {
+        name: archive.read(name)
+        for name in sorted(names)
+        if "/Attachs/" in name
+        and name.lower().endswith((".xml", ".xbrl"))
+        and name.rsplit("/", 1)[-1] not in ("original_invoice.xml", "signature.xml")
+    }
     return result
 
 

@@ -209,6 +209,25 @@ def _mapped(source: str, values: dict[str, str], keys: dict[str, str]) -> Candid
     return Candidate(source, fields)
 
 
+def _other_attachment(content: bytes) -> Candidate | None:
+    """An OFD's other attached data: a 数电 XML (root ``EInvoice``), or an XBRL instance or
+    other XML of the invoice, read by the element names the e-invoice schemas share
+    (InvoiceNo, IssueDate, BuyerTaxID, TaxInclusiveTotalAmount …); None when it says nothing."""
+    try:
+        root = safe_xml(content)
+    except (ET.ParseError, DefusedXmlException):
+        return None
+    if root.tag == "EInvoice":
+        try:
+            found = xml_candidate(content)
+        except DomainError:
+            return None
+        found.source = Source.ATTACHED
+        return found
+    candidate = _attached_candidate(content)
+    return candidate if candidate is not None and candidate.given() else None
+
+
 def ofd_reading(content: bytes) -> Reading:
     parsed = parse_ofd(content)
     candidates = [
@@ -217,6 +236,9 @@ def ofd_reading(content: bytes) -> Reading:
     ]
     if "original_invoice" in parsed and (found := _attached_candidate(parsed["original_invoice"])):
         candidates.append(found)
+    for attached in parsed["attachments"].values():
+        if (found := _other_attachment(attached)) is not None:
+            candidates.append(found)
     if parsed["placed"]:
         words = [Word(t, x, y, x + w, y + h) for t, x, y, w, h in parsed["placed"][0]]
         candidates.append(read_face(words, source=Source.TEXT))
