@@ -34,6 +34,10 @@ def _engine(side: int) -> Any:
             "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
             "EngineConfig.onnxruntime.intra_op_num_threads": 1,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            # one line at a time (a batch pads every line to its widest: work thrown away) and
+            # the memory arena kept between runs: about a sixth less time than the defaults
+            "Rec.rec_batch_num": 1,
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
         }
     )
 
