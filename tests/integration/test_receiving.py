@@ -171,6 +171,10 @@ def test_verify_through_the_authority_and_a_correction(seller: World, buyer: Wor
     with pytest.raises(DomainError) as bad:
         received_correct(invoice=row, values={"date": "昨天"}, actor="fin")
     assert bad.value.field == "date"
+    for values, field in (({"seller_name": "甲" * 201}, "seller_name"), ({"kind": "X"}, "kind")):
+        with pytest.raises(DomainError) as bad:
+            received_correct(invoice=row, values=values, actor="fin")
+        assert bad.value.field == field
 
 
 def test_claims_approved_rejected_and_a_second_claim_refused(seller: World, buyer: World) -> None:

@@ -17,6 +17,7 @@ from fapiao.core.clock import local_date
 from fapiao.documents.readers import UnreadableFile
 from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.facelayout import date_of
+from fapiao.domain.kinds import InvoiceKind
 from fapiao.domain.money import parse_money
 from fapiao.domain.reading import LABELS, Reading
 from fapiao.domain.taxpayer_id import compact
@@ -114,9 +115,9 @@ def _keep(
         number=number,
         issued_on=reading.value("date"),
         check_code=values["check_code"] or "",
-        seller_name=values["seller_name"] or "",
+        seller_name=(values["seller_name"] or "")[:200],
         seller_tax_id=values["seller_tax_id"] or "",
-        buyer_name=values["buyer_name"] or "",
+        buyer_name=(values["buyer_name"] or "")[:200],
         buyer_tax_id=values["buyer_tax_id"] or "",
         amount=_money(values["amount_excl_tax"]),
         tax=_money(values["tax"]),
@@ -188,6 +189,11 @@ def _typed(name: str, text: str) -> Any:
         if text and day is None:
             raise ReceiveRefused(Text("{0}应为YYYY-MM-DD", LABELS[name]), field=name)
         return day
+    if name == "kind" and text and text not in {kind.value for kind in InvoiceKind}:
+        raise ReceiveRefused(Text("{0}“{1}”不是发票种类", LABELS[name], text), field=name)
+    limit = getattr(ReceivedInvoice._meta.get_field(CORRECTABLE[name]), "max_length", None)
+    if limit and len(text) > limit:
+        raise ReceiveRefused(Text("{0}不能超过{1}个字符", LABELS[name], limit), field=name)
     return text
 
 
