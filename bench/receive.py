@@ -25,7 +25,18 @@ from render import document  # the rendering benchmark's 5-line invoice
 
 KEYS = ("invoice_number", "date", "seller_tax_id", "buyer_tax_id", "amount_excl_tax", "tax",
         "total")  # fmt: skip
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = next(
+    (
+        path
+        for path in (
+            Path(os.environ.get("FAPIAO_SAMPLES", "/nonexistent")),
+            Path(__file__).resolve().parents[2] / "shared" / "samples",
+            Path("/work/shared/samples"),
+        )
+        if path.is_dir()
+    ),
+    Path("/nonexistent"),
+)
 #: the samples' key fields as printed on them
 SAMPLE_KEYS = {
     "shudian-special.pdf": ("24512000000202537619", "2024-09-25", "91511002572793472P",
