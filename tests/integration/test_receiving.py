@@ -97,6 +97,15 @@ def supplier_invoice(seller: World, kind: str = "DIGITAL_SPECIAL", **buyer: str)
     )
 
 
+def received(buyer: World, invoice: Invoice, name: str = "a.xml", actor: str = "alice") -> Any:
+    """The row of ``invoice`` received by ``buyer`` as one rendered file named ``name``."""
+    content = document_render(invoice, name.rsplit(".", 1)[1])
+    (row,) = receive_files(
+        taxpayer=buyer.taxpayer, files=[(name, content)], actor=actor, via="upload"
+    ).new
+    return row
+
+
 def people(buyer: World) -> dict[str, Any]:
     made = {}
     for name, role in (("alice", Role.CLAIMANT), ("bob", Role.CLAIMANT), ("fin", Role.FINANCE)):
@@ -133,12 +142,7 @@ def test_one_invoice_in_three_formats_is_one_received_invoice(seller: World, buy
 
 def test_a_buyer_that_is_not_us_is_flagged(seller: World, buyer: World) -> None:
     invoice = supplier_invoice(seller, name="别家公司", tax_id="91511002309361947N")
-    (row,) = receive_files(
-        taxpayer=buyer.taxpayer,
-        files=[("a.xml", document_render(invoice, "xml"))],
-        actor="alice",
-        via="upload",
-    ).new
+    row = received(buyer, invoice)
     assert row.not_ours
     with pytest.raises(DomainError, match="购买方不是本企业"):
         deduction_select(
@@ -152,12 +156,7 @@ def test_a_buyer_that_is_not_us_is_flagged(seller: World, buyer: World) -> None:
 def test_verify_through_the_authority_and_a_correction(seller: World, buyer: World) -> None:
     invoice = supplier_invoice(seller)
     upload_flush()
-    (row,) = receive_files(
-        taxpayer=buyer.taxpayer,
-        files=[("a.pdf", document_render(invoice, "pdf"))],
-        actor="alice",
-        via="upload",
-    ).new
+    row = received(buyer, invoice, "a.pdf")
     assert received_verify(invoice=row, actor="fin").status == "verified"
     corrected = received_correct(
         invoice=row, values={"total": "1.00", "remarks": "手工更正"}, actor="fin"
@@ -234,12 +233,7 @@ def test_claims_approved_rejected_and_a_second_claim_refused(seller: World, buye
 def test_two_claimants_at_once_exactly_one_wins(seller: World, buyer: World) -> None:
     users = people(buyer)
     invoice = supplier_invoice(seller)
-    (row,) = receive_files(
-        taxpayer=buyer.taxpayer,
-        files=[("a.xml", document_render(invoice, "xml"))],
-        actor="alice",
-        via="upload",
-    ).new
+    row = received(buyer, invoice)
     barrier, results = threading.Barrier(2), []
 
     def claim(name: str) -> None:
@@ -267,12 +261,7 @@ def test_two_claimants_at_once_exactly_one_wins(seller: World, buyer: World) -> 
 
 def test_deducted_input_tax_flows_into_the_return(seller: World, buyer: World) -> None:
     invoice = supplier_invoice(seller)
-    (row,) = receive_files(
-        taxpayer=buyer.taxpayer,
-        files=[("a.ofd", document_render(invoice, "ofd"))],
-        actor="fin",
-        via="upload",
-    ).new
+    row = received(buyer, invoice, "a.ofd", actor="fin")
     period = last_month()
     deduction_select(
         taxpayer=buyer.taxpayer, period_start=period.start, invoice_ids=[row.pk], actor="fin"

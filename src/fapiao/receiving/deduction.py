@@ -95,15 +95,7 @@ def deduction_undo(
     )
     for row in rows:
         row.deducted_period, row.deducted_at, row.deducted_by = None, None, ""
-        approved = row.claim_id is not None and row.claim.status == "approved"
-        verified = row.verify_answer.get("outcome") == "一致"
-        row.status = (
-            ReceivedStatus.REIMBURSED
-            if approved
-            else ReceivedStatus.VERIFIED
-            if verified
-            else ReceivedStatus.PENDING
-        )
+        row.status = row.settled_status()
         row.save(update_fields=["deducted_period", "deducted_at", "deducted_by", "status"])
     if rows:
         audit_append(

@@ -67,6 +67,18 @@ class ReceivedInvoice(models.Model):
     def __str__(self) -> str:
         return f"{self.code}{self.number}" if self.code else self.number
 
+    def settled_status(self) -> str:
+        """The status the row's facts give: 已抵扣 when in a period's deduction, 已报销 when in
+        an approved claim, else its last 查验 outcome (待查验 when it had none that decided)."""
+        if self.deducted_period is not None:
+            return ReceivedStatus.DEDUCTED
+        if self.claim_id is not None and self.claim.status == ClaimStatus.APPROVED:
+            return ReceivedStatus.REIMBURSED
+        outcome = self.verify_answer.get("outcome")
+        return {"一致": ReceivedStatus.VERIFIED, "不一致": ReceivedStatus.MISMATCH}.get(
+            outcome, ReceivedStatus.PENDING
+        )
+
 
 class ReceivedFile(models.Model):
     """A file an invoice came in (an invoice may come as PDF, OFD and XML: each is kept)."""

@@ -285,11 +285,9 @@ def received_verify(
     with transaction.atomic():
         row = ReceivedInvoice.objects.select_for_update().get(pk=invoice.pk)
         outcome = answer.get("outcome")
-        if row.status in (ReceivedStatus.PENDING, ReceivedStatus.VERIFIED, ReceivedStatus.MISMATCH):
-            row.status = {"一致": ReceivedStatus.VERIFIED, "不一致": ReceivedStatus.MISMATCH}.get(
-                str(outcome), row.status
-            )
         row.verify_answer = {k: answer.get(k) for k in ("outcome", "message", "status", "field")}
+        if outcome in ("一致", "不一致"):  # an answer that decides nothing keeps the status
+            row.status = row.settled_status()
         row.verified_at = now
         row.save(update_fields=["status", "verify_answer", "verified_at"])
         audit_append(

@@ -25,7 +25,7 @@ from fapiao.domain.facelayout import date_of, read_face
 from fapiao.domain.facewords import Word
 from fapiao.domain.kinds import InvoiceKind, spec
 from fapiao.domain.qr import parse_qr
-from fapiao.domain.reading import MONEY, Candidate, Line, Reading, Source, merge
+from fapiao.domain.reading import LABELS, MONEY, Candidate, Line, Reading, Source, merge
 
 MAX_PAGES = 100
 TIME_LIMIT = 60.0  # seconds a file may take
@@ -171,19 +171,8 @@ def _attached_candidate(content: bytes) -> Candidate | None:
 
 
 #: where OFD.xml's CustomData and the CustomTag.xml fields keep each field
-_CUSTOM_KEYS = {
-    "invoice_code": "发票代码",
-    "invoice_number": "发票号码",
-    "date": "开票日期",
-    "check_code": "校验码",
-    "buyer_name": "购买方名称",
-    "buyer_tax_id": "购买方纳税人识别号",
-    "seller_name": "销售方名称",
-    "seller_tax_id": "销售方纳税人识别号",
-    "amount_excl_tax": "合计金额",
-    "tax": "合计税额",
-    "total": "价税合计",
-}
+#: 数电 OFDs' CustomData is keyed by the printed labels; the kind is told elsewhere
+_CUSTOM_KEYS = {name: label for name, label in LABELS.items() if name != "kind"}
 _TAG_KEYS = {
     "invoice_code": "InvoiceCode",
     "invoice_number": "InvoiceNo",
