@@ -79,6 +79,35 @@ def photograph(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
+def detector_comparison() -> None:
+    """Prints the seconds OCR alone takes on a photo: our engine, and rapidocr's with its own
+    onnxruntime detector (the same settings otherwise); the median of three each."""
+    import io
+
+    import numpy
+    import rapidocr
+    from PIL import Image
+
+    from fapiao.documents.pdf import render_pdf
+    from fapiao.domain.kinds import InvoiceKind
+    from fapiao.receiving import ocr
+
+    photo = photograph(render_pdf(document(InvoiceKind.DIGITAL_SPECIAL, 9)))
+    picture = numpy.asarray(Image.open(io.BytesIO(photo)).convert("RGB"))
+    plain = rapidocr.RapidOCR(params=ocr.engine_params(ocr.MAX_SIDE))
+    plain(picture)  # loads its models
+    figures = []
+    for engine in (ocr.engine(ocr.MAX_SIDE), plain):
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            engine(picture)
+            times.append(time.perf_counter() - started)
+        figures.append(sorted(times)[1] * 1000)
+    ours, theirs = (f"{figure:.0f} ms" for figure in figures)
+    print(f"  OCR alone, detector on OpenVINO f32: {ours}; on onnxruntime {theirs} (same photo)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -138,6 +167,7 @@ def main() -> None:
             right, total = right + ok, total + of
         each = sorted(times)[1]  # the median of three (the first loads the models)
         print(f"  {name:<32} {each * 1000:10.0f} {each / render_each:9.1f} {right / total:12.1%}")
+    detector_comparison()
     if SAMPLES.exists():
         print("the real samples (one file each, read once):")
         for sample, wanted in SAMPLE_KEYS.items():
