@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fapiao.api.v1.common import caller
@@ -66,7 +66,7 @@ def _full(batch: Any) -> dict[str, Any]:
 )
 def batch_post(
     request: HttpRequest, file: File[UploadedFile], form: Form[BatchForm]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """The file (.xlsx, .xls or .csv) is checked and kept; with ``confirm`` and no bad row its
     issuing starts at once. The same file twice is refused (409) naming the first batch."""
     me = caller(request)
@@ -81,7 +81,7 @@ def batch_post(
     )
     if form.confirm and batch.error_count == 0:
         batch = batch_confirm(batch=batch, actor=me.actor)
-    return 201, _full(batch)
+    return Status(201, _full(batch))
 
 
 @router.get("/batches", response={200: list[dict[str, Any]]}, tags=TAGS, summary="批次列表")
@@ -109,11 +109,11 @@ def batch_show(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     tags=TAGS,
     summary="确认开具（或继续开具）",
 )
-def batch_confirm_post(request: HttpRequest, batch_id: int) -> tuple[int, dict[str, Any]]:
+def batch_confirm_post(request: HttpRequest, batch_id: int) -> Status[dict[str, Any]]:
     me = caller(request)
     me.need(ISSUE)
     batch = batch_confirm(batch=selectors.batch_get(me.taxpayer, batch_id), actor=me.actor)
-    return 202, selectors.batch_as_dict(batch)
+    return Status(202, selectors.batch_as_dict(batch))
 
 
 @router.post(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fapiao.api.v1.common import caller
 from fapiao.api.v1.schemas import Error
@@ -41,7 +41,7 @@ def _made(made: Made) -> dict[str, Any]:
     tags=TAGS,
     summary="生成扫码开票订单（链接只返回这一次）",
 )
-def order_post(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any]]:
+def order_post(request: HttpRequest, body: OrderIn) -> Status[dict[str, Any]]:
     me = caller(request)
     me.need(ISSUE)
     made = order_create(
@@ -55,7 +55,7 @@ def order_post(request: HttpRequest, body: OrderIn) -> tuple[int, dict[str, Any]
         days=body.days,
         actor=me.actor,
     )
-    return 201, _made(made)
+    return Status(201, _made(made))
 
 
 @router.get("/orders", response={200: list[dict[str, Any]]}, tags=TAGS, summary="订单列表")

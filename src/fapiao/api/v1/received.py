@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fapiao.api.v1.common import caller
@@ -56,9 +56,7 @@ def _person(request: HttpRequest) -> User:
 @router.post(
     "/received", response={201: dict[str, Any], 400: Error}, tags=TAGS, summary="上传进项发票"
 )
-def received_post(
-    request: HttpRequest, files: File[list[UploadedFile]]
-) -> tuple[int, dict[str, Any]]:
+def received_post(request: HttpRequest, files: File[list[UploadedFile]]) -> Status[dict[str, Any]]:
     """PDF, OFD, XML, pictures, QR text or ZIP, up to 50 files; each invoice read and kept
     once (``new``), or found already received (``known``); unreadable files in ``refused``;
     pictures and scans (OCR) in ``waiting``: the worker reads them and tells the uploader."""
@@ -71,7 +69,8 @@ def received_post(
         file_size_check(upload.name or "file", upload.size or 0)
         read.append((upload.name or "file", upload.read()))
     done, waiting = receive_later(taxpayer=me.taxpayer, files=read, actor=me.actor, via="api")
-    return 201, {**done.as_dict(), "waiting": [{"id": p.pk, "file": p.name} for p in waiting]}
+    waits = [{"id": pending.pk, "file": pending.name} for pending in waiting]
+    return Status(201, {**done.as_dict(), "waiting": waits})
 
 
 @router.get("/received", response={200: list[dict[str, Any]]}, tags=TAGS, summary="进项发票列表")
@@ -162,7 +161,7 @@ def _claim(request: HttpRequest, claim_id: int) -> tuple[Caller, Claim]:
     tags=TAGS,
     summary="新建报销单",
 )
-def claim_post(request: HttpRequest, body: ClaimIn) -> tuple[int, dict[str, Any]]:
+def claim_post(request: HttpRequest, body: ClaimIn) -> Status[dict[str, Any]]:
     me = caller(request)
     me.need(RECEIVE)
     claim = claim_create(
@@ -171,7 +170,7 @@ def claim_post(request: HttpRequest, body: ClaimIn) -> tuple[int, dict[str, Any]
         purpose=body.purpose,
         invoice_ids=body.invoices,
     )
-    return 201, selectors.claim_as_dict(claim)
+    return Status(201, selectors.claim_as_dict(claim))
 
 
 @router.get(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fapiao.api.v1.common import caller
 from fapiao.api.v1.schemas import DraftIn, Error
@@ -38,7 +38,7 @@ SEE = ISSUE | frozenset(APPROVERS)
     tags=TAGS,
     summary="提交开票申请（待审批）",
 )
-def request_post(request: HttpRequest, payload: DraftIn) -> tuple[int, dict[str, Any]]:
+def request_post(request: HttpRequest, payload: DraftIn) -> Status[dict[str, Any]]:
     """The draft of ``POST /invoices``; ``request_id`` (or ``Idempotency-Key``) is the caller's
     own id: the same again answers with the first request."""
     me = caller(request)
@@ -50,7 +50,7 @@ def request_post(request: HttpRequest, payload: DraftIn) -> tuple[int, dict[str,
         actor=me.actor,
         request_id=payload.request_id or request.headers.get("Idempotency-Key") or None,
     )
-    return 201, selectors.request_as_dict(made)
+    return Status(201, selectors.request_as_dict(made))
 
 
 @router.get("/requests", response={200: list[dict[str, Any]]}, tags=TAGS, summary="开票申请列表")
