@@ -4,6 +4,7 @@ Kangxi radicals, OCR boxes holding label and value)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from fapiao.domain.facelayout import read_face
 from fapiao.domain.facetable import segments
-from fapiao.domain.facewords import Word, normalise
+from fapiao.domain.facewords import Word, normalise, ocr_repaired
 from fapiao.domain.reading import Candidate, Line, Source, checks, merge, rate_of
 from fapiao.domain.words import amount_in_words
 
@@ -163,6 +164,26 @@ def test_ocr_boxes_with_label_and_value_and_their_scores() -> None:
     }  # fmt: skip
     assert set(found.confidence.values()) == {0.9}
     assert read_face([], source=Source.OCR).given() == {}
+
+
+def test_ocr_misreadings_of_the_yuan_sign_and_of_the_total_label() -> None:
+    texts = ("V39379.52", "合计 Y12.50", "V2.0", "V2.00.1", "VIP")
+    assert [ocr_repaired(t) for t in texts] == ["¥39379.52", "合计 ¥12.50", *texts[2:]]
+    words = []
+    for word in face():
+        if word.text == "价税合计（大写）" or (word.text == "¥" and word.y0 == 262):
+            continue  # OCR missed the label and read the 合计 row's signs as V
+        misread = word.y0 == 262 and word.text in ("100.00", "6.00")
+        words.append(replace(word, text="V" + word.text) if misread else word)
+    read = read_face(words, source=Source.OCR).given()
+    assert (read["amount_excl_tax"], read["tax"], read["total"]) == (D("100.00"), TAX, TOTAL)
+    assert "total_in_words" not in read  # its label was not read: nor is it
+    # a text layer prints what it means: a V before a figure there is a V
+    assert "tax" not in read_face(words, source=Source.TEXT).given()
+    # 合 计 read as "i计": the figures of the row above the total's are the totals
+    words = [replace(w, text="i") if w.text == "合" else w for w in words]
+    read = read_face(words, source=Source.OCR).given()
+    assert (read["amount_excl_tax"], read["tax"]) == (D("100.00"), TAX)
 
 
 def test_a_cell_split_into_runs_is_one_segment_but_figures_stand_alone() -> None:

@@ -12,6 +12,7 @@ and lookalike code points (Kangxi radicals) to the ordinary ones, glyphs spaced 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -25,9 +26,10 @@ from fapiao.domain.facewords import (
     joined,
     money_of,
     normalise,
+    ocr_repaired,
     rows_of,
 )
-from fapiao.domain.reading import Candidate
+from fapiao.domain.reading import Candidate, Source
 
 _KINDS = (  # the title printed, most specific first
     ("电子发票(增值税专用发票)", "DIGITAL_SPECIAL"),
@@ -170,11 +172,12 @@ def kind_of(text: str) -> str | None:
 
 def read_face(words: list[Word], *, source: str) -> Candidate:
     """The fields the face shows; what is not found stays out."""
+    repair = ocr_repaired if source == Source.OCR else str
     words = [
         part
         for w in words
         if w.text.strip()
-        for part in split(Word(normalise(w.text), w.x0, w.y0, w.x1, w.y1, w.score))
+        for part in split(Word(repair(normalise(w.text)), w.x0, w.y0, w.x1, w.y1, w.score))
     ]
     rows = rows_of(words)
     labels = labels_of(rows)
@@ -209,20 +212,26 @@ def read_face(words: list[Word], *, source: str) -> Candidate:
 
 def _totals(rows: list[list[Word]], labels: list[Label]) -> dict[str, object]:
     found: dict[str, object] = {}
+    # the row of 价税合计（大写）, or, where that label is misread, of （小写）
+    words_label = first_label(labels, "价税合计(大写)") or first_label(labels, "(小写)")
     total_label = first_label(labels, "合计")
+    row = None
     if total_label is not None:
         row = joined(_right_of(total_label, rows, labels))
-        figures = [money_of(f) for f in _FIGURE.findall(row)]
-        if figures:
-            found["amount_excl_tax"] = figures[0]
-            found["tax"] = figures[-1] if len(figures) > 1 else (Decimal(0) if "*" in row else None)
-    words_label = first_label(labels, "价税合计(大写)")
+    elif words_label is not None and words_label.row > 0:  # 合计 misread: the row above
+        row = joined(rows[words_label.row - 1])
+    figures = [money_of(f) for f in _FIGURE.findall(row or "")]
+    if row is not None and figures:
+        found["amount_excl_tax"] = figures[0]
+        found["tax"] = figures[-1] if len(figures) > 1 else (Decimal(0) if "*" in row else None)
     if words_label is not None:
-        row = joined(w for w in rows[words_label.row] if w.x0 >= words_label.box.x1 - 0.5)
+        after = [w for w in rows[words_label.row] if w.x0 >= words_label.box.x1 - 0.5]
+        row = joined([replace(words_label.box, text=words_label.rest), *after])
         figures = [money_of(f) for f in _FIGURE.findall(row)]
         found["total"] = figures[-1] if figures else None
-        spoken = "".join(_MONEY_WORDS.findall(row.split("¥")[0]))
-        found["total_in_words"] = spoken or None
+        if words_label.name == "价税合计(大写)":
+            spoken = "".join(_MONEY_WORDS.findall(row.split("¥")[0]))
+            found["total_in_words"] = spoken or None
     return found
 
 

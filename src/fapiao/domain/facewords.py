@@ -47,6 +47,16 @@ def normalise(text: str) -> str:
     return re.sub(r"(?<=[\u3400-\u9fff:(),、/]) +| +(?=[\u3400-\u9fff:(),、/])", "", text)
 
 
+#: what OCR reads the yuan sign as (V39379.52, Y12.50), before an amount in 元 and 分
+_YUAN_MISREAD = re.compile(r"(?:^|(?<=[\s)）:]))[VYvy羊半](?=-?\d[\d,]*\.\d{2}(?![\d.]))")
+
+
+def ocr_repaired(text: str) -> str:
+    """OCR's known misreadings of an invoice's face put right: a yuan sign read as a letter or
+    a like-shaped character before an amount with its 分 ("V39379.52" → "¥39379.52")."""
+    return _YUAN_MISREAD.sub("¥", text)
+
+
 def joined(words: Iterable[Word]) -> str:
     """Words of a cell or a row joined: no space where either side is Chinese."""
     out = ""
