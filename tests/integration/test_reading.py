@@ -402,6 +402,60 @@ def test_a_photo_of_our_own_invoice_is_read_with_every_key_field_right(
     ]
 
 
+def turned(photo: bytes, turn: int, *, hide_qr: bool, orientation: int = 1) -> bytes:
+    """The photo turned ``turn`` degrees counter-clockwise, its QR code painted over when
+    ``hide_qr``, saved with the EXIF ``orientation`` a phone would write."""
+    import zxingcpp
+
+    picture = Image.open(io.BytesIO(photo)).convert("RGB")
+    for code in zxingcpp.read_barcodes(picture.convert("L")) if hide_qr else []:
+        corners = code.position
+        points = [corners.top_left, corners.top_right, corners.bottom_left, corners.bottom_right]
+        xs, ys = [p.x for p in points], [p.y for p in points]
+        box = (min(xs) - 12, min(ys) - 12, max(xs) + 12, max(ys) + 12)
+        ImageDraw.Draw(picture).rectangle(box, fill=(255, 255, 255))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    picture.rotate(turn, expand=True).save(out, "JPEG", quality=80, exif=exif)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "turn", "hide_qr"),
+    [
+        (InvoiceKind.VAT_SPECIAL_PAPER, 90, True),
+        (InvoiceKind.DIGITAL_SPECIAL, 270, False),
+        (InvoiceKind.DIGITAL_SPECIAL, 180, True),
+    ],
+)
+def test_a_photo_on_its_side_or_upside_down_is_turned_upright(
+    world: World, kind: InvoiceKind, turn: int, hide_qr: bool
+) -> None:
+    """Its QR code tells which way it lies; without one, the way its lines run and where its
+    number stands against its totals do."""
+    invoice = issue(world, kind)
+    photo = turned(photograph(document_render(invoice, "pdf"), angle=4), turn, hide_qr=hide_qr)
+    (found,) = read_file("photo.jpg", photo)
+    fields = found.as_json()
+    assert {k: fields[k] for k in expected(invoice)} == expected(invoice)
+    assert fields["sources"]["invoice_number"] == ("ocr" if hide_qr else "qr")
+
+
+def test_a_phone_photo_is_turned_as_its_exif_orientation_says(world: World) -> None:
+    from fapiao.receiving.pictures import open_picture
+
+    invoice = issue(world, InvoiceKind.VAT_SPECIAL_PAPER)
+    upright = photograph(document_render(invoice, "pdf"), angle=2)
+    width, height = Image.open(io.BytesIO(upright)).size
+    # held a quarter turn to the left: the pixels lie on their side, orientation 6 says so
+    photo = turned(upright, 90, hide_qr=True, orientation=6)
+    assert Image.open(io.BytesIO(photo)).size == (height, width)
+    assert open_picture("photo.jpg", photo).size == (width, height)
+    (found,) = read_file("photo.jpg", photo)
+    assert {k: found.as_json()[k] for k in expected(invoice)} == expected(invoice)
+
+
 def test_the_detector_runs_in_full_precision_and_finds_what_onnxruntime_finds(
     world: World,
 ) -> None:

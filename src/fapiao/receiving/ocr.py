@@ -125,11 +125,58 @@ def _region(quads: list[list[list[float]]], texts: list[str], size: tuple[int, i
     )
 
 
-def ocr_words(picture: Any) -> list[Word]:
-    """The words OCR reads in ``picture`` (a PIL image), levelled, each with its score. An
-    invoice small inside a larger picture (a screenshot) is found (at twice the size when it
-    is too small to tell at first) and read again on its own."""
+def _first(
+    quads: list[list[list[float]]], texts: list[str], marks: tuple[str, ...], axis: int
+) -> float | None:
+    """Where the first of the words holding one of ``marks`` begins along ``axis`` (0 x, 1 y)."""
+    found = [q[0][axis] for q, t in zip(quads, texts, strict=True) if any(m in t for m in marks)]
+    return min(found) if found else None
+
+
+_TOP, _BOTTOM = ("发票号码", "开票日期"), ("价税合计", "开票人")
+
+
+def _standing(quads: list[list[list[float]]]) -> bool:
+    """Whether most boxes are taller than wide: the lines run up or down, the page on its side."""
+    tall = sum(abs(q[3][1] - q[0][1]) > abs(q[1][0] - q[0][0]) for q in quads)
+    return bool(quads) and tall > len(quads) / 2
+
+
+def _upright(quads: list[list[list[float]]], texts: list[str]) -> bool | None:
+    """Whether the page stands upright: its lines level and its number (printed at the top)
+    above its totals and issuer (at the bottom); None when the words OCR read do not tell."""
+    if _standing(quads):
+        return False
+    number, bottom = _first(quads, texts, _TOP, 1), _first(quads, texts, _BOTTOM, 1)
+    return None if number is None or bottom is None else number < bottom
+
+
+def _turns(quads: list[list[list[float]]], texts: list[str]) -> tuple[int, ...]:
+    """The quarter turns worth trying when a page does not stand upright: a quarter either way
+    when its lines stand (the way its top lies first: OCR reads turned lines too), a half turn
+    when they are level but it reads upside down."""
+    if _standing(quads):
+        number, bottom = _first(quads, texts, _TOP, 0), _first(quads, texts, _BOTTOM, 0)
+        top_left = number is not None and bottom is not None and number < bottom
+        return (270, 90) if top_left else (90, 270)
+    return (180,) if _upright(quads, texts) is False else ()
+
+
+def ocr_words(picture: Any, *, turn: int = 0) -> list[Word]:
+    """The words OCR reads in ``picture`` (a PIL image), levelled, each with its score. The
+    picture is first turned by ``turn`` (what its QR code tells); a page still lying on its
+    side or upside down is turned and read again. An invoice small inside a larger picture (a
+    screenshot) is found (at twice the size when it is too small to tell at first) and read
+    again on its own."""
+    if turn:
+        picture = picture.rotate(turn, expand=True)
     quads, texts, scores = _read(picture)
+    for again in _turns(quads, texts):
+        turned = picture.rotate(again, expand=True)
+        read = _read(turned)
+        if _upright(read[0], read[1]):
+            picture, (quads, texts, scores) = turned, read
+            break
     region = _region(quads, texts, picture.size)
     if region is None and max(picture.size) > 1.5 * MAX_SIDE:  # small in a large screenshot
         quads, texts, scores = _read(picture, 2 * MAX_SIDE)

@@ -303,10 +303,12 @@ def image_readings(name: str, content: bytes) -> Iterator[Reading]:
 def _picture(picture: Any, *, page: int | None = None) -> Reading | None:
     """What OCR and the QR code say of a picture (a photo, a scan, a scanned PDF's page)."""
     from fapiao.receiving.ocr import ocr_words
-    from fapiao.receiving.pictures import qr_payloads
+    from fapiao.receiving.pictures import qr_codes, quarter_turn
 
-    candidates = [read_face(ocr_words(picture), source=Source.OCR)]
-    candidates += _qr_candidates(qr_payloads(picture))
+    codes = qr_codes(picture)
+    words = ocr_words(picture, turn=quarter_turn(codes))
+    candidates = [read_face(words, source=Source.OCR)]
+    candidates += _qr_candidates([payload for payload, _ in codes])
     if not any(c.fields.get("invoice_number") for c in candidates):
         return None
     return merge(candidates, page=page)
