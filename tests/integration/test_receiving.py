@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import threading
+import zipfile
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
@@ -26,6 +27,7 @@ from PIL import Image
 
 from fapiao.closing.filing import period_declare, period_report
 from fapiao.core.roles import Role
+from fapiao.documents.readers import UnreadableFile
 from fapiao.documents.services import document_render
 from fapiao.domain.errors import DomainError
 from fapiao.domain.periods import Period
@@ -36,11 +38,12 @@ from fapiao.invoicing.services import invoice_issue
 from fapiao.invoicing.uploads import upload_flush
 from fapiao.jobs.services import job_run_due
 from fapiao.notices.models import Notification
+from fapiao.receiving import sources
 from fapiao.receiving.claims import claim_approve, claim_create, claim_reject, claim_submit
 from fapiao.receiving.deduction import deducted_tax, deduction_select
 from fapiao.receiving.mailbox import mailbox_import, mailbox_of
 from fapiao.receiving.models import ReceivedInvoice
-from fapiao.receiving.reading import needs_ocr
+from fapiao.receiving.reading import needs_ocr, read_file
 from fapiao.receiving.selectors import (
     VOUCHER_COLUMNS,
     received_get,
@@ -392,6 +395,24 @@ def test_the_api(seller: World, buyer: World) -> None:
         content_type="application/json",
     )
     assert corrected.status_code == 200
+
+
+def test_photos_that_take_longer_than_a_file_may_are_read_in_ocrs_own_time(
+    seller: World, buyer: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file has a minute (here a second); a ZIP of photos read by OCR has seconds a photo."""
+    monkeypatch.setattr(sources, "TIME_LIMIT", 1.0)
+    invoices = [supplier_invoice(seller) for _ in range(2)]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for n, invoice in enumerate(invoices):
+            zipped.writestr(f"{n}.jpg", photograph(document_render(invoice, "pdf")))
+    with pytest.raises(UnreadableFile, match="超时"):
+        read_file("photos.zip", archive.getvalue())
+    done = receive_files(
+        taxpayer=buyer.taxpayer, files=[("photos.zip", archive.getvalue())], actor="a", via="api"
+    )
+    assert sorted(row.number for row in done.new) == sorted(i.number for i in invoices)
 
 
 def test_a_photo_is_read_by_the_worker_and_the_uploader_told(seller: World, buyer: World) -> None:

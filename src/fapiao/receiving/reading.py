@@ -15,7 +15,8 @@
 
 Everything is bounded: the file's size (``FAPIAO_FILE_MAX_BYTES``), an archive's members and
 sizes (``core.archives.INVOICE``), a PDF's pages (:data:`MAX_PAGES`) and the time spent
-(:data:`TIME_LIMIT`, checked between pages and members).
+(:data:`TIME_LIMIT`, checked between pages and members; files read by OCR in the worker have
+``OCR_TIME_LIMIT``).
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def _has_text(content: bytes) -> bool:
 def read_bounded(name: str, content: bytes, *, seconds: float = TIME_LIMIT) -> list[Reading]:
     """:func:`read_file` in a child process that is killed after ``seconds``: a file that
     makes a parser hang or crash inside its C code (pdfium, zxing) is refused, not waited
-    for, and takes nothing down with it. For files that need no OCR (the worker's OCR is
-    bounded by the task engine's timeout)."""
+    for, and takes nothing down with it. For files that need no OCR (the worker reads those in
+    OCR's own time, :data:`~fapiao.receiving.sources.OCR_TIME_LIMIT`)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")

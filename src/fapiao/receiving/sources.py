@@ -29,11 +29,15 @@ from fapiao.domain.reading import LABELS, MONEY, Candidate, Line, Reading, Sourc
 
 MAX_PAGES = 100
 TIME_LIMIT = 60.0  # seconds a file may take
+#: seconds a file read by OCR in the worker may take (a ZIP of photos, a long scan: seconds a
+#: page), under the task engine's own timeout
+OCR_TIME_LIMIT = 600.0
 
 
 class Deadline:
-    def __init__(self, name: str, seconds: float = TIME_LIMIT) -> None:
-        self.name, self.end = name, time.monotonic() + seconds
+    def __init__(self, name: str, seconds: float | None = None) -> None:
+        self.name = name
+        self.end = time.monotonic() + (TIME_LIMIT if seconds is None else seconds)
 
     def check(self) -> None:
         if time.monotonic() > self.end:
