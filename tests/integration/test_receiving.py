@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 import zipfile
 from datetime import datetime, timedelta
@@ -413,6 +414,23 @@ def test_photos_that_take_longer_than_a_file_may_are_read_in_ocrs_own_time(
         taxpayer=buyer.taxpayer, files=[("photos.zip", archive.getvalue())], actor="a", via="api"
     )
     assert sorted(row.number for row in done.new) == sorted(i.number for i in invoices)
+
+
+def test_a_field_failing_its_check_is_marked_on_the_page(seller: World, buyer: World) -> None:
+    users = people(buyer)
+    invoice = supplier_invoice(seller)
+    good = invoice.seller["tax_id"]
+    bad = good[:-1] + ("1" if good[-1] == "0" else "0")
+    content = document_render(invoice, "xml").replace(good.encode(), bad.encode())
+    (row,) = receive_files(
+        taxpayer=buyer.taxpayer, files=[("a.xml", content)], actor="alice", via="upload"
+    ).new
+    alice = Client(HTTP_HOST="localhost")
+    alice.force_login(users["alice"])
+    page = alice.get(f"/received/{row.pk}/").content.decode()
+    marked = r'<tr class="table-warning" data-doubtful><td><label for="fld-(\w+)"'
+    doubted = re.findall(marked, page)
+    assert doubted == ["seller_tax_id"] and bad in page
 
 
 def test_a_photo_is_read_by_the_worker_and_the_uploader_told(seller: World, buyer: World) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from fapiao.domain.facelayout import read_face
 from fapiao.domain.facetable import segments
 from fapiao.domain.facewords import Word, normalise, ocr_repaired
-from fapiao.domain.reading import Candidate, Line, Source, checks, merge, rate_of
+from fapiao.domain.reading import DOUBTED, Candidate, Line, Source, checks, merge, rate_of
 from fapiao.domain.words import amount_in_words
 
 D = Decimal
@@ -82,6 +82,18 @@ def test_the_offline_checks() -> None:
     ]
     lines[1].tax = D("0")
     assert "各行税额之和13.10与合计税额13不符" in _checked({"tax": D("13")}, lines)
+
+
+def test_a_field_failing_its_check_is_doubted_whatever_its_source() -> None:
+    ids = {"buyer_tax_id": "91511002309361947N", "seller_tax_id": "913202001359040400"}
+    fields = {**ids, "amount_excl_tax": D("100"), "tax": D("6"), "total": D("107")}
+    confidence = merge([Candidate(Source.XML, fields)]).as_json()["confidence"]
+    assert confidence["buyer_tax_id"] == 1.0 and confidence["seller_tax_id"] == DOUBTED
+    assert {confidence[name] for name in ("amount_excl_tax", "tax", "total")} == {DOUBTED}
+    fields = {**fields, "total": D("106"), "total_in_words": "壹佰零柒圆整"}
+    confidence = merge([Candidate(Source.XML, fields)]).as_json()["confidence"]
+    assert confidence["amount_excl_tax"] == 1.0
+    assert confidence["total"] == confidence["total_in_words"] == DOUBTED
 
 
 def test_rates_as_printed() -> None:

@@ -192,8 +192,18 @@ def merge(candidates: list[Candidate], *, page: int | None = None) -> Reading:
         reading.fields[name] = Found(value, first.source, max(0.0, 1 - doubt))
     with_lines = [c for c in ordered if c.lines]
     reading.lines = list(with_lines[0].lines) if with_lines else []
-    reading.warnings += checks(reading)
+    for doubted, message in _findings(reading):
+        reading.warnings.append(message)
+        for name in doubted:
+            if (found := reading.fields.get(name)) is not None:
+                found.confidence = min(found.confidence, DOUBTED)
     return reading
+
+
+#: the confidence a field has at most when an offline check of it fails, whatever its source
+DOUBTED = 0.3
+
+_Finding = tuple[tuple[str, ...], str]  # the fields a check doubts, and what it says
 
 
 def rate_of(text: str) -> Decimal | None:
@@ -209,8 +219,8 @@ def rate_of(text: str) -> Decimal | None:
         return None
 
 
-def _tax_id_warnings(reading: Reading) -> list[str]:
-    found = []
+def _tax_id_warnings(reading: Reading) -> list[_Finding]:
+    found: list[_Finding] = []
     for name in ("buyer_tax_id", "seller_tax_id"):
         value = reading.value(name)
         if not value:
@@ -218,61 +228,67 @@ def _tax_id_warnings(reading: Reading) -> list[str]:
         try:
             validate_buyer_id(str(value), field=name)
         except BadCheckDigit:
-            found.append(f"{LABELS[name]}“{value}”校验位不正确")
+            found.append(((name,), f"{LABELS[name]}“{value}”校验位不正确"))
         except DomainError:
-            found.append(f"{LABELS[name]}“{value}”格式不正确")
+            found.append(((name,), f"{LABELS[name]}“{value}”格式不正确"))
     return found
 
 
-def _number_warnings(reading: Reading) -> list[str]:
+def _number_warnings(reading: Reading) -> list[_Finding]:
     code, number = reading.identity()
-    found = []
+    found: list[_Finding] = []
     if code:
         try:
             parse_code(code)
         except DomainError:
-            found.append(f"发票代码“{code}”不是有效的发票代码")
+            found.append((("invoice_code",), f"发票代码“{code}”不是有效的发票代码"))
     if not code and number and len(number) == 20:
         try:
             parse_digital_number(number)
         except DomainError:
-            found.append(f"发票号码“{number}”不是有效的数电发票号码")
+            found.append((("invoice_number",), f"发票号码“{number}”不是有效的数电发票号码"))
     return found
 
 
-def _line_warnings(reading: Reading) -> list[str]:
-    found = []
+def _line_warnings(reading: Reading) -> list[_Finding]:
+    found: list[_Finding] = []
     for index, line in enumerate(reading.lines, 1):
         rate = rate_of(line.rate)
         if line.amount is None or line.tax is None or rate is None:
             continue
         if abs(line.amount * rate - line.tax) > LINE_TOLERANCE:
-            found.append(f"第{index}行税额{line.tax}与金额×税率相差超过0.06元")
+            found.append(((), f"第{index}行税额{line.tax}与金额×税率相差超过0.06元"))
     amount, tax = reading.value("amount_excl_tax"), reading.value("tax")
     if reading.lines and all(line.amount is not None for line in reading.lines):
         lines_amount = sum((line.amount or Decimal(0) for line in reading.lines), Decimal(0))
         if amount is not None and lines_amount != amount:
-            found.append(f"各行金额之和{lines_amount}与合计金额{amount}不符")
+            message = f"各行金额之和{lines_amount}与合计金额{amount}不符"
+            found.append((("amount_excl_tax",), message))
     if reading.lines and all(line.tax is not None for line in reading.lines):
         lines_tax = sum((line.tax or Decimal(0) for line in reading.lines), Decimal(0))
         if tax is not None and lines_tax != tax:
-            found.append(f"各行税额之和{lines_tax}与合计税额{tax}不符")
+            found.append((("tax",), f"各行税额之和{lines_tax}与合计税额{tax}不符"))
     return found
 
 
 def checks(reading: Reading) -> list[str]:
     """What does not add up, in Chinese: an empty list when everything that is there agrees."""
+    return [message for _, message in _findings(reading)]
+
+
+def _findings(reading: Reading) -> list[_Finding]:
     found = _tax_id_warnings(reading) + _number_warnings(reading) + _line_warnings(reading)
     amount, tax, total = (reading.value(name) for name in MONEY)
     if None not in (amount, tax, total) and amount + tax != total:
-        found.append(f"合计金额{amount}加税额{tax}不等于价税合计{total}")
+        found.append((MONEY, f"合计金额{amount}加税额{tax}不等于价税合计{total}"))
     words = reading.value("total_in_words")
     if words and total is not None:
         try:
             said = words_to_amount(str(words))
         except DomainError:
-            found.append(f"价税合计大写“{words}”无法识别")
+            found.append((("total_in_words",), f"价税合计大写“{words}”无法识别"))
         else:
             if said != total:
-                found.append(f"价税合计大写“{words}”（{said}）与小写{total}不符")
+                message = f"价税合计大写“{words}”（{said}）与小写{total}不符"
+                found.append((("total_in_words", "total"), message))
     return found

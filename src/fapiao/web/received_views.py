@@ -33,6 +33,8 @@ from fapiao.web.settings_views import flash_of, told_then
 
 #: files in one upload (the page sends them one by one, each within the size limit)
 MAX_FILES = 50
+#: a field read with less confidence than this is marked for the clerk to look at
+DOUBTFUL = 0.5
 
 
 def _ids(request: HttpRequest) -> list[int]:
@@ -128,7 +130,8 @@ def received_detail(request: HttpRequest, received_id: int) -> HttpResponse:
             "label": label,
             "value": request.POST.get(name) if error else _shown(row, name),
             "source": reading.get("sources", {}).get(name, ""),
-            "confidence": reading.get("confidence", {}).get(name),
+            "confidence": (confidence := reading.get("confidence", {}).get(name)),
+            "doubtful": confidence is not None and confidence < DOUBTFUL,
         }
         for name, label in LABELS.items()
         if name in CORRECTABLE
