@@ -33,6 +33,7 @@ from fapiao.domain.errors import DomainError, Text
 from fapiao.domain.reading import Reading, merge
 from fapiao.receiving.sources import (
     MAX_PAGES,
+    OCR_TIME_LIMIT,
     TIME_LIMIT,
     Deadline,
     image_readings,
@@ -42,7 +43,15 @@ from fapiao.receiving.sources import (
     xml_candidate,
 )
 
-__all__ = ["MAX_PAGES", "Deadline", "needs_ocr", "qr_candidate", "read_bounded", "read_file"]
+__all__ = [
+    "MAX_PAGES",
+    "Deadline",
+    "needs_ocr",
+    "qr_candidate",
+    "read_bounded",
+    "read_file",
+    "read_in_time",
+]
 
 _PICTURES = (b"\x89PNG", b"\xff\xd8\xff")
 _PICTURE_NAMES = (".png", ".jpg", ".jpeg")
@@ -76,6 +85,18 @@ def _has_text(content: bytes) -> bool:
         return any(pdf[n].get_textpage().count_chars() for n in range(min(len(pdf), 5)))
     finally:
         pdf.close()
+
+
+def read_in_time(name: str, content: bytes) -> list[Reading]:
+    """Every invoice of the file, in the time it may take: a picture or a scan here, in OCR's
+    own time (a minute inside the task engine's timeout, for the worker reads them); anything
+    else in a child process bounded in time (:func:`read_bounded`)."""
+    if not needs_ocr(content):
+        return read_bounded(name, content)
+    from django.conf import settings
+
+    seconds = max(TIME_LIMIT, min(OCR_TIME_LIMIT, settings.Q_CLUSTER["timeout"] - 60))
+    return read_file(name, content, deadline=Deadline(name, seconds))
 
 
 def read_bounded(name: str, content: bytes, *, seconds: float = TIME_LIMIT) -> list[Reading]:

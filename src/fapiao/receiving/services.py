@@ -10,7 +10,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,8 +23,7 @@ from fapiao.domain.reading import LABELS, Reading
 from fapiao.domain.taxpayer_id import compact
 from fapiao.invoicing.models import Taxpayer
 from fapiao.receiving.models import Correction, ReceivedFile, ReceivedInvoice, ReceivedStatus
-from fapiao.receiving.reading import Deadline, needs_ocr, read_bounded, read_file
-from fapiao.receiving.sources import OCR_TIME_LIMIT, TIME_LIMIT
+from fapiao.receiving.reading import read_in_time
 from fapiao.security.audit import audit_append
 
 
@@ -64,11 +62,6 @@ def _not_ours(taxpayer: Taxpayer, name: str, tax_id: str) -> bool:
     return bool(name) and name.strip() != taxpayer.name.strip()
 
 
-def _ocr_seconds() -> float:
-    """OCR's time for a file: its own limit, a minute inside the task engine's timeout."""
-    return max(TIME_LIMIT, min(OCR_TIME_LIMIT, settings.Q_CLUSTER["timeout"] - 60))
-
-
 def receive_files(
     *,
     taxpayer: Taxpayer,
@@ -83,13 +76,7 @@ def receive_files(
     done = Received()
     for name, content in files:
         try:
-            # a picture or a scan is read here in the worker, in OCR's own time (under the
-            # task engine's timeout); anything else in a child process bounded in time
-            readings = (
-                read_file(name, content, deadline=Deadline(name, _ocr_seconds()))
-                if needs_ocr(content)
-                else read_bounded(name, content)
-            )
+            readings = read_in_time(name, content)
         except UnreadableFile as refused:
             done.refused.append((name, str(refused.message)))
             continue

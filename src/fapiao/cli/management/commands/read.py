@@ -8,7 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from fapiao.cli.base import EXIT_PROBLEMS, FapiaoCommand
 from fapiao.documents.readers import UnreadableFile, file_size_check
 from fapiao.domain.reading import LABELS
-from fapiao.receiving.reading import needs_ocr, read_bounded, read_file
+from fapiao.receiving.reading import read_in_time
 
 
 class Command(FapiaoCommand):
@@ -28,8 +28,7 @@ class Command(FapiaoCommand):
             try:
                 file_size_check(path.name, path.stat().st_size)
                 content = path.read_bytes()
-                reader = read_file if needs_ocr(content) else read_bounded
-                readings = reader(path.name, content)
+                readings = read_in_time(path.name, content)
             except OSError as error:
                 errors.append({"file": str(path), "message": f"无法读取文件：{error.strerror}"})
                 continue
