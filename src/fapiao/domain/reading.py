@@ -5,8 +5,9 @@ OFD's CustomData and CustomTag fields, the printed QR code, the page's text and,
 what OCR saw. Each source gives a :class:`Candidate`; :func:`merge` keeps, for every field, the
 value of the most trusted source that has one, with its source and confidence, and a warning
 where another source says otherwise (e.g. the QR's amount is not the printed one) instead of
-hiding it. :func:`checks` adds what can be told offline: tax ids' check digits, Σ lines = the
-totals, 税额 = 金额 × 税率 within 0.06 a line, 金额 + 税额 = 价税合计, 大写 = 小写.
+hiding it. It adds what can be told offline, doubting the fields a check fails: tax ids'
+check digits, Σ lines = the totals, 税额 = 金额 × 税率 within 0.06 a line, 金额 + 税额 =
+价税合计, 大写 = 小写.
 """
 
 from __future__ import annotations
@@ -271,12 +272,9 @@ def _line_warnings(reading: Reading) -> list[_Finding]:
     return found
 
 
-def checks(reading: Reading) -> list[str]:
-    """What does not add up, in Chinese: an empty list when everything that is there agrees."""
-    return [message for _, message in _findings(reading)]
-
-
 def _findings(reading: Reading) -> list[_Finding]:
+    """What does not add up (in Chinese) and the fields it doubts: an empty list when
+    everything that is there agrees."""
     found = _tax_id_warnings(reading) + _number_warnings(reading) + _line_warnings(reading)
     amount, tax, total = (reading.value(name) for name in MONEY)
     if None not in (amount, tax, total) and amount + tax != total:

@@ -15,8 +15,8 @@
 
 Everything is bounded: the file's size (``FAPIAO_FILE_MAX_BYTES``), an archive's members and
 sizes (``core.archives.INVOICE``), a PDF's pages (:data:`MAX_PAGES`) and the time spent
-(:data:`TIME_LIMIT`, checked between pages and members; files read by OCR in the worker have
-``OCR_TIME_LIMIT``).
+(:data:`TIME_LIMIT`, checked between pages and members; files read by OCR have
+``OCR_TIME_LIMIT`` in :func:`read_in_time`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
+
+from django.conf import settings
 
 from fapiao.core.archives import INVOICE, BoundedZip
 from fapiao.documents.readers import UnreadableFile, file_size_check
@@ -93,8 +95,6 @@ def read_in_time(name: str, content: bytes) -> list[Reading]:
     else in a child process bounded in time (:func:`read_bounded`)."""
     if not needs_ocr(content):
         return read_bounded(name, content)
-    from django.conf import settings
-
     seconds = max(TIME_LIMIT, min(OCR_TIME_LIMIT, settings.Q_CLUSTER["timeout"] - 60))
     return read_file(name, content, deadline=Deadline(name, seconds))
 
